@@ -1,0 +1,255 @@
+import { open, type FileHandle } from 'node:fs/promises';
+import { CodecFailedError, CodecUnavailableError, IntegrityError } from '../../errors.js';
+import type { DecodeOptions } from '../codec.js';
+import { adler32 } from './adler32.js';
+import { AddressCache } from './address-cache.js';
+import { ByteReader } from './byte-reader.js';
+import { ADD, COPY, DEFAULT_CODE_TABLE, NOOP, RUN } from './code-table.js';
+import { DeltaInput } from './delta-input.js';
+import { parseVcdiffHeader } from './header.js';
+import { SecondaryDecoder } from './secondary.js';
+
+const VCD_SOURCE = 0x01;
+const VCD_TARGET = 0x02;
+const VCD_ADLER32 = 0x04;
+const VCD_DATACOMP = 0x01;
+const VCD_INSTCOMP = 0x02;
+const VCD_ADDRCOMP = 0x04;
+
+/**
+ * Largest target window accepted. xdelta3 caps windows at 16 MiB and our encoder
+ * writes 8 MiB ones; the cap keeps a hostile length from allocating gigabytes.
+ */
+export const MAX_TARGET_WINDOW = 64 << 20;
+/** Largest source segment read into memory for one window. */
+export const MAX_SOURCE_SEGMENT = 1 << 30;
+
+/** Reads source segments, reusing the last one when consecutive windows overlap it. */
+class SegmentReader {
+  private pos = 0;
+  private buf: Buffer = Buffer.alloc(0);
+  constructor(private readonly fh: FileHandle, readonly size: number) {}
+
+  async get(pos: number, len: number): Promise<Buffer> {
+    if (pos + len > this.size) {
+      throw new CodecFailedError(`VCDIFF source segment ${pos}+${len} is beyond the ${this.size}-byte file`);
+    }
+    if (pos >= this.pos && pos + len <= this.pos + this.buf.length) {
+      return this.buf.subarray(pos - this.pos, pos - this.pos + len);
+    }
+    const buf = Buffer.allocUnsafe(len);
+    let done = 0;
+    while (done < len) {
+      const { bytesRead } = await this.fh.read(buf, done, len - done, pos + done);
+      if (bytesRead === 0) throw new CodecFailedError('source file shrank while decoding');
+      done += bytesRead;
+    }
+    this.pos = pos;
+    this.buf = buf;
+    return buf;
+  }
+}
+
+/**
+ * Decodes an RFC 3284 delta (plus xdelta3's app header, Adler-32 and LZMA
+ * secondary extensions) window by window; memory is one target window, one
+ * source segment and one window of delta bytes.
+ */
+export async function decodeVcdiff(
+  referencePath: string,
+  deltaPath: string,
+  outPath: string,
+  options: DecodeOptions = {},
+): Promise<{ size: number }> {
+  const deltaFh = await open(deltaPath, 'r');
+  let refFh: FileHandle | undefined;
+  let outFh: FileHandle | undefined;
+  try {
+    outFh = await open(outPath, 'w+');
+    const input = new DeltaInput(deltaFh);
+    await input.fill(1 << 16);
+    let r = new ByteReader(input.buf, input.pos, input.buf.length, 'header');
+    let header;
+    try {
+      header = parseVcdiffHeader(r);
+    } catch (err) {
+      if (input.done || input.available < 1 << 16) throw err;
+      await input.fill(1 << 26);
+      r = new ByteReader(input.buf, input.pos, input.buf.length, 'header');
+      header = parseVcdiffHeader(r);
+    }
+    input.pos = r.pos;
+    if (header.codeTableLength !== undefined) {
+      throw new CodecUnavailableError('VCDIFF delta uses an application-defined code table (VCD_CODETABLE), which neither this decoder nor xdelta3 supports');
+    }
+    const secondary = header.secondaryId !== undefined ? new SecondaryDecoder(header.secondaryId) : undefined;
+
+    const cache = new AddressCache();
+    const t = DEFAULT_CODE_TABLE;
+    let sources: SegmentReader | undefined;
+    let total = 0;
+    const maxOut = options.maxOutputBytes ?? Number.MAX_SAFE_INTEGER;
+
+    for (;;) {
+      options.signal?.throwIfAborted();
+      await input.fill(64);
+      if (input.available === 0) break;
+      const w = new ByteReader(input.buf, input.pos, input.buf.length, 'window header');
+      const winInd = w.byte();
+      if (winInd & ~(VCD_SOURCE | VCD_TARGET | VCD_ADLER32)) {
+        throw new CodecFailedError(`VCDIFF window indicator 0x${winInd.toString(16)} has unknown bits`);
+      }
+      if ((winInd & VCD_SOURCE) && (winInd & VCD_TARGET)) throw new CodecFailedError('VCDIFF window has both VCD_SOURCE and VCD_TARGET');
+      let segLen = 0;
+      let segPos = 0;
+      if (winInd & (VCD_SOURCE | VCD_TARGET)) {
+        segLen = w.varint();
+        segPos = w.varint();
+        if (segLen > MAX_SOURCE_SEGMENT) throw new CodecFailedError(`VCDIFF source segment of ${segLen} bytes is too large`);
+      }
+      const deltaLen = w.varint();
+      input.pos = w.pos;
+      if (deltaLen > MAX_TARGET_WINDOW * 32 + 1024) throw new CodecFailedError(`VCDIFF window of ${deltaLen} bytes is too large`);
+      await input.fill(deltaLen);
+      if (input.available < deltaLen) throw new CodecFailedError('VCDIFF delta is truncated');
+      const d = new ByteReader(input.buf, input.pos, input.pos + deltaLen, 'window');
+      input.pos += deltaLen;
+
+      const tgtLen = d.varint();
+      if (tgtLen > MAX_TARGET_WINDOW) throw new CodecFailedError(`VCDIFF target window of ${tgtLen} bytes is too large`);
+      if (total + tgtLen > maxOut) throw new CodecFailedError(`VCDIFF delta decodes to more than ${maxOut} bytes`);
+      const deltaInd = d.byte();
+      if (deltaInd & ~(VCD_DATACOMP | VCD_INSTCOMP | VCD_ADDRCOMP)) {
+        throw new CodecFailedError(`VCDIFF delta indicator 0x${deltaInd.toString(16)} has unknown bits`);
+      }
+      const dataLen = d.varint();
+      const instLen = d.varint();
+      const addrLen = d.varint();
+      let checksum = -1;
+      if (winInd & VCD_ADLER32) {
+        const c = d.bytes(4);
+        checksum = ((c[0]! << 24) | (c[1]! << 16) | (c[2]! << 8) | c[3]!) >>> 0;
+      }
+      if (d.remaining !== dataLen + instLen + addrLen) throw new CodecFailedError('VCDIFF window section lengths do not add up');
+      let dataSec = d.bytes(dataLen);
+      let instSec = d.bytes(instLen);
+      let addrSec = d.bytes(addrLen);
+      if (deltaInd !== 0) {
+        if (!secondary) throw new CodecFailedError('VCDIFF window is compressed but the header names no secondary compressor');
+        const cap = tgtLen * 24 + 1024;
+        if (deltaInd & VCD_DATACOMP) dataSec = secondary.decode(0, dataSec, cap);
+        if (deltaInd & VCD_INSTCOMP) instSec = secondary.decode(1, instSec, cap);
+        if (deltaInd & VCD_ADDRCOMP) addrSec = secondary.decode(2, addrSec, cap);
+      }
+
+      let src: Uint8Array = EMPTY;
+      if (winInd & VCD_SOURCE) {
+        if (!sources) {
+          refFh = await open(referencePath, 'r');
+          sources = new SegmentReader(refFh, (await refFh.stat()).size);
+        }
+        src = await sources.get(segPos, segLen);
+      } else if (winInd & VCD_TARGET) {
+        if (segPos + segLen > total) throw new CodecFailedError('VCDIFF target segment is beyond the decoded output');
+        const b = Buffer.allocUnsafe(segLen);
+        let done = 0;
+        while (done < segLen) {
+          const { bytesRead } = await outFh.read(b, done, segLen - done, segPos + done);
+          if (bytesRead === 0) throw new CodecFailedError('output file shrank while decoding');
+          done += bytesRead;
+        }
+        src = b;
+      }
+
+      const tgt = Buffer.allocUnsafe(tgtLen);
+      executeWindow(t, cache, src, tgt, dataSec, instSec, addrSec);
+      if (checksum >= 0) {
+        const actual = adler32(tgt);
+        if (actual !== checksum) {
+          throw new IntegrityError(`VCDIFF window checksum mismatch at output offset ${total}: expected ${hex(checksum)}, got ${hex(actual)}`);
+        }
+      }
+      let written = 0;
+      while (written < tgtLen) {
+        const { bytesWritten } = await outFh.write(tgt, written, tgtLen - written, total + written);
+        written += bytesWritten;
+      }
+      total += tgtLen;
+    }
+    return { size: total };
+  } finally {
+    await deltaFh.close();
+    await refFh?.close();
+    await outFh?.close();
+  }
+}
+
+const EMPTY = new Uint8Array(0);
+
+function hex(n: number): string {
+  return n.toString(16).padStart(8, '0');
+}
+
+/**
+ * Runs one window's instructions. Every size is checked against the window
+ * before use and every loop consumes input, so corrupt input fails fast.
+ */
+export function executeWindow(
+  t: typeof DEFAULT_CODE_TABLE,
+  cache: AddressCache,
+  src: Uint8Array,
+  tgt: Buffer,
+  dataSec: Uint8Array,
+  instSec: Uint8Array,
+  addrSec: Uint8Array,
+): void {
+  const tgtLen = tgt.length;
+  const srcLen = src.length;
+  const data = new ByteReader(dataSec, 0, dataSec.length, 'data section');
+  const inst = new ByteReader(instSec, 0, instSec.length, 'instruction section');
+  const addrs = new ByteReader(addrSec, 0, addrSec.length, 'address section');
+  cache.reset();
+  let tpos = 0;
+  while (inst.pos < inst.end) {
+    const op = instSec[inst.pos++]!;
+    for (let k = 0; k < 2; k++) {
+      const type = k === 0 ? t.type1[op]! : t.type2[op]!;
+      if (type === NOOP) continue;
+      let size = k === 0 ? t.size1[op]! : t.size2[op]!;
+      if (size === 0) size = inst.varint();
+      if (size > tgtLen - tpos) throw new CodecFailedError('VCDIFF instruction overruns the target window');
+      if (type === ADD) {
+        if (size > data.end - data.pos) throw new CodecFailedError('VCDIFF data section is truncated');
+        tgt.set(dataSec.subarray(data.pos, data.pos + size), tpos);
+        data.pos += size;
+      } else if (type === RUN) {
+        tgt.fill(data.byte(), tpos, tpos + size);
+      } else {
+        const mode = k === 0 ? t.mode1[op]! : t.mode2[op]!;
+        let addr = cache.decode(srcLen + tpos, mode, addrs);
+        let n = size;
+        let p = tpos;
+        if (addr < srcLen) {
+          const m = Math.min(n, srcLen - addr);
+          tgt.set(src.subarray(addr, addr + m), p);
+          p += m;
+          n -= m;
+          addr = srcLen;
+        }
+        if (n > 0) {
+          let from = addr - srcLen;
+          // Overlapping copies repeat the period `p - from`; copy in growing strides.
+          while (n > 0) {
+            const chunk = Math.min(n, p - from);
+            tgt.copyWithin(p, from, from + chunk);
+            p += chunk;
+            n -= chunk;
+          }
+        }
+      }
+      tpos += size;
+    }
+  }
+  if (tpos !== tgtLen) throw new CodecFailedError(`VCDIFF window produced ${tpos} of ${tgtLen} bytes`);
+  if (data.pos !== data.end || addrs.pos !== addrs.end) throw new CodecFailedError('VCDIFF window has unused data or addresses');
+}

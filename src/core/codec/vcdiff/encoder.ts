@@ -1,0 +1,237 @@
+import { open, stat, readFile } from 'node:fs/promises';
+import { CodecUnavailableError, DeltaTooLargeError } from '../../errors.js';
+import type { EncodeOptions } from '../codec.js';
+import { adler32 } from './adler32.js';
+import { ByteWriter } from './byte-writer.js';
+import { VCDIFF_MAGIC } from './header.js';
+import { InstructionWriter } from './instruction-writer.js';
+import { ReferenceIndex } from './reference-index.js';
+import { FINGERPRINT_LENGTH, HASH_BASE, HASH_OUT_WEIGHT, HASH_SPREAD, fingerprint } from './rolling-hash.js';
+
+/** Target bytes per window: xdelta3 decodes windows up to 16 MiB. */
+export const ENCODE_WINDOW = 8 << 20;
+/**
+ * Largest reference the encoder accepts: the reference is held in memory
+ * (plus an index of at most 64 MiB). Larger references need xdelta3.
+ */
+export const MAX_REFERENCE_BYTES = 2 ** 31 - 1;
+/** Shortest match taken at a repeat offset (the displacement of a recent COPY). */
+const MIN_REP_MATCH = 5;
+/** Shortest match taken from the fingerprint index. */
+const MIN_HASH_MATCH = 12;
+/** Shortest run of one byte inside literals worth a RUN instruction. */
+const MIN_RUN = 12;
+const REPS = 4;
+
+const VCD_SOURCE = 0x01;
+const VCD_ADLER32 = 0x04;
+
+/** A copy found by the matcher, in absolute reference coordinates. */
+interface Op {
+  /** Window-local target start of the literal run that precedes the copy. */
+  litStart: number;
+  /** Window-local target start of the copy. */
+  start: number;
+  len: number;
+  src: number;
+}
+
+/**
+ * Encodes `targetPath` against `referencePath` as VCDIFF with the default code
+ * table, Adler-32 per window and no secondary compression. Matching covers the
+ * whole reference (fingerprint index + greedy extension + repeat offsets), not
+ * a sliding source window, so moved blocks anywhere in the reference are found.
+ */
+export async function encodeVcdiff(
+  referencePath: string,
+  targetPath: string,
+  deltaPath: string,
+  options: EncodeOptions = {},
+): Promise<{ size: number }> {
+  const refSize = (await stat(referencePath)).size;
+  if (refSize > MAX_REFERENCE_BYTES) {
+    throw new CodecUnavailableError(`reference of ${refSize} bytes exceeds the TypeScript encoder limit of ${MAX_REFERENCE_BYTES}; use xdelta3`);
+  }
+  const ref = await readFile(referencePath);
+  options.signal?.throwIfAborted();
+  const index = new ReferenceIndex(ref);
+  const limit = options.maxOutputBytes ?? Number.MAX_SAFE_INTEGER;
+
+  const tfh = await open(targetPath, 'r');
+  const out = await open(deltaPath, 'w');
+  try {
+    const header = Buffer.from([...VCDIFF_MAGIC, 0]);
+    let written = 0;
+    const write = async (b: Uint8Array): Promise<void> => {
+      if (written + b.length > limit) throw new DeltaTooLargeError(limit);
+      let off = 0;
+      while (off < b.length) {
+        const { bytesWritten } = await out.write(b, off, b.length - off, written + off);
+        off += bytesWritten;
+      }
+      written += b.length;
+    };
+    await write(header);
+
+    const w = new InstructionWriter();
+    const win = Buffer.allocUnsafe(ENCODE_WINDOW);
+    const reps = new Float64Array(REPS);
+    const frame = new ByteWriter(64);
+    let base = 0;
+    for (;;) {
+      options.signal?.throwIfAborted();
+      let n = 0;
+      while (n < ENCODE_WINDOW) {
+        const { bytesRead } = await tfh.read(win, n, ENCODE_WINDOW - n, base + n);
+        if (bytesRead === 0) break;
+        n += bytesRead;
+      }
+      if (n === 0) break;
+      const t = win.subarray(0, n);
+      const ops = findMatches(t, base, ref, index, reps);
+
+      let segStart = Number.MAX_SAFE_INTEGER;
+      let segEnd = 0;
+      for (const op of ops) {
+        if (op.src < segStart) segStart = op.src;
+        if (op.src + op.len > segEnd) segEnd = op.src + op.len;
+      }
+      const segLen = ops.length > 0 ? segEnd - segStart : 0;
+      w.reset();
+      const budget = limit - written;
+      let pos = 0;
+      for (const op of ops) {
+        emitLiterals(w, t, op.litStart, op.start);
+        w.copy(op.src - segStart, op.len, segLen + op.start);
+        pos = op.start + op.len;
+        if (w.size > budget) throw new DeltaTooLargeError(limit);
+      }
+      emitLiterals(w, t, pos, n);
+      w.flush();
+
+      const checksum = adler32(t);
+      const body = new ByteWriter(32);
+      body.varint(n);
+      body.byte(0);
+      body.varint(w.data.length);
+      body.varint(w.inst.length);
+      body.varint(w.addr.length);
+      body.byte(checksum >>> 24);
+      body.byte((checksum >>> 16) & 0xff);
+      body.byte((checksum >>> 8) & 0xff);
+      body.byte(checksum & 0xff);
+      frame.reset();
+      frame.byte(ops.length > 0 ? VCD_SOURCE | VCD_ADLER32 : VCD_ADLER32);
+      if (ops.length > 0) {
+        frame.varint(segLen);
+        frame.varint(segStart);
+      }
+      frame.varint(body.length + w.size);
+      const total = frame.length + body.length + w.size;
+      if (written + total > limit) throw new DeltaTooLargeError(limit);
+      await write(frame.view());
+      await write(body.view());
+      await write(w.data.view());
+      await write(w.inst.view());
+      await write(w.addr.view());
+      base += n;
+      if (n < ENCODE_WINDOW) break;
+    }
+    return { size: written };
+  } finally {
+    await tfh.close();
+    await out.close();
+  }
+}
+
+/** Literal bytes as ADD, with long single-byte runs as RUN. */
+function emitLiterals(w: InstructionWriter, t: Uint8Array, start: number, end: number): void {
+  if (end - start < MIN_RUN) {
+    w.add(t, start, end);
+    return;
+  }
+  let lit = start;
+  let i = start;
+  while (i < end) {
+    const b = t[i]!;
+    let j = i + 1;
+    while (j < end && t[j] === b) j++;
+    if (j - i >= MIN_RUN) {
+      w.add(t, lit, i);
+      w.run(b, j - i);
+      lit = j;
+    }
+    i = j;
+  }
+  w.add(t, lit, end);
+}
+
+/**
+ * Greedy matcher for one window. At each literal position it first tries the
+ * displacements of recent copies (cheap, and what small edits in binaries
+ * leave behind), then the fingerprint index; a hit is extended both ways.
+ */
+function findMatches(t: Uint8Array, base: number, ref: Uint8Array, index: ReferenceIndex, reps: Float64Array): Op[] {
+  const ops: Op[] = [];
+  const n = t.length;
+  const refLen = ref.length;
+  const table = index.table;
+  const shift = index.shift;
+  const L = FINGERPRINT_LENGTH;
+  const last = n - L;
+  let h = last >= 0 ? fingerprint(t, 0) : 0;
+  let lit = 0;
+  let i = 0;
+  while (i < n) {
+    let bestLen = 0;
+    let bestSrc = 0;
+    let bestStart = i;
+    // Repeat offsets.
+    for (let r = 0; r < REPS; r++) {
+      const s = base + i + reps[r]!;
+      if (s < 0 || s >= refLen) continue;
+      const max = Math.min(n - i, refLen - s);
+      if (max < MIN_REP_MATCH || t[i] !== ref[s] || t[i + 1] !== ref[s + 1] || t[i + 4] !== ref[s + 4]) continue;
+      let len = 0;
+      while (len < max && t[i + len] === ref[s + len]) len++;
+      if (len > bestLen) {
+        bestLen = len;
+        bestSrc = s;
+      }
+    }
+    if (bestLen < MIN_REP_MATCH) {
+      bestLen = 0;
+      if (i <= last) {
+        const c = table[Math.imul(h, HASH_SPREAD) >>> shift]!;
+        if (c >= 0 && t[i] === ref[c] && t[i + L - 1] === ref[c + L - 1]) {
+          const max = Math.min(n - i, refLen - c);
+          let len = 0;
+          while (len < max && t[i + len] === ref[c + len]) len++;
+          let back = 0;
+          while (i - back > lit && c - back > 0 && t[i - back - 1] === ref[c - back - 1]) back++;
+          if (len + back >= MIN_HASH_MATCH) {
+            bestLen = len + back;
+            bestSrc = c - back;
+            bestStart = i - back;
+          }
+        }
+      }
+    }
+    if (bestLen > 0) {
+      ops.push({ litStart: lit, start: bestStart, len: bestLen, src: bestSrc });
+      const disp = bestSrc - (base + bestStart);
+      let k = 0;
+      while (k < REPS - 1 && reps[k] !== disp) k++;
+      for (; k > 0; k--) reps[k] = reps[k - 1]!;
+      reps[0] = disp;
+      i = bestStart + bestLen;
+      lit = i;
+      if (i <= last) h = fingerprint(t, i);
+      continue;
+    }
+    if (i < last) h = (Math.imul(h - Math.imul(t[i]!, HASH_OUT_WEIGHT), HASH_BASE) + t[i + L]!) | 0;
+    i++;
+  }
+  // The trailing literals are emitted by the caller from the last op's end.
+  return ops;
+}

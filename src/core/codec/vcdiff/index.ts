@@ -1,0 +1,20 @@
+/** Pure TypeScript VCDIFF (RFC 3284) codec compatible with xdelta3. */
+export { TypeScriptCodec, TYPESCRIPT_CODEC_COMMAND } from './typescript-codec.js';
+export { decodeVcdiff, executeWindow, MAX_TARGET_WINDOW } from './decoder.js';
+export { encodeVcdiff, ENCODE_WINDOW, MAX_REFERENCE_BYTES } from './encoder.js';
+export {
+  readVcdiffHeader,
+  parseVcdiffHeader,
+  parseXdelta3AppHeader,
+  usesExternalCompression,
+  SECONDARY_DJW,
+  SECONDARY_LZMA,
+  SECONDARY_FGK,
+  type VcdiffHeader,
+  type VcdiffHeaderInfo,
+  type Xdelta3AppHeader,
+} from './header.js';
+export { adler32 } from './adler32.js';
+export { findXdelta3, decodeWithXdelta3 } from './xdelta3-fallback.js';
+export { LzmaDecoder } from './lzma-decoder.js';
+export { XzSectionDecoder } from './xz-section-decoder.js';

@@ -1,0 +1,44 @@
+import { CodecFailedError, CodecUnavailableError } from '../../errors.js';
+import type { DecodeOptions, DecodeResult, DeltaCodec, EncodeOptions, EncodeResult } from '../codec.js';
+import { decodeVcdiff } from './decoder.js';
+import { encodeVcdiff } from './encoder.js';
+import { readVcdiffHeader, usesExternalCompression } from './header.js';
+import { secondaryName, secondarySupported } from './secondary.js';
+import { decodeWithXdelta3, findXdelta3 } from './xdelta3-fallback.js';
+import { stat } from 'node:fs/promises';
+
+/** The `dg-delta-cmd` our encoder records. */
+export const TYPESCRIPT_CODEC_COMMAND = 'deltaglider-ts vcdiff (no secondary)';
+
+/**
+ * The pure TypeScript VCDIFF codec. Decodes what xdelta3 writes (falling back to
+ * the xdelta3 binary only for DJW/FGK secondary compression and external
+ * compression), and writes deltas xdelta3 decodes.
+ */
+export class TypeScriptCodec implements DeltaCodec {
+  readonly name = 'typescript';
+
+  async encode(referencePath: string, targetPath: string, deltaPath: string, options?: EncodeOptions): Promise<EncodeResult> {
+    const { size } = await encodeVcdiff(referencePath, targetPath, deltaPath, options);
+    return { size, command: TYPESCRIPT_CODEC_COMMAND };
+  }
+
+  async decode(referencePath: string, deltaPath: string, outPath: string, options?: DecodeOptions): Promise<DecodeResult> {
+    const info = await readVcdiffHeader(deltaPath);
+    let reason: string | undefined;
+    if (info.secondaryId !== undefined && !secondarySupported(info.secondaryId)) {
+      reason = `secondary compressor ${secondaryName(info.secondaryId)}`;
+    } else if (usesExternalCompression(info.appHeader)) {
+      reason = `external compression (application header ${JSON.stringify(info.appHeader)})`;
+    }
+    if (reason === undefined) return decodeVcdiff(referencePath, deltaPath, outPath, options);
+    const binary = await findXdelta3();
+    if (!binary) throw new CodecUnavailableError(`delta uses ${reason}, which needs the xdelta3 binary on PATH`);
+    await decodeWithXdelta3(binary, referencePath, deltaPath, outPath, options?.signal);
+    const size = (await stat(outPath)).size;
+    if (options?.maxOutputBytes !== undefined && size > options.maxOutputBytes) {
+      throw new CodecFailedError(`delta decoded to ${size} bytes, more than ${options.maxOutputBytes}`);
+    }
+    return { size };
+  }
+}

@@ -1,0 +1,134 @@
+/**
+ * The `xdelta3` binary as a codec: the same program the existing DeltaGlider
+ * tools run, so its deltas are the reference for compatibility.
+ */
+import { spawn } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { CodecFailedError, CodecUnavailableError, DeltaTooLargeError } from '../errors.js';
+import type { DecodeOptions, DecodeResult, DeltaCodec, EncodeOptions, EncodeResult } from './codec.js';
+
+/** xdelta3 compression level we encode with (see docs/OPERATIONS.md "Codec settings" for the measurements). */
+export const DEFAULT_XDELTA3_LEVEL = 6;
+/** Secondary compression: `lzma` gives 20-37% smaller deltas than `none` on the bench binaries. */
+export const DEFAULT_XDELTA3_SECONDARY = 'lzma';
+/** Largest source window we ask for; bigger references only match within it. */
+export const MAX_XDELTA3_SOURCE_WINDOW = 1024 * 1024 * 1024;
+const MIN_SOURCE_WINDOW = 64 * 1024 * 1024;
+
+export interface Xdelta3CodecOptions {
+  /** Path or name of the binary. Default `xdelta3` (looked up on PATH). */
+  binary?: string;
+  /** Compression level 0..9. Default DEFAULT_XDELTA3_LEVEL. */
+  level?: number;
+  /** Secondary compression (`lzma`, `djw`, `fgk`, `none`). Default DEFAULT_XDELTA3_SECONDARY. */
+  secondary?: 'lzma' | 'djw' | 'fgk' | 'none';
+}
+
+export const XDELTA3_MISSING_MESSAGE =
+  'The xdelta3 binary was not found on PATH. Install it (Debian/Ubuntu: apt-get install xdelta3; macOS: brew install xdelta3) or use codec "typescript".';
+
+/** Source window size: the whole reference (rounded up to a power of two) so far-apart matches are found. */
+function sourceWindow(referenceSize: number): number {
+  let w = MIN_SOURCE_WINDOW;
+  while (w < referenceSize && w < MAX_XDELTA3_SOURCE_WINDOW) w *= 2;
+  return w;
+}
+
+/** Runs xdelta3 with stdout to `outPath`, killing it once `maxBytes` is exceeded. */
+function run(binary: string, args: string[], outPath: string, maxBytes: number | undefined, signal: AbortSignal | undefined): Promise<{ size: number; tooLarge: boolean }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const out = createWriteStream(outPath);
+    let size = 0;
+    let tooLarge = false;
+    let stderr = '';
+    let settled = false;
+    const fail = (err: Error): void => {
+      if (settled) return;
+      settled = true;
+      child.kill('SIGKILL');
+      out.destroy();
+      reject(err);
+    };
+    const onAbort = (): void => fail(signal?.reason instanceof Error ? signal.reason : new Error('aborted'));
+    signal?.addEventListener('abort', onAbort, { once: true });
+    child.on('error', (err: NodeJS.ErrnoException) => {
+      fail(err.code === 'ENOENT' ? new CodecUnavailableError(XDELTA3_MISSING_MESSAGE, { cause: err }) : new CodecFailedError(`xdelta3 could not start: ${err.message}`, { cause: err }));
+    });
+    child.stderr.setEncoding('utf8').on('data', (d: string) => {
+      if (stderr.length < 4096) stderr += d;
+    });
+    child.stdout.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (maxBytes !== undefined && size > maxBytes) {
+        tooLarge = true;
+        child.kill('SIGKILL');
+        child.stdout.destroy();
+        return;
+      }
+      if (!out.write(chunk)) {
+        child.stdout.pause();
+        out.once('drain', () => child.stdout.resume());
+      }
+    });
+    child.on('close', (code) => {
+      signal?.removeEventListener('abort', onAbort);
+      if (settled) return;
+      out.end(() => {
+        if (settled) return;
+        settled = true;
+        if (tooLarge) return resolve({ size, tooLarge });
+        if (code !== 0) return reject(new CodecFailedError(`xdelta3 ${args[0]} failed (exit ${code}): ${stderr.trim() || 'no message'}`));
+        resolve({ size, tooLarge });
+      });
+    });
+    out.on('error', (err) => fail(err));
+  });
+}
+
+/** Codec backed by the xdelta3 binary. */
+export class Xdelta3Codec implements DeltaCodec {
+  readonly name = 'xdelta3';
+  readonly #binary: string;
+  readonly #level: number;
+  readonly #secondary: string;
+
+  constructor(options: Xdelta3CodecOptions = {}) {
+    const { binary = 'xdelta3', level = DEFAULT_XDELTA3_LEVEL, secondary = DEFAULT_XDELTA3_SECONDARY } = options;
+    if (!Number.isInteger(level) || level < 0 || level > 9) throw new RangeError(`xdelta3 level must be 0..9, got ${level}`);
+    if (!['lzma', 'djw', 'fgk', 'none'].includes(secondary)) throw new RangeError(`xdelta3 secondary must be lzma, djw, fgk or none, got ${secondary}`);
+    this.#binary = binary;
+    this.#level = level;
+    this.#secondary = secondary;
+  }
+
+  /** Resolves if the binary runs here; rejects with CodecUnavailableError otherwise. */
+  static async available(binary = 'xdelta3'): Promise<boolean> {
+    return new Promise((resolve) => {
+      const child = spawn(binary, ['-V'], { stdio: 'ignore' });
+      child.on('error', () => resolve(false));
+      child.on('close', () => resolve(true));
+    });
+  }
+
+  async encode(referencePath: string, targetPath: string, deltaPath: string, options: EncodeOptions = {}): Promise<EncodeResult> {
+    const refSize = (await stat(referencePath)).size;
+    // -D: never gunzip inputs (FORMAT.md); -f: deltaPath may exist; -c: stdout so we can cap it.
+    const args = ['-e', '-D', '-f', '-c', `-${this.#level}`, '-S', this.#secondary, '-B', String(sourceWindow(refSize)), '-s', referencePath, targetPath];
+    const { size, tooLarge } = await run(this.#binary, args, deltaPath, options.maxOutputBytes, options.signal);
+    if (tooLarge) throw new DeltaTooLargeError(options.maxOutputBytes ?? 0);
+    return { size, command: `xdelta3 -e -D -${this.#level} -S ${this.#secondary}` };
+  }
+
+  async decode(referencePath: string, deltaPath: string, outPath: string, options: DecodeOptions = {}): Promise<DecodeResult> {
+    const refSize = (await stat(referencePath)).size;
+    // No -D here: a delta made without -D (the Python CLI on a .gz) names its external
+    // compression in the app header, and xdelta3 must re-apply it. The caller verifies
+    // the result's SHA-256, so a re-compression that differs is caught, never served.
+    const args = ['-d', '-f', '-c', '-B', String(sourceWindow(refSize)), '-s', referencePath, deltaPath];
+    const { size, tooLarge } = await run(this.#binary, args, outPath, options.maxOutputBytes, options.signal);
+    if (tooLarge) throw new CodecFailedError(`xdelta3 decode produced more than the expected ${options.maxOutputBytes} bytes: the delta is corrupt`);
+    return { size };
+  }
+}

@@ -1,0 +1,547 @@
+/**
+ * The delta engine: the one place where DeltaGlider's PUT/GET/DELETE/LIST rules live.
+ * Every way in (SDK plugin, middleware, reverse proxy) is a thin adapter over this.
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { pipeline } from 'node:stream/promises';
+import { PassThrough, Readable } from 'node:stream';
+import { Semaphore } from '../concurrency.js';
+import { ReferenceCache, type CachedReference } from '../cache/reference-cache.js';
+import {
+  DeltaTooLargeError,
+  IntegrityError,
+  NoSuchBucketError,
+  NoSuchKeyError,
+  PreconditionFailedError,
+  ReservedKeyError,
+} from '../errors.js';
+import {
+  assertUserKey,
+  deltaKeyOf,
+  deltaspaceOf,
+  fileNameOf,
+  referenceKeyOf,
+} from '../format/keys.js';
+import {
+  deltaMetadata,
+  parseMetadata,
+  passthroughMetadata,
+  referenceMetadata,
+  type ParsedMetadata,
+} from '../format/metadata.js';
+import { KeyedRwLock } from '../rw-lock.js';
+import { removeQuietly, spoolToFile, TempDir, type Spool } from '../spool.js';
+import type { StoredHeaders, StoredObjectInfo } from '../store/object-store.js';
+import { evaluateConditions } from './conditions.js';
+import { listUserObjects } from './listing.js';
+import { MultipartUploads } from './multipart.js';
+import { resolveEngineOptions, type EngineOptions, type ResolvedEngineOptions } from './options.js';
+import { resolveRange } from './range.js';
+import type {
+  CopyObjectInput,
+  CopyObjectResult,
+  DeleteObjectsResult,
+  GetObjectInput,
+  GetObjectResult,
+  ListObjectsInput,
+  ListObjectsResult,
+  ObjectInfo,
+  PutObjectInput,
+  PutObjectResult,
+  StorageType,
+} from './types.js';
+
+/** How a user key is held on the backend right now. */
+interface Resolved {
+  info: ObjectInfo;
+  stored: StoredObjectInfo;
+  meta: ParsedMetadata;
+}
+
+/** What an internal put needs besides the spooled bytes. */
+interface PutFields {
+  bucket: string;
+  key: string;
+  contentType?: string;
+  userMetadata?: Record<string, string>;
+  headers?: StoredHeaders;
+  conditions?: PutObjectInput['conditions'];
+  signal?: AbortSignal;
+}
+
+/**
+ * The DeltaGlider engine over an ObjectStore.
+ *
+ * @example
+ * const engine = new DeltaGliderEngine({ store: new FileSystemStore('./data'), codec: await createCodec() });
+ * await engine.createBucket('builds');
+ * await engine.putObject({ bucket: 'builds', key: 'releases/v1.zip', body: createReadStream('v1.zip') });
+ */
+export class DeltaGliderEngine {
+  readonly options: ResolvedEngineOptions;
+  readonly temp: TempDir;
+  readonly references: ReferenceCache;
+  readonly codecSlots: Semaphore;
+  readonly multipart: MultipartUploads;
+  readonly #locks = new KeyedRwLock();
+
+  constructor(options: EngineOptions) {
+    this.options = resolveEngineOptions(options);
+    this.temp = new TempDir(this.options.tempDir);
+    this.references = new ReferenceCache(this.options.referenceCacheBytes);
+    this.codecSlots = new Semaphore(this.options.codecConcurrency);
+    this.multipart = new MultipartUploads(this);
+  }
+
+  get store() {
+    return this.options.store;
+  }
+
+  /** Frees temp files and cache entries (shutdown). */
+  async close(): Promise<void> {
+    await this.references.clear();
+    this.multipart.clear();
+    this.temp.dispose();
+  }
+
+  // ---------------------------------------------------------------- PUT
+
+  /** Stores an object under the DeltaGlider rules (FORMAT.md "Decision on PUT"). */
+  async putObject(input: PutObjectInput): Promise<PutObjectResult> {
+    assertUserKey(input.key);
+    const spool = await spoolToFile(input.body, this.temp, {
+      expectedSize: input.contentLength,
+      maxSize: this.options.maxObjectSize,
+      contentMd5: input.contentMd5,
+      signal: input.signal,
+    });
+    try {
+      return await this.putSpool(spool, input);
+    } finally {
+      await removeQuietly(spool.path);
+    }
+  }
+
+  /** Stores an already spooled body (multipart completion, copy). The caller owns the spool file. */
+  async putSpool(spool: Spool, fields: PutFields): Promise<PutObjectResult> {
+    assertUserKey(fields.key);
+    const { bucket, key } = fields;
+    if (fields.conditions && (fields.conditions.ifMatch !== undefined || fields.conditions.ifNoneMatch !== undefined)) {
+      const current = await this.#resolve(bucket, key);
+      if (!current) {
+        if (fields.conditions.ifMatch !== undefined) throw new NoSuchKeyError(key);
+      } else {
+        evaluateConditions(fields.conditions, current.info.etag, current.info.lastModified, false);
+      }
+    }
+    const eligible = this.options.eligible(key) && spool.size <= this.options.maxDeltaObjectSize;
+    const result = eligible ? await this.#putEligible(spool, fields) : await this.#putPassthrough(spool, fields);
+    this.options.observer.onPut?.({ storageType: result.storageType, size: result.size, storedSize: result.storedSize, ratio: result.deltaRatio, encodeMs: result.encodeMs });
+    this.options.logger.debug({ bucket, key, storageType: result.storageType, size: result.size, stored: result.storedSize, ratio: result.deltaRatio }, 'put');
+    return result;
+  }
+
+  async #putPassthrough(spool: Spool, fields: PutFields, deltaRatio?: number): Promise<PutObjectResult> {
+    const { bucket, key } = fields;
+    const metadata = passthroughMetadata({
+      fileSha256: spool.sha256,
+      fileSize: spool.size,
+      md5: spool.md5,
+      createdAt: new Date(),
+      fileName: fileNameOf(key),
+      contentType: fields.contentType,
+      userMetadata: fields.userMetadata,
+    });
+    await this.store.putObject(bucket, key, spool, { metadata, contentType: fields.contentType, headers: fields.headers, md5: spool.md5 });
+    // New variant first, then the old one goes: the key is never missing.
+    await this.store.deleteObject(bucket, deltaKeyOf(key));
+    return { etag: spool.md5, storageType: 'passthrough', size: spool.size, storedSize: spool.size, sha256: spool.sha256, deltaRatio, createdReference: false };
+  }
+
+  async #putEligible(spool: Spool, fields: PutFields): Promise<PutObjectResult> {
+    const { bucket, key } = fields;
+    const space = deltaspaceOf(key);
+    const refKey = referenceKeyOf(space);
+    const lockName = `${bucket}\0${space}`;
+
+    // Create the reference if the deltaspace has none (exclusive: one creator).
+    let created = false;
+    let ref = await this.store.headObject(bucket, refKey);
+    if (!ref) {
+      created = await this.#locks.exclusive(lockName, async () => {
+        ref = await this.store.headObject(bucket, refKey);
+        if (ref) return false;
+        try {
+          await this.store.putObject(bucket, refKey, spool, {
+            metadata: referenceMetadata({ fileSha256: spool.sha256, fileSize: spool.size, md5: spool.md5, createdAt: new Date(), sourceKey: key }),
+            contentType: 'application/octet-stream',
+            ifNoneMatch: true,
+            md5: spool.md5,
+          });
+          return true;
+        } catch (err) {
+          // Another writer (another process) won the race: use theirs.
+          if (err instanceof PreconditionFailedError) return false;
+          throw err;
+        }
+      });
+      if (!created) ref = await this.store.headObject(bucket, refKey);
+      if (!ref && !created) throw new IntegrityError(`reference ${refKey} vanished while writing ${key}`);
+    }
+
+    return this.#locks.shared(lockName, async () => {
+      const reference = created
+        ? { path: spool.path, size: spool.size, sha256: spool.sha256, release: () => undefined }
+        : await this.#acquireReference(bucket, refKey);
+      const deltaPath = this.temp.file('delta');
+      try {
+        const limit = created ? undefined : Math.floor(this.options.maxDeltaRatio * spool.size);
+        let encoded;
+        const t0 = performance.now();
+        try {
+          encoded = await this.#withCodec(() =>
+            this.options.codec.encode(reference.path, spool.path, deltaPath, { maxOutputBytes: limit, signal: fields.signal }),
+          );
+        } catch (err) {
+          if (err instanceof DeltaTooLargeError) return this.#putPassthrough(spool, fields, undefined);
+          throw err;
+        }
+        const encodeMs = performance.now() - t0;
+        const ratio = spool.size === 0 ? 0 : encoded.size / spool.size;
+        if (!created && !(ratio < this.options.maxDeltaRatio)) return this.#putPassthrough(spool, fields, ratio);
+        const metadata = deltaMetadata({
+          fileSha256: spool.sha256,
+          fileSize: spool.size,
+          md5: spool.md5,
+          createdAt: new Date(),
+          fileName: fileNameOf(key),
+          refKey,
+          refSha256: reference.sha256,
+          deltaSize: encoded.size,
+          deltaCmd: encoded.command,
+          contentType: fields.contentType,
+          userMetadata: fields.userMetadata,
+        });
+        await this.store.putObject(bucket, deltaKeyOf(key), { path: deltaPath, size: encoded.size }, { metadata, contentType: fields.contentType, headers: fields.headers });
+        await this.store.deleteObject(bucket, key);
+        return {
+          etag: spool.md5,
+          storageType: (created ? 'reference' : 'delta') as StorageType,
+          size: spool.size,
+          storedSize: encoded.size,
+          sha256: spool.sha256,
+          deltaRatio: ratio,
+          createdReference: created,
+          encodeMs,
+        };
+      } finally {
+        reference.release();
+        await removeQuietly(deltaPath);
+      }
+    });
+  }
+
+  async #withCodec<T>(fn: () => Promise<T>): Promise<T> {
+    const release = await this.codecSlots.acquire();
+    this.options.observer.onCodecQueue?.(this.codecSlots.waiting);
+    try {
+      return await fn();
+    } finally {
+      release();
+      this.options.observer.onCodecQueue?.(this.codecSlots.waiting);
+    }
+  }
+
+  /** A verified local copy of a reference, held until release(). */
+  async #acquireReference(bucket: string, refKey: string, expectedSha?: string): Promise<CachedReference & { release: () => void }> {
+    const id = `${bucket}\0${refKey}`;
+    const load = async (): Promise<CachedReference> => {
+      const got = await this.store.getObject(bucket, refKey).catch((err) => {
+        if (err instanceof NoSuchKeyError) throw new IntegrityError(`the reference ${refKey} is missing from bucket ${bucket}: deltas in this deltaspace cannot be reconstructed`, { cause: err });
+        throw err;
+      });
+      const spool = await spoolToFile(got.body, this.temp);
+      const meta = parseMetadata(got.info.metadata);
+      if (meta.fileSha256 && meta.fileSha256 !== spool.sha256) {
+        await removeQuietly(spool.path);
+        throw new IntegrityError(`the reference ${refKey} in bucket ${bucket} is corrupt: its SHA-256 is ${spool.sha256}, its metadata says ${meta.fileSha256}`);
+      }
+      return { path: spool.path, size: spool.size, sha256: spool.sha256, etag: got.info.etag };
+    };
+    let held = await this.references.acquire(id, load);
+    if (expectedSha && held.reference.sha256 !== expectedSha) {
+      // A stale cache entry (the reference was replaced behind our back): reload once.
+      held.release();
+      this.references.invalidate(id);
+      held = await this.references.acquire(id, load);
+      if (held.reference.sha256 !== expectedSha) {
+        held.release();
+        throw new IntegrityError(`the reference ${refKey} in bucket ${bucket} has SHA-256 ${held.reference.sha256}, but the delta was made against ${expectedSha}`);
+      }
+    }
+    return { ...held.reference, release: held.release };
+  }
+
+  // ---------------------------------------------------------------- GET / HEAD
+
+  /** Finds the stored variant of a user key; undefined when neither exists. */
+  async #resolve(bucket: string, key: string): Promise<Resolved | undefined> {
+    const [delta, plain] = await Promise.all([
+      this.store.headObject(bucket, deltaKeyOf(key)),
+      this.store.headObject(bucket, key),
+    ]);
+    // Both exist only during an overwrite's short window: the newer one wins.
+    let stored = delta ?? plain;
+    if (delta && plain && plain.lastModified.getTime() > delta.lastModified.getTime()) stored = plain;
+    if (!stored) return undefined;
+    return this.#describe(key, stored, stored === delta);
+  }
+
+  #describe(key: string, stored: StoredObjectInfo, isDeltaKey: boolean): Resolved {
+    const meta = parseMetadata(stored.metadata);
+    const isDelta = isDeltaKey;
+    let storageType: StorageType = 'passthrough';
+    if (isDelta) storageType = meta.fileSha256 && meta.refSha256 && meta.fileSha256 === meta.refSha256 ? 'reference' : 'delta';
+    const size = isDelta ? (meta.fileSize ?? 0) : stored.size;
+    const info: ObjectInfo = {
+      key,
+      size,
+      etag: meta.md5 ?? stored.etag,
+      lastModified: stored.lastModified,
+      contentType: meta.plain ? stored.contentType : (meta.contentType ?? stored.contentType),
+      userMetadata: meta.userMetadata,
+      headers: stored.headers ?? {},
+      storageType,
+      storedSize: stored.size,
+      sha256: meta.fileSha256,
+      rawMetadata: stored.metadata,
+      backendKey: stored.key,
+      referenceKey: isDelta ? referenceKeyOf(deltaspaceOf(key)) : undefined,
+    };
+    return { info, stored, meta };
+  }
+
+  async #resolveOrThrow(bucket: string, key: string): Promise<Resolved> {
+    const r = await this.#resolve(bucket, key);
+    if (r) return r;
+    if (!(await this.store.headBucket(bucket))) throw new NoSuchBucketError(bucket);
+    throw new NoSuchKeyError(key);
+  }
+
+  /** HEAD: the original's description, conditions applied. */
+  async headObject(input: { bucket: string; key: string; conditions?: GetObjectInput['conditions'] }): Promise<ObjectInfo> {
+    this.#assertReadableKey(input.key);
+    const r = await this.#resolveOrThrow(input.bucket, input.key);
+    evaluateConditions(input.conditions, r.info.etag, r.info.lastModified, true);
+    return r.info;
+  }
+
+  #assertReadableKey(key: string): void {
+    try {
+      assertUserKey(key);
+    } catch (err) {
+      // Reading a reserved name is a 404 on S3's terms would hide a misuse; say why.
+      if (err instanceof ReservedKeyError) throw err;
+      throw new NoSuchKeyError(key);
+    }
+  }
+
+  /** GET: original bytes, verified before the first byte leaves. */
+  async getObject(input: GetObjectInput): Promise<GetObjectResult> {
+    this.#assertReadableKey(input.key);
+    const r = await this.#resolveOrThrow(input.bucket, input.key);
+    evaluateConditions(input.conditions, r.info.etag, r.info.lastModified, true);
+    const range = resolveRange(input.range, r.info.size);
+    const contentLength = range ? range.end - range.start + 1 : r.info.size;
+    if (r.info.storageType === 'passthrough') {
+      if (r.info.size === 0) return { info: r.info, body: Readable.from([]), range, contentLength };
+      const got = await this.store.getObject(input.bucket, r.stored.key, range);
+      return { info: r.info, body: got.body, range, contentLength };
+    }
+    const out = await this.#reconstruct(input.bucket, r, input.signal);
+    const body = out.size === 0 || contentLength === 0
+      ? Readable.from([])
+      : createReadStream(out.path, range ? { start: range.start, end: range.end } : {});
+    const cleanup = (): void => void removeQuietly(out.path);
+    if (out.size === 0 || contentLength === 0) cleanup();
+    else body.once('close', cleanup);
+    return { info: r.info, body, range, contentLength };
+  }
+
+  /** Rebuilds a delta object into a temp file and verifies it. The caller removes the file. */
+  async #reconstruct(bucket: string, r: Resolved, signal?: AbortSignal): Promise<{ path: string; size: number }> {
+    const refKey = r.meta.refKey && !r.meta.refKey.startsWith('/') ? r.meta.refKey : referenceKeyOf(deltaspaceOf(r.info.key));
+    const deltaGot = await this.store.getObject(bucket, r.stored.key);
+    const deltaPath = this.temp.file('delta-in');
+    const outPath = this.temp.file('out');
+    try {
+      await pipeline(deltaGot.body, createWriteStream(deltaPath), { signal });
+      const reference = await this.#acquireReference(bucket, refKey, r.meta.refSha256);
+      try {
+        const t0 = performance.now();
+        await this.#withCodec(() =>
+          this.options.codec.decode(reference.path, deltaPath, outPath, {
+            signal,
+            maxOutputBytes: r.meta.fileSize !== undefined ? r.meta.fileSize : undefined,
+          }),
+        ).catch((err) => {
+          throw new IntegrityError(`the delta ${r.stored.key} in bucket ${bucket} could not be decoded: ${(err as Error).message}`, { cause: err });
+        });
+        const size = (await stat(outPath)).size;
+        const sha = await sha256File(outPath);
+        const expected = r.meta.fileSha256;
+        if (expected && sha !== expected) {
+          throw new IntegrityError(`reconstruction of ${r.info.key} in bucket ${bucket} failed verification: SHA-256 ${sha}, expected ${expected}`);
+        }
+        if (r.meta.fileSize !== undefined && size !== r.meta.fileSize) {
+          throw new IntegrityError(`reconstruction of ${r.info.key} in bucket ${bucket} has ${size} bytes, expected ${r.meta.fileSize}`);
+        }
+        this.options.observer.onDecode?.({ size, decodeMs: performance.now() - t0 });
+        return { path: outPath, size };
+      } finally {
+        reference.release();
+      }
+    } catch (err) {
+      await removeQuietly(outPath);
+      throw err;
+    } finally {
+      await removeQuietly(deltaPath);
+    }
+  }
+
+  // ---------------------------------------------------------------- DELETE
+
+  /** Deletes a user key (both variants) and collects the reference if nothing else uses it. */
+  async deleteObject(input: { bucket: string; key: string }): Promise<void> {
+    const { bucket, key } = input;
+    if (!(await this.store.headBucket(bucket))) throw new NoSuchBucketError(bucket);
+    try {
+      assertUserKey(key);
+    } catch {
+      return; // S3 deletes of names that cannot exist succeed.
+    }
+    await this.store.deleteObject(bucket, deltaKeyOf(key));
+    await this.store.deleteObject(bucket, key);
+    await this.#collectReference(bucket, deltaspaceOf(key));
+  }
+
+  /** DeleteObjects: per-key results, one reference sweep per deltaspace. */
+  async deleteObjects(input: { bucket: string; keys: string[] }): Promise<DeleteObjectsResult> {
+    const { bucket, keys } = input;
+    if (!(await this.store.headBucket(bucket))) throw new NoSuchBucketError(bucket);
+    const result: DeleteObjectsResult = { deleted: [], errors: [] };
+    const backendKeys: string[] = [];
+    const spaces = new Set<string>();
+    for (const key of keys) {
+      try {
+        assertUserKey(key);
+      } catch {
+        result.deleted.push(key);
+        continue;
+      }
+      backendKeys.push(deltaKeyOf(key), key);
+      spaces.add(deltaspaceOf(key));
+    }
+    const { errors } = await this.store.deleteObjects(bucket, backendKeys);
+    const failed = new Map<string, Error>();
+    for (const e of errors) failed.set(e.key.endsWith('.delta') ? e.key.slice(0, -6) : e.key, e.error);
+    for (const key of keys) {
+      if (result.deleted.includes(key)) continue;
+      const err = failed.get(key);
+      if (err) result.errors.push({ key, code: 'InternalError', message: err.message });
+      else result.deleted.push(key);
+    }
+    for (const space of spaces) await this.#collectReference(bucket, space);
+    return result;
+  }
+
+  /** Deletes a deltaspace's reference once it holds nothing else (exclusive with writers). */
+  async #collectReference(bucket: string, space: string): Promise<void> {
+    const refKey = referenceKeyOf(space);
+    await this.#locks.exclusive(`${bucket}\0${space}`, async () => {
+      const prefix = space === '' ? '' : `${space}/`;
+      const page = await this.store.listObjects(bucket, { prefix, delimiter: '/', maxKeys: 2 });
+      const others = page.objects.filter((o) => o.key !== refKey);
+      if (others.length > 0 || page.objects.length === 0) return;
+      await this.store.deleteObject(bucket, refKey);
+      this.references.invalidate(`${bucket}\0${refKey}`);
+    });
+  }
+
+  // ---------------------------------------------------------------- COPY
+
+  /** CopyObject through the same PUT rules (the destination may be in another deltaspace). */
+  async copyObject(input: CopyObjectInput): Promise<CopyObjectResult> {
+    assertUserKey(input.key);
+    const source = await this.getObject({ bucket: input.sourceBucket, key: input.sourceKey, conditions: input.sourceConditions }).catch((err) => {
+      // Conditions on a copy source answer 412, never 304.
+      if ((err as { code?: string }).code === 'NotModified') throw new PreconditionFailedError();
+      throw err;
+    });
+    const spool = await spoolToFile(source.body, this.temp);
+    try {
+      if (spool.sha256 !== source.info.sha256 && source.info.sha256 && source.info.storageType !== 'passthrough') {
+        throw new IntegrityError(`copy source ${input.sourceKey} changed while being read`);
+      }
+      const replace = input.metadataDirective === 'REPLACE';
+      const result = await this.putSpool(spool, {
+        bucket: input.bucket,
+        key: input.key,
+        contentType: replace ? input.contentType : source.info.contentType,
+        userMetadata: replace ? input.userMetadata : source.info.userMetadata,
+        headers: replace ? input.headers : source.info.headers,
+      });
+      const now = await this.headObject({ bucket: input.bucket, key: input.key });
+      return { etag: result.etag, lastModified: now.lastModified, storageType: result.storageType };
+    } finally {
+      await removeQuietly(spool.path);
+    }
+  }
+
+  // ---------------------------------------------------------------- LIST
+
+  /** ListObjects(V2) in user-key order with original sizes and ETags. */
+  async listObjects(input: ListObjectsInput): Promise<ListObjectsResult> {
+    return listUserObjects(this, input);
+  }
+
+  /** Describes a listed backend object as a user object (HEAD when the listing alone cannot tell). */
+  async describeListed(bucket: string, key: string, backendKey: string): Promise<Resolved | undefined> {
+    const stored = await this.store.headObject(bucket, backendKey);
+    return stored && this.#describe(key, stored, backendKey !== key);
+  }
+
+  // ---------------------------------------------------------------- BUCKETS
+
+  createBucket(bucket: string): Promise<void> {
+    return this.store.createBucket(bucket);
+  }
+
+  headBucket(bucket: string): Promise<boolean> {
+    return this.store.headBucket(bucket);
+  }
+
+  /** Deletes an empty bucket (an orphan reference alone does not keep it alive). */
+  async deleteBucket(bucket: string): Promise<void> {
+    const page = await this.store.listObjects(bucket, { maxKeys: 2 });
+    if (page.objects.length === 1 && page.objects[0]?.key === referenceKeyOf('') ) {
+      await this.store.deleteObject(bucket, referenceKeyOf(''));
+    }
+    return this.store.deleteBucket(bucket);
+  }
+
+  listBuckets() {
+    return this.store.listBuckets();
+  }
+}
+
+/** Hex SHA-256 of a file. */
+export async function sha256File(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  const sink = new PassThrough();
+  sink.on('data', (c: Buffer) => hash.update(c));
+  await pipeline(createReadStream(path, { highWaterMark: 1024 * 1024 }), sink);
+  return hash.digest('hex');
+}

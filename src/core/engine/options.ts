@@ -1,0 +1,115 @@
+/**
+ * Engine options: input -> resolveEngineOptions() -> resolved, validated eagerly
+ * with messages that name the option and what is allowed.
+ */
+import { availableParallelism } from 'node:os';
+import type { DeltaCodec } from '../codec/codec.js';
+import type { ObjectStore } from '../store/object-store.js';
+import { DEFAULT_ELIGIBLE_EXTENSIONS, eligibleByExtension, type EligibilityPredicate } from '../format/keys.js';
+import { DEFAULT_REFERENCE_CACHE_BYTES } from '../cache/reference-cache.js';
+
+/** A delta is kept only when delta/original is below this. */
+export const DEFAULT_MAX_DELTA_RATIO = 0.5;
+/** Largest object that is delta-encoded; larger eligible objects are stored passthrough. */
+export const DEFAULT_MAX_DELTA_OBJECT_SIZE = 4 * 1024 * 1024 * 1024;
+/** Largest object accepted at all (S3's limit). */
+export const DEFAULT_MAX_OBJECT_SIZE = 5 * 1024 ** 4;
+/** Smallest multipart part except the last (S3's rule). */
+export const DEFAULT_MIN_PART_SIZE = 5 * 1024 * 1024;
+/** Concurrent backend HEADs while listing. */
+export const DEFAULT_LIST_HEAD_CONCURRENCY = 16;
+
+/** Minimal structured logger (pino's shape). */
+export interface EngineLogger {
+  debug(obj: object, msg?: string): void;
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+/** Hooks for metrics; every method optional. */
+export interface EngineObserver {
+  /** After each PUT decision. */
+  onPut?(event: { storageType: 'delta' | 'passthrough' | 'reference'; size: number; storedSize: number; ratio?: number; encodeMs?: number }): void;
+  /** After each reconstruction. */
+  onDecode?(event: { size: number; decodeMs: number }): void;
+  /** Codec queue depth changes. */
+  onCodecQueue?(depth: number): void;
+}
+
+export interface EngineOptions {
+  /** Where objects live. Required. */
+  store: ObjectStore;
+  /** The delta codec. Required (see createCodec()). */
+  codec: DeltaCodec;
+  /** Keep a delta only if delta/original < this (0 < r <= 1). Default 0.5. */
+  maxDeltaRatio?: number;
+  /** Delta-eligible file extensions. Default DEFAULT_ELIGIBLE_EXTENSIONS. Ignored when `eligible` is given. */
+  eligibleExtensions?: readonly string[];
+  /** Custom eligibility predicate on the user key. */
+  eligible?: EligibilityPredicate;
+  /** Largest object to delta-encode (bytes). Default 4 GiB. */
+  maxDeltaObjectSize?: number;
+  /** Largest object accepted (bytes). Default 5 TiB. */
+  maxObjectSize?: number;
+  /** Reference cache budget (bytes). Default 100 MiB. */
+  referenceCacheBytes?: number;
+  /** Parallel encodes/decodes. Default: CPU count. */
+  codecConcurrency?: number;
+  /** Temp directory root. Default `$TMPDIR/deltaglider`. */
+  tempDir?: string;
+  /** Smallest multipart part except the last. Default 5 MiB. */
+  minPartSize?: number;
+  logger?: EngineLogger;
+  observer?: EngineObserver;
+}
+
+export interface ResolvedEngineOptions {
+  store: ObjectStore;
+  codec: DeltaCodec;
+  maxDeltaRatio: number;
+  eligible: EligibilityPredicate;
+  maxDeltaObjectSize: number;
+  maxObjectSize: number;
+  referenceCacheBytes: number;
+  codecConcurrency: number;
+  tempDir?: string;
+  minPartSize: number;
+  logger: EngineLogger;
+  observer: EngineObserver;
+}
+
+const silent: EngineLogger = { debug() {}, info() {}, warn() {}, error() {} };
+
+function positive(name: string, v: number | undefined, fallback: number, integer = true): number {
+  if (v === undefined) return fallback;
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || (integer && !Number.isInteger(v))) {
+    throw new TypeError(`deltaglider: option ${name} must be a ${integer ? 'non-negative integer' : 'non-negative number'}, got ${String(v)}`);
+  }
+  return v;
+}
+
+export function resolveEngineOptions(options: EngineOptions): ResolvedEngineOptions {
+  const { store, codec, maxDeltaRatio, eligibleExtensions, eligible, maxDeltaObjectSize, maxObjectSize, referenceCacheBytes, codecConcurrency, tempDir, minPartSize, logger, observer } = options;
+  if (!store) throw new TypeError('deltaglider: option store is required (an S3Store or FileSystemStore)');
+  if (!codec) throw new TypeError('deltaglider: option codec is required (see createCodec())');
+  const ratio = positive('maxDeltaRatio', maxDeltaRatio, DEFAULT_MAX_DELTA_RATIO, false);
+  if (ratio <= 0 || ratio > 1) throw new RangeError(`deltaglider: option maxDeltaRatio must be in (0, 1], got ${ratio}`);
+  if (eligible !== undefined && typeof eligible !== 'function') throw new TypeError('deltaglider: option eligible must be a function (key) => boolean');
+  const concurrency = positive('codecConcurrency', codecConcurrency, availableParallelism());
+  if (concurrency < 1) throw new RangeError('deltaglider: option codecConcurrency must be at least 1');
+  return {
+    store,
+    codec,
+    maxDeltaRatio: ratio,
+    eligible: eligible ?? eligibleByExtension(eligibleExtensions ?? DEFAULT_ELIGIBLE_EXTENSIONS),
+    maxDeltaObjectSize: positive('maxDeltaObjectSize', maxDeltaObjectSize, DEFAULT_MAX_DELTA_OBJECT_SIZE),
+    maxObjectSize: positive('maxObjectSize', maxObjectSize, DEFAULT_MAX_OBJECT_SIZE),
+    referenceCacheBytes: positive('referenceCacheBytes', referenceCacheBytes, DEFAULT_REFERENCE_CACHE_BYTES),
+    codecConcurrency: concurrency,
+    tempDir,
+    minPartSize: positive('minPartSize', minPartSize, DEFAULT_MIN_PART_SIZE),
+    logger: logger ?? silent,
+    observer: observer ?? {},
+  };
+}

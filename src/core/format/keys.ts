@@ -1,0 +1,94 @@
+/**
+ * User key <-> backend key mapping (../shared/FORMAT.md "Deltaspaces and keys").
+ */
+import { InvalidKeyError, ReservedKeyError } from '../errors.js';
+
+/** Backend name of a deltaspace's baseline. */
+export const REFERENCE_NAME = 'reference.bin';
+/** Suffix of delta-stored objects on the backend. */
+export const DELTA_SUFFIX = '.delta';
+/** S3's key length limit, in UTF-8 bytes. */
+export const MAX_KEY_BYTES = 1024;
+
+/** Default delta-eligible extensions (FORMAT.md). */
+export const DEFAULT_ELIGIBLE_EXTENSIONS: readonly string[] = [
+  '.zip', '.tar', '.tgz', '.tar.gz', '.tar.bz2', '.tar.xz', '.jar', '.war', '.ear',
+  '.rar', '.7z', '.dmg', '.iso', '.sql', '.dump', '.bak', '.backup',
+];
+
+/** Everything before the last `/` (`releases/v2.zip` -> `releases`); root is ''. */
+export function deltaspaceOf(key: string): string {
+  const i = key.lastIndexOf('/');
+  return i < 0 ? '' : key.slice(0, i);
+}
+
+/** The last key segment. */
+export function fileNameOf(key: string): string {
+  return key.slice(key.lastIndexOf('/') + 1);
+}
+
+/** `P/reference.bin`, or `reference.bin` for the root deltaspace (never `/reference.bin`). */
+export function referenceKeyOf(deltaspace: string): string {
+  return deltaspace === '' ? REFERENCE_NAME : `${deltaspace}/${REFERENCE_NAME}`;
+}
+
+/** Backend key of the delta variant of a user key. */
+export function deltaKeyOf(key: string): string {
+  return key + DELTA_SUFFIX;
+}
+
+/**
+ * Throws if the user key cannot be stored: empty, too long, containing NUL, or
+ * colliding with the internals (last segment `reference.bin` or ending in `.delta`).
+ */
+export function assertUserKey(key: string): void {
+  if (key.length === 0) throw new InvalidKeyError(key, 'Object key must not be empty.');
+  if (Buffer.byteLength(key, 'utf8') > MAX_KEY_BYTES) throw new InvalidKeyError(key, 'Your key is too long (max 1024 bytes).');
+  if (key.includes('\0')) throw new InvalidKeyError(key, 'Object key must not contain NUL.');
+  const name = fileNameOf(key);
+  if (name === REFERENCE_NAME) {
+    throw new ReservedKeyError(key, `The key "${key}" is reserved: "${REFERENCE_NAME}" is the name deltaglider uses for a deltaspace's baseline. Rename the object.`);
+  }
+  if (name.endsWith(DELTA_SUFFIX)) {
+    throw new ReservedKeyError(key, `The key "${key}" is reserved: names ending in "${DELTA_SUFFIX}" are how deltaglider stores deltas. Rename the object.`);
+  }
+}
+
+/** Is a backend key one of the internals (reference or delta)? */
+export function isReferenceKey(backendKey: string): boolean {
+  return fileNameOf(backendKey) === REFERENCE_NAME;
+}
+
+/** User key shown for a backend key, or undefined when it is hidden (a reference). */
+export function userKeyOf(backendKey: string): string | undefined {
+  if (isReferenceKey(backendKey)) return undefined;
+  if (backendKey.endsWith(DELTA_SUFFIX)) return backendKey.slice(0, -DELTA_SUFFIX.length);
+  return backendKey;
+}
+
+/** Decides delta eligibility from the key. */
+export type EligibilityPredicate = (key: string) => boolean;
+
+/** Eligibility by extension list (case-insensitive). */
+export function eligibleByExtension(extensions: readonly string[] = DEFAULT_ELIGIBLE_EXTENSIONS): EligibilityPredicate {
+  const exts = extensions.map((e) => (e.startsWith('.') ? e : `.${e}`).toLowerCase());
+  return (key) => {
+    const name = fileNameOf(key).toLowerCase();
+    return exts.some((e) => name.endsWith(e) && name.length > e.length);
+  };
+}
+
+/** S3 key order: by UTF-8 bytes (not UTF-16 code units, which differ above U+FFFF). */
+export function compareKeys(a: string, b: string): number {
+  if (a === b) return 0;
+  // Fast path: plain ASCII compares the same both ways.
+  if (/^[\x00-\x7f]*$/.test(a) && /^[\x00-\x7f]*$/.test(b)) return a < b ? -1 : 1;
+  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+}
+
+const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+
+/** S3 bucket naming rules (the subset every backend agrees on). */
+export function isValidBucketName(name: string): boolean {
+  return BUCKET_NAME.test(name) && !name.includes('..') && !/^\d+\.\d+\.\d+\.\d+$/.test(name) && !name.includes('.-') && !name.includes('-.');
+}

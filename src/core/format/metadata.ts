@@ -1,0 +1,167 @@
+/**
+ * The DeltaGlider metadata contract (../shared/FORMAT.md): every key we write,
+ * and the lenient reader for every spelling the existing tools wrote.
+ */
+import type { StorageType } from '../engine/types.js';
+
+/** Our tool name and version, stored as `dg-tool`. */
+export const TOOL_NAME = 'deltaglider-ts';
+export const TOOL_VERSION = '0.1.0';
+export const TOOL_ID = `${TOOL_NAME}/${TOOL_VERSION}`;
+
+/** Metadata field names, without the `x-amz-meta-` prefix. */
+export const META = {
+  tool: 'dg-tool',
+  originalName: 'dg-original-name',
+  sourceName: 'dg-source-name',
+  fileSha256: 'dg-file-sha256',
+  fileSize: 'dg-file-size',
+  md5: 'dg-md5',
+  createdAt: 'dg-created-at',
+  note: 'dg-note',
+  refKey: 'dg-ref-key',
+  refPath: 'dg-ref-path',
+  refSha256: 'dg-ref-sha256',
+  deltaSize: 'dg-delta-size',
+  deltaCmd: 'dg-delta-cmd',
+  compression: 'dg-compression',
+  contentType: 'content-type',
+} as const;
+
+/** Prefix under which client metadata is stored on the backend. */
+export const USER_META_PREFIX = 'user-';
+
+/** `dg-original-name` of a reference. */
+export const REFERENCE_ORIGINAL_NAME = '__reference__';
+
+/** Fields common to every object we write. */
+export interface CommonFields {
+  fileSha256: string;
+  fileSize: number;
+  md5: string;
+  createdAt: Date;
+}
+
+function common(fields: CommonFields, originalName: string, note: StorageType): Record<string, string> {
+  return {
+    [META.tool]: TOOL_ID,
+    [META.originalName]: originalName,
+    [META.fileSha256]: fields.fileSha256,
+    [META.fileSize]: String(fields.fileSize),
+    [META.md5]: fields.md5,
+    [META.createdAt]: isoSeconds(fields.createdAt),
+    [META.note]: note,
+  };
+}
+
+/** ISO-8601 UTC ending in `Z`, as both existing readers accept. */
+export function isoSeconds(date: Date): string {
+  return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+function withUser(meta: Record<string, string>, contentType: string | undefined, user: Record<string, string> | undefined): Record<string, string> {
+  if (contentType) meta[META.contentType] = contentType;
+  for (const [k, v] of Object.entries(user ?? {})) meta[USER_META_PREFIX + k.toLowerCase()] = v;
+  return meta;
+}
+
+/** Metadata of `P/reference.bin`. */
+export function referenceMetadata(fields: CommonFields & { sourceKey: string }): Record<string, string> {
+  return { ...common(fields, REFERENCE_ORIGINAL_NAME, 'reference'), [META.sourceName]: fields.sourceKey };
+}
+
+/** Metadata of `P/name.delta`. */
+export function deltaMetadata(
+  fields: CommonFields & {
+    fileName: string;
+    refKey: string;
+    refSha256: string;
+    deltaSize: number;
+    deltaCmd: string;
+    contentType?: string;
+    userMetadata?: Record<string, string>;
+  },
+): Record<string, string> {
+  const meta = {
+    ...common(fields, fields.fileName, 'delta'),
+    [META.refKey]: fields.refKey,
+    [META.refPath]: 'reference.bin',
+    [META.refSha256]: fields.refSha256,
+    [META.deltaSize]: String(fields.deltaSize),
+    [META.deltaCmd]: fields.deltaCmd,
+  };
+  return withUser(meta, fields.contentType, fields.userMetadata);
+}
+
+/** Metadata of a passthrough object `P/name`. */
+export function passthroughMetadata(
+  fields: CommonFields & { fileName: string; contentType?: string; userMetadata?: Record<string, string> },
+): Record<string, string> {
+  const meta = { ...common(fields, fields.fileName, 'passthrough'), [META.compression]: 'none' };
+  return withUser(meta, fields.contentType, fields.userMetadata);
+}
+
+/**
+ * Lenient field lookup: `dg-x-y`, `dg_x_y`, bare `x_y` and bare `x-y` are all the
+ * same field (the Python CLI and the Rust proxy disagree on spelling).
+ */
+export function readField(meta: Record<string, string>, canonical: string): string | undefined {
+  const bare = canonical.replace(/^dg-/, '');
+  const candidates = [canonical, canonical.replace(/-/g, '_'), bare.replace(/-/g, '_'), bare];
+  for (const c of candidates) {
+    const v = meta[c];
+    if (v !== undefined && v !== '') return v;
+  }
+  return undefined;
+}
+
+/** What the lenient reader makes of an object's metadata. */
+export interface ParsedMetadata {
+  /** No DeltaGlider field at all: a plain object, served as-is. */
+  plain: boolean;
+  isDelta: boolean;
+  fileSha256?: string;
+  fileSize?: number;
+  md5?: string;
+  refKey?: string;
+  refPath?: string;
+  refSha256?: string;
+  deltaCmd?: string;
+  note?: string;
+  contentType?: string;
+  userMetadata: Record<string, string>;
+}
+
+const DG_FIELDS = Object.values(META).filter((k) => k !== META.contentType);
+
+/** Reads any DeltaGlider-written metadata (ours, the Python CLI's, the Rust proxy's). */
+export function parseMetadata(meta: Record<string, string>): ParsedMetadata {
+  const lower: Record<string, string> = {};
+  for (const [k, v] of Object.entries(meta)) lower[k.toLowerCase()] = v;
+  const plain = !DG_FIELDS.some((f) => readField(lower, f) !== undefined);
+  const note = readField(lower, META.note);
+  const refKey = readField(lower, META.refKey);
+  const refPath = readField(lower, META.refPath);
+  const isDelta = !plain && (refKey !== undefined || refPath !== undefined || note === 'delta' || (note?.startsWith('zero-diff') ?? false));
+  const sizeText = readField(lower, META.fileSize);
+  const size = sizeText !== undefined && /^\d+$/.test(sizeText) ? Number(sizeText) : undefined;
+  const userMetadata: Record<string, string> = {};
+  for (const [k, v] of Object.entries(lower)) {
+    if (k.startsWith(USER_META_PREFIX)) userMetadata[k.slice(USER_META_PREFIX.length)] = v;
+  }
+  if (plain) Object.assign(userMetadata, lower);
+  return {
+    plain,
+    isDelta,
+    fileSha256: readField(lower, META.fileSha256)?.toLowerCase(),
+    fileSize: size,
+    md5: readField(lower, META.md5)?.toLowerCase(),
+    refKey,
+    refPath,
+    refSha256: readField(lower, META.refSha256)?.toLowerCase(),
+    deltaCmd: readField(lower, META.deltaCmd),
+    note,
+    contentType: plain ? undefined : lower[META.contentType],
+    userMetadata,
+  };
+}

@@ -1,0 +1,426 @@
+/**
+ * The embedded filesystem store: runs on a fresh machine with nothing else.
+ *
+ * Layout under the data directory:
+ *   <bucket>/                       one directory per bucket (bucket names are validated)
+ *   <bucket>/.bucket                creation date
+ *   <bucket>/_<seg>/.../_<seg>.obj  one file per object: header (metadata JSON) + data
+ *   .tmp/                           staging area on the same filesystem (rename is atomic)
+ *
+ * Each key segment is percent-encoded with every byte outside [A-Za-z0-9_-] escaped
+ * and prefixed with `_`, so no segment can be `.` or `..`, no name can contain `/`,
+ * and no key can address a path outside its bucket. Segments whose encoding would be
+ * longer than a file name allows are stored as `~<sha256>`, their real text kept
+ * in the object header or a `.segment` file in the directory.
+ *
+ * The metadata lives in the same file as the data and the file is published with
+ * one rename (or link, for create-only writes), so no reader ever sees data without
+ * its metadata or the reverse.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { link, mkdir, open, readdir, readFile, rename, rm, rmdir, stat, unlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { Readable, Transform } from 'node:stream';
+import {
+  BucketAlreadyOwnedByYouError,
+  BucketNotEmptyError,
+  InvalidBucketNameError,
+  NoSuchBucketError,
+  NoSuchKeyError,
+  PreconditionFailedError,
+} from '../errors.js';
+import { compareKeys, isValidBucketName } from '../format/keys.js';
+import type {
+  BucketInfo,
+  ByteRange,
+  GetResult,
+  ListedObject,
+  ListOptions,
+  ListPage,
+  ObjectStore,
+  PutOptions,
+  PutSource,
+  StoredHeaders,
+  StoredObjectInfo,
+} from './object-store.js';
+
+const MAGIC = Buffer.from('DGO1');
+const HEADER_FIXED = 8; // magic + uint32 JSON length
+const OBJ_SUFFIX = '.obj';
+const MAX_ENCODED_SEGMENT = 200;
+
+interface ObjectPath {
+  bucketDir: string;
+  dir: string;
+  file: string;
+  /** Encoded directory names. */
+  dirs: string[];
+  /** Raw directory segments. */
+  segments: string[];
+}
+
+interface Header {
+  key: string;
+  size: number;
+  etag: string;
+  metadata: Record<string, string>;
+  contentType?: string;
+  headers?: StoredHeaders;
+}
+
+function encodeSegment(segment: string): string {
+  const encoded = '_' + Buffer.from(segment, 'utf8').toString('latin1').replace(/[^A-Za-z0-9_-]/g, (c) => '%' + c.charCodeAt(0).toString(16).padStart(2, '0').toUpperCase());
+  return encoded.length <= MAX_ENCODED_SEGMENT ? encoded : '~' + createHash('sha256').update(segment).digest('hex');
+}
+
+function decodeSegment(name: string): string | undefined {
+  if (!name.startsWith('_')) return undefined;
+  return Buffer.from(name.slice(1).replace(/%([0-9A-F]{2})/g, (_m, h: string) => String.fromCharCode(parseInt(h, 16))), 'latin1').toString('utf8');
+}
+
+/** Object store on a local directory. Safe for concurrent requests in one or several processes. */
+export class FileSystemStore implements ObjectStore {
+  readonly description: string;
+  readonly #root: string;
+  readonly #staging: string;
+
+  /** @param dataDir the data directory (created if missing). */
+  constructor(dataDir: string) {
+    this.#root = dataDir;
+    this.#staging = join(dataDir, '.tmp');
+    this.description = `filesystem ${dataDir}`;
+  }
+
+  async #ensure(): Promise<void> {
+    await mkdir(this.#staging, { recursive: true });
+  }
+
+  #bucketDir(bucket: string): string {
+    if (!isValidBucketName(bucket)) throw new InvalidBucketNameError(bucket);
+    return join(this.#root, bucket);
+  }
+
+  async #requireBucket(bucket: string): Promise<string> {
+    const dir = this.#bucketDir(bucket);
+    if (!(await this.headBucket(bucket))) throw new NoSuchBucketError(bucket);
+    return dir;
+  }
+
+  #objectPath(bucketDir: string, key: string): ObjectPath {
+    const segments = key.split('/');
+    const last = segments.pop() as string;
+    const dirs = segments.map(encodeSegment);
+    const dir = join(bucketDir, ...dirs);
+    return { bucketDir, dir, file: join(dir, encodeSegment(last) + OBJ_SUFFIX), dirs, segments };
+  }
+
+  async #readHeader(file: string): Promise<{ header: Header; offset: number; mtime: Date } | undefined> {
+    let fh;
+    try {
+      fh = await open(file, 'r');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'ENOTDIR') return undefined;
+      throw err;
+    }
+    try {
+      const fixed = Buffer.alloc(HEADER_FIXED);
+      await fh.read(fixed, 0, HEADER_FIXED, 0);
+      if (!fixed.subarray(0, 4).equals(MAGIC)) throw new Error(`corrupt object file ${file}`);
+      const len = fixed.readUInt32BE(4);
+      const json = Buffer.alloc(len);
+      await fh.read(json, 0, len, HEADER_FIXED);
+      const st = await fh.stat();
+      return { header: JSON.parse(json.toString('utf8')) as Header, offset: HEADER_FIXED + len, mtime: st.mtime };
+    } finally {
+      await fh.close();
+    }
+  }
+
+  #info(h: Header, mtime: Date): StoredObjectInfo {
+    return { key: h.key, size: h.size, etag: h.etag, lastModified: mtime, metadata: h.metadata, contentType: h.contentType, headers: h.headers };
+  }
+
+  async headObject(bucket: string, key: string): Promise<StoredObjectInfo | undefined> {
+    const dir = await this.#requireBucket(bucket);
+    const found = await this.#readHeader(this.#objectPath(dir, key).file);
+    return found && this.#info(found.header, found.mtime);
+  }
+
+  async getObject(bucket: string, key: string, range?: ByteRange): Promise<GetResult> {
+    const dir = await this.#requireBucket(bucket);
+    const file = this.#objectPath(dir, key).file;
+    // Open first, then read header and data from the same descriptor: a concurrent
+    // overwrite (rename) cannot mix two versions.
+    let fh;
+    try {
+      fh = await open(file, 'r');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'ENOTDIR') throw new NoSuchKeyError(key);
+      throw err;
+    }
+    try {
+      const fixed = Buffer.alloc(HEADER_FIXED);
+      await fh.read(fixed, 0, HEADER_FIXED, 0);
+      const len = fixed.readUInt32BE(4);
+      const json = Buffer.alloc(len);
+      await fh.read(json, 0, len, HEADER_FIXED);
+      const header = JSON.parse(json.toString('utf8')) as Header;
+      const st = await fh.stat();
+      const offset = HEADER_FIXED + len;
+      const start = offset + (range?.start ?? 0);
+      const end = offset + (range ? range.end : header.size - 1);
+      if (end < start) {
+        await fh.close();
+        return { info: this.#info(header, st.mtime), body: Readable.from([]) };
+      }
+      const body = createReadStream('', { fd: fh, start, end, autoClose: true, highWaterMark: 1024 * 1024 });
+      return { info: this.#info(header, st.mtime), body };
+    } catch (err) {
+      await fh.close();
+      throw err;
+    }
+  }
+
+  async putObject(bucket: string, key: string, source: PutSource, options: PutOptions): Promise<{ etag: string }> {
+    const dir = await this.#requireBucket(bucket);
+    await this.#ensure();
+    const target = this.#objectPath(dir, key);
+    const staged = join(this.#staging, `${process.pid}-${randomBytes(8).toString('hex')}`);
+    const md5 = createHash('md5');
+    const header: Header = { key, size: source.size, etag: '', metadata: options.metadata, contentType: options.contentType, headers: options.headers };
+    try {
+      // The ETag goes in the header, so hash first when the caller did not give it.
+      header.etag = options.md5 ?? (await md5File(source.path, md5));
+      const json = Buffer.from(JSON.stringify(header), 'utf8');
+      const fixed = Buffer.alloc(HEADER_FIXED);
+      MAGIC.copy(fixed);
+      fixed.writeUInt32BE(json.length, 4);
+      const out = createWriteStream(staged, { flags: 'wx' });
+      out.write(fixed);
+      out.write(json);
+      await pipeline(createReadStream(source.path), out);
+      await this.#publish(staged, target, options.ifNoneMatch === true);
+      return { etag: header.etag };
+    } finally {
+      await rm(staged, { force: true });
+    }
+  }
+
+  async #publish(staged: string, target: ObjectPath, createOnly: boolean): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      await this.#makeDirs(target);
+      try {
+        if (createOnly) {
+          await link(staged, target.file);
+        } else {
+          await rename(staged, target.file);
+        }
+        return;
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code === 'EEXIST' && createOnly) throw new PreconditionFailedError();
+        // A concurrent delete removed an empty parent between mkdir and rename: retry.
+        if (code === 'ENOENT' && attempt < 5) continue;
+        throw err;
+      }
+    }
+  }
+
+  async #makeDirs(target: ObjectPath): Promise<void> {
+    await mkdir(target.dir, { recursive: true });
+    // Hashed (overlong) directory names keep their real segment beside them for listings.
+    let d = target.bucketDir;
+    for (let i = 0; i < target.dirs.length; i++) {
+      d = join(d, target.dirs[i] as string);
+      if (target.dirs[i]?.startsWith('~')) await writeFile(join(d, '.segment'), target.segments[i] as string);
+    }
+  }
+
+  async deleteObject(bucket: string, key: string): Promise<void> {
+    const dir = await this.#requireBucket(bucket);
+    const target = this.#objectPath(dir, key);
+    await unlink(target.file).catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== 'ENOENT' && err.code !== 'ENOTDIR') throw err;
+    });
+    // Prune empty parents so listings stay fast; a concurrent put retries its mkdir.
+    let d = target.dir;
+    for (let i = target.dirs.length; i > 0; i--) {
+      try {
+        const left = await readdir(d);
+        if (left.some((n) => n !== '.segment')) break;
+        if (left.length > 0) await rm(join(d, '.segment'), { force: true });
+        await rmdir(d);
+      } catch {
+        break;
+      }
+      d = join(d, '..');
+    }
+  }
+
+  async deleteObjects(bucket: string, keys: string[]): Promise<{ errors: { key: string; error: Error }[] }> {
+    const errors: { key: string; error: Error }[] = [];
+    for (const key of keys) {
+      try {
+        await this.deleteObject(bucket, key);
+      } catch (error) {
+        errors.push({ key, error: error as Error });
+      }
+    }
+    return { errors };
+  }
+
+  async listObjects(bucket: string, options: ListOptions): Promise<ListPage> {
+    const dir = await this.#requireBucket(bucket);
+    const prefix = options.prefix ?? '';
+    const delimiter = options.delimiter || undefined;
+    const maxKeys = options.maxKeys ?? 1000;
+    const startAfter = options.startAfter ?? '';
+    const objects: ListedObject[] = [];
+    const commonPrefixes: string[] = [];
+    const walker = { skipPrefix: undefined as string | undefined };
+    let last: string | undefined;
+    let truncated = false;
+    if (maxKeys === 0) return { objects, commonPrefixes, isTruncated: false };
+    for await (const entry of this.#walk(dir, '', prefix, startAfter, walker)) {
+      let cp: string | undefined;
+      if (delimiter) {
+        const idx = entry.key.indexOf(delimiter, prefix.length);
+        if (idx >= 0) cp = entry.key.slice(0, idx + delimiter.length);
+      }
+      if (cp !== undefined && (cp === last || compareKeys(cp, startAfter) <= 0)) continue;
+      if (objects.length + commonPrefixes.length >= maxKeys) {
+        truncated = true;
+        break;
+      }
+      if (cp !== undefined) {
+        commonPrefixes.push(cp);
+        last = cp;
+        walker.skipPrefix = cp;
+        continue;
+      }
+      const found = await this.#readHeader(entry.file);
+      if (!found) continue;
+      objects.push({ key: entry.key, size: found.header.size, etag: found.header.etag, lastModified: found.mtime });
+      last = entry.key;
+    }
+    return { objects, commonPrefixes, isTruncated: truncated, nextStartAfter: truncated ? last : undefined };
+  }
+
+  /**
+   * Yields objects in S3 key order, skipping subtrees that cannot match the prefix,
+   * that lie wholly at or before startAfter, or that the caller already rolled up
+   * into a common prefix (`walker.skipPrefix`).
+   */
+  async *#walk(path: string, keyPrefix: string, prefix: string, startAfter: string, walker: { skipPrefix?: string }): AsyncGenerator<{ key: string; file: string }> {
+    for (const e of await this.#sortedEntries(path)) {
+      const key = e.dir ? keyPrefix + e.name + '/' : keyPrefix + e.name;
+      if (!key.startsWith(prefix) && !(e.dir && prefix.startsWith(key))) continue;
+      if (walker.skipPrefix !== undefined && key.startsWith(walker.skipPrefix)) continue;
+      if (e.dir) {
+        if (!startAfter.startsWith(key) && compareKeys(key, startAfter) <= 0) continue;
+        yield* this.#walk(join(path, e.fsName), key, prefix, startAfter, walker);
+      } else if (compareKeys(key, startAfter) > 0) {
+        yield { key, file: join(path, e.fsName) };
+      }
+    }
+  }
+
+  async #hasObjects(path: string): Promise<boolean> {
+    const names = await readdir(path).catch(() => [] as string[]);
+    for (const n of names) {
+      if (n.endsWith(OBJ_SUFFIX)) return true;
+      if ((n.startsWith('_') || n.startsWith('~')) && (await this.#hasObjects(join(path, n)))) return true;
+    }
+    return false;
+  }
+
+  /** Directory entries with their decoded names, in S3 key order (a directory sorts as `name/`). */
+  async #sortedEntries(path: string): Promise<{ name: string; fsName: string; dir: boolean }[]> {
+    let names: string[];
+    try {
+      names = await readdir(path);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw err;
+    }
+    const out: { name: string; fsName: string; dir: boolean }[] = [];
+    for (const fsName of names) {
+      if (fsName.startsWith('.')) continue;
+      const isObj = fsName.endsWith(OBJ_SUFFIX);
+      const base = isObj ? fsName.slice(0, -OBJ_SUFFIX.length) : fsName;
+      let name = decodeSegment(base);
+      if (name === undefined && base.startsWith('~')) {
+        if (isObj) {
+          const h = await this.#readHeader(join(path, fsName)).catch(() => undefined);
+          name = h?.header.key.slice(h.header.key.lastIndexOf('/') + 1);
+        } else {
+          name = await readFile(join(path, fsName, '.segment'), 'utf8').catch(() => undefined);
+        }
+      }
+      if (name === undefined) continue;
+      out.push({ name, fsName, dir: !isObj });
+    }
+    out.sort((a, b) => compareKeys(a.dir ? a.name + '/' : a.name, b.dir ? b.name + '/' : b.name));
+    return out;
+  }
+
+  async createBucket(bucket: string): Promise<void> {
+    const dir = this.#bucketDir(bucket);
+    await mkdir(this.#root, { recursive: true });
+    try {
+      await mkdir(dir);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new BucketAlreadyOwnedByYouError(bucket);
+      throw err;
+    }
+    await writeFile(join(dir, '.bucket'), new Date().toISOString());
+  }
+
+  async headBucket(bucket: string): Promise<boolean> {
+    const dir = this.#bucketDir(bucket);
+    try {
+      return (await stat(dir)).isDirectory();
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+      throw err;
+    }
+  }
+
+  async deleteBucket(bucket: string): Promise<void> {
+    const dir = await this.#requireBucket(bucket);
+    if (await this.#hasObjects(dir)) throw new BucketNotEmptyError(bucket);
+    await rm(dir, { recursive: true, force: true });
+  }
+
+  async listBuckets(): Promise<BucketInfo[]> {
+    const names = await readdir(this.#root).catch(() => [] as string[]);
+    const out: BucketInfo[] = [];
+    for (const name of names.sort()) {
+      if (!isValidBucketName(name)) continue;
+      const created = await readFile(join(this.#root, name, '.bucket'), 'utf8').catch(() => undefined);
+      if (created === undefined) continue;
+      out.push({ name, creationDate: new Date(created) });
+    }
+    return out;
+  }
+
+  async ping(): Promise<void> {
+    await mkdir(this.#root, { recursive: true });
+    await this.#ensure();
+  }
+}
+
+async function md5File(path: string, hash: ReturnType<typeof createHash>): Promise<string> {
+  await pipeline(
+    createReadStream(path),
+    new Transform({
+      transform(chunk: Buffer, _e, cb) {
+        hash.update(chunk);
+        cb();
+      },
+    }),
+  );
+  return hash.digest('hex');
+}

@@ -1,0 +1,119 @@
+/**
+ * The storage port. The engine speaks only this interface; S3Store and
+ * FileSystemStore implement it. Keys here are BACKEND keys (`p/reference.bin`,
+ * `p/v2.zip.delta`), never user keys.
+ *
+ * Error contract (the reliability of the whole product rests on it):
+ * - `headObject` returns `undefined` only for a real "not found". Any other failure
+ *   (timeout, 5xx, access denied) throws BackendError. A transient error must never
+ *   be read as "absent", or a live reference could be replaced.
+ * - Missing bucket -> NoSuchBucketError. Missing key on get -> NoSuchKeyError.
+ */
+import type { Readable } from 'node:stream';
+
+/** A stored object's description. */
+export interface StoredObjectInfo {
+  key: string;
+  size: number;
+  /** Backend ETag without quotes. */
+  etag: string;
+  lastModified: Date;
+  /** User metadata, keys lower-cased, without the `x-amz-meta-` prefix. */
+  metadata: Record<string, string>;
+  contentType?: string;
+  /** Other standard headers stored with the object (cache-control, content-disposition...). */
+  headers?: StoredHeaders;
+}
+
+/** Standard object headers that S3 stores and returns verbatim. */
+export interface StoredHeaders {
+  cacheControl?: string;
+  contentDisposition?: string;
+  contentEncoding?: string;
+  contentLanguage?: string;
+  expires?: string;
+}
+
+/** One entry of a backend listing (no metadata: S3 lists do not return it). */
+export interface ListedObject {
+  key: string;
+  size: number;
+  etag: string;
+  lastModified: Date;
+}
+
+export interface ListOptions {
+  prefix?: string;
+  delimiter?: string;
+  /** Exclusive lower bound (S3 StartAfter). */
+  startAfter?: string;
+  /** 1..1000. */
+  maxKeys?: number;
+}
+
+export interface ListPage {
+  objects: ListedObject[];
+  commonPrefixes: string[];
+  isTruncated: boolean;
+  /**
+   * When truncated: the last key or common prefix returned; pass it as `startAfter`
+   * for the next page.
+   */
+  nextStartAfter?: string;
+}
+
+/** A byte range, both ends inclusive, already resolved against the object size. */
+export interface ByteRange {
+  start: number;
+  end: number;
+}
+
+/** The body of a put: a file on local disk (a spool) with a known size. */
+export interface PutSource {
+  path: string;
+  size: number;
+}
+
+export interface PutOptions {
+  metadata: Record<string, string>;
+  contentType?: string;
+  headers?: StoredHeaders;
+  /** Create only if absent (S3 `If-None-Match: *`). Throws PreconditionFailedError if it exists. */
+  ifNoneMatch?: boolean;
+  /** Hex MD5 of the body when known (lets the backend verify the upload). */
+  md5?: string;
+}
+
+export interface GetResult {
+  info: StoredObjectInfo;
+  body: Readable;
+}
+
+export interface BucketInfo {
+  name: string;
+  creationDate: Date;
+}
+
+/** The storage port implemented by S3Store and FileSystemStore. */
+export interface ObjectStore {
+  /** Human-readable description for logs and /health (`s3 http://localhost:9000`, `fs ./data`). */
+  readonly description: string;
+
+  headObject(bucket: string, key: string): Promise<StoredObjectInfo | undefined>;
+  getObject(bucket: string, key: string, range?: ByteRange): Promise<GetResult>;
+  putObject(bucket: string, key: string, source: PutSource, options: PutOptions): Promise<{ etag: string }>;
+  /** Idempotent: deleting a missing key succeeds. */
+  deleteObject(bucket: string, key: string): Promise<void>;
+  /** Idempotent per key. Returns the keys that failed with their error. */
+  deleteObjects(bucket: string, keys: string[]): Promise<{ errors: { key: string; error: Error }[] }>;
+  listObjects(bucket: string, options: ListOptions): Promise<ListPage>;
+
+  createBucket(bucket: string): Promise<void>;
+  /** True if it exists, false for a real 404; throws on anything else. */
+  headBucket(bucket: string): Promise<boolean>;
+  deleteBucket(bucket: string): Promise<void>;
+  listBuckets(): Promise<BucketInfo[]>;
+
+  /** Cheap liveness probe for /health. */
+  ping(): Promise<void>;
+}

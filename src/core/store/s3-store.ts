@@ -1,0 +1,321 @@
+/**
+ * ObjectStore on any S3 endpoint (AWS S3, MinIO, s3rver) through @aws-sdk/client-s3.
+ */
+import { createReadStream } from 'node:fs';
+import type { Readable } from 'node:stream';
+import {
+  CreateBucketCommand,
+  DeleteBucketCommand,
+  DeleteObjectCommand,
+  DeleteObjectsCommand,
+  GetObjectCommand,
+  HeadBucketCommand,
+  HeadObjectCommand,
+  ListBucketsCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+  type S3ClientConfig,
+} from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
+import {
+  BackendError,
+  BucketAlreadyOwnedByYouError,
+  BucketNotEmptyError,
+  DeltaGliderError,
+  InvalidBucketNameError,
+  NoSuchBucketError,
+  NoSuchKeyError,
+  PreconditionFailedError,
+} from '../errors.js';
+import type {
+  BucketInfo,
+  ByteRange,
+  GetResult,
+  ListOptions,
+  ListPage,
+  ObjectStore,
+  PutOptions,
+  PutSource,
+  StoredObjectInfo,
+} from './object-store.js';
+
+/** Objects above this size are uploaded with multipart (S3's single PUT limit is 5 GiB). */
+export const MULTIPART_THRESHOLD = 512 * 1024 * 1024;
+const MULTIPART_PART_SIZE = 64 * 1024 * 1024;
+
+export interface S3StoreOptions {
+  /** A ready client; when given, the fields below are ignored. */
+  client?: S3Client;
+  /** Endpoint URL (`http://localhost:9000`); omit for AWS. */
+  endpoint?: string;
+  /** Default `us-east-1`. */
+  region?: string;
+  /** Path-style addressing (MinIO, s3rver). Default true when an endpoint is given. */
+  forcePathStyle?: boolean;
+  credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+  /**
+   * Send `If-None-Match: *` when creating references. Default true; turn off only for
+   * backends that reject the header (the in-process lock still serialises writers).
+   */
+  conditionalWrites?: boolean;
+}
+
+interface AwsError {
+  name?: string;
+  Code?: string;
+  $metadata?: { httpStatusCode?: number };
+  message?: string;
+}
+
+function status(err: unknown): number | undefined {
+  return (err as AwsError)?.$metadata?.httpStatusCode;
+}
+
+function codeOf(err: unknown): string | undefined {
+  return (err as AwsError)?.name ?? (err as AwsError)?.Code;
+}
+
+/** Translates an SDK error into the core's vocabulary. Never turns a failure into "absent". */
+function translate(err: unknown, bucket: string, key?: string): Error {
+  if (err instanceof DeltaGliderError) return err;
+  const code = codeOf(err);
+  if (code === 'NoSuchBucket') return new NoSuchBucketError(bucket);
+  if (code === 'NoSuchKey' && key !== undefined) return new NoSuchKeyError(key);
+  if (code === 'BucketNotEmpty') return new BucketNotEmptyError(bucket);
+  if (code === 'BucketAlreadyOwnedByYou' || code === 'BucketAlreadyExists') return new BucketAlreadyOwnedByYouError(bucket);
+  if (code === 'InvalidBucketName') return new InvalidBucketNameError(bucket);
+  if (code === 'PreconditionFailed' || status(err) === 412) return new PreconditionFailedError();
+  const msg = (err as AwsError)?.message ?? String(err);
+  return new BackendError(`backend ${code ?? 'error'}${status(err) ? ` (HTTP ${status(err)})` : ''}: ${msg}`, { cause: err });
+}
+
+/** Object store on an S3-compatible endpoint. */
+export class S3Store implements ObjectStore {
+  readonly description: string;
+  readonly client: S3Client;
+  readonly #conditional: boolean;
+
+  constructor(options: S3StoreOptions = {}) {
+    const { client, endpoint, region = 'us-east-1', forcePathStyle, credentials, conditionalWrites = true } = options;
+    if (client) {
+      this.client = client;
+    } else {
+      const config: S3ClientConfig = {
+        region,
+        endpoint,
+        forcePathStyle: forcePathStyle ?? endpoint !== undefined,
+        credentials,
+        // Some S3-compatible servers (s3rver) store aws-chunked framing verbatim: only
+        // send checksums when an operation requires them.
+        requestChecksumCalculation: 'WHEN_REQUIRED',
+        responseChecksumValidation: 'WHEN_REQUIRED',
+      };
+      this.client = new S3Client(config);
+    }
+    this.#conditional = conditionalWrites;
+    this.description = `s3 ${endpoint ?? 'aws'}`;
+  }
+
+  async headObject(bucket: string, key: string): Promise<StoredObjectInfo | undefined> {
+    try {
+      const r = await this.client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+      return {
+        key,
+        size: r.ContentLength ?? 0,
+        etag: (r.ETag ?? '').replace(/"/g, ''),
+        lastModified: r.LastModified ?? new Date(0),
+        metadata: lowerKeys(r.Metadata),
+        contentType: r.ContentType,
+        headers: {
+          cacheControl: r.CacheControl,
+          contentDisposition: r.ContentDisposition,
+          contentEncoding: r.ContentEncoding,
+          contentLanguage: r.ContentLanguage,
+          expires: r.ExpiresString ?? r.Expires?.toUTCString(),
+        },
+      };
+    } catch (err) {
+      // HEAD has no body, so a missing bucket also shows up as a bare 404: check which.
+      if (status(err) === 404 || codeOf(err) === 'NotFound' || codeOf(err) === 'NoSuchKey') {
+        if (codeOf(err) === 'NoSuchBucket') throw new NoSuchBucketError(bucket);
+        return undefined;
+      }
+      throw translate(err, bucket, key);
+    }
+  }
+
+  async getObject(bucket: string, key: string, range?: ByteRange): Promise<GetResult> {
+    try {
+      const r = await this.client.send(
+        new GetObjectCommand({ Bucket: bucket, Key: key, Range: range ? `bytes=${range.start}-${range.end}` : undefined }),
+      );
+      const size = range ? Number(r.ContentRange?.split('/')[1] ?? r.ContentLength ?? 0) : (r.ContentLength ?? 0);
+      return {
+        info: {
+          key,
+          size,
+          etag: (r.ETag ?? '').replace(/"/g, ''),
+          lastModified: r.LastModified ?? new Date(0),
+          metadata: lowerKeys(r.Metadata),
+          contentType: r.ContentType,
+          headers: {
+            cacheControl: r.CacheControl,
+            contentDisposition: r.ContentDisposition,
+            contentEncoding: r.ContentEncoding,
+            contentLanguage: r.ContentLanguage,
+            expires: r.ExpiresString ?? r.Expires?.toUTCString(),
+          },
+        },
+        body: r.Body as Readable,
+      };
+    } catch (err) {
+      throw translate(err, bucket, key);
+    }
+  }
+
+  async putObject(bucket: string, key: string, source: PutSource, options: PutOptions): Promise<{ etag: string }> {
+    const common = {
+      Bucket: bucket,
+      Key: key,
+      Metadata: options.metadata,
+      ContentType: options.contentType,
+      CacheControl: options.headers?.cacheControl,
+      ContentDisposition: options.headers?.contentDisposition,
+      ContentEncoding: options.headers?.contentEncoding,
+      ContentLanguage: options.headers?.contentLanguage,
+      IfNoneMatch: options.ifNoneMatch && this.#conditional ? '*' : undefined,
+    };
+    try {
+      if (source.size > MULTIPART_THRESHOLD) {
+        const upload = new Upload({
+          client: this.client,
+          params: { ...common, Body: createReadStream(source.path, { highWaterMark: 1024 * 1024 }) },
+          partSize: MULTIPART_PART_SIZE,
+          queueSize: 4,
+        });
+        const r = await upload.done();
+        return { etag: (r.ETag ?? '').replace(/"/g, '') };
+      }
+      const r = await this.client.send(
+        new PutObjectCommand({
+          ...common,
+          Body: createReadStream(source.path, { highWaterMark: 1024 * 1024 }),
+          ContentLength: source.size,
+          ContentMD5: options.md5 ? Buffer.from(options.md5, 'hex').toString('base64') : undefined,
+        }),
+      );
+      return { etag: (r.ETag ?? '').replace(/"/g, '') };
+    } catch (err) {
+      throw translate(err, bucket, key);
+    }
+  }
+
+  async deleteObject(bucket: string, key: string): Promise<void> {
+    try {
+      await this.client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
+    } catch (err) {
+      if (codeOf(err) === 'NoSuchKey') return;
+      throw translate(err, bucket, key);
+    }
+  }
+
+  async deleteObjects(bucket: string, keys: string[]): Promise<{ errors: { key: string; error: Error }[] }> {
+    const errors: { key: string; error: Error }[] = [];
+    for (let i = 0; i < keys.length; i += 1000) {
+      const batch = keys.slice(i, i + 1000);
+      try {
+        const r = await this.client.send(
+          new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true } }),
+        );
+        for (const e of r.Errors ?? []) errors.push({ key: e.Key ?? '', error: new BackendError(`${e.Code}: ${e.Message}`) });
+      } catch (err) {
+        // Some backends lack DeleteObjects: fall back to one by one.
+        if (status(err) === 501 || codeOf(err) === 'NotImplemented') {
+          for (const key of batch) {
+            await this.deleteObject(bucket, key).catch((error: Error) => errors.push({ key, error }));
+          }
+          continue;
+        }
+        throw translate(err, bucket);
+      }
+    }
+    return { errors };
+  }
+
+  async listObjects(bucket: string, options: ListOptions): Promise<ListPage> {
+    try {
+      const r = await this.client.send(
+        new ListObjectsV2Command({
+          Bucket: bucket,
+          Prefix: options.prefix || undefined,
+          Delimiter: options.delimiter || undefined,
+          StartAfter: options.startAfter || undefined,
+          MaxKeys: options.maxKeys ?? 1000,
+        }),
+      );
+      const objects = (r.Contents ?? []).map((o) => ({
+        key: o.Key ?? '',
+        size: o.Size ?? 0,
+        etag: (o.ETag ?? '').replace(/"/g, ''),
+        lastModified: o.LastModified ?? new Date(0),
+      }));
+      const commonPrefixes = (r.CommonPrefixes ?? []).map((p) => p.Prefix ?? '');
+      const isTruncated = r.IsTruncated === true;
+      let nextStartAfter: string | undefined;
+      if (isTruncated) {
+        const lastObj = objects[objects.length - 1]?.key;
+        const lastCp = commonPrefixes[commonPrefixes.length - 1];
+        nextStartAfter = lastObj === undefined ? lastCp : lastCp === undefined ? lastObj : lastObj > lastCp ? lastObj : lastCp;
+      }
+      return { objects, commonPrefixes, isTruncated, nextStartAfter };
+    } catch (err) {
+      throw translate(err, bucket);
+    }
+  }
+
+  async createBucket(bucket: string): Promise<void> {
+    try {
+      await this.client.send(new CreateBucketCommand({ Bucket: bucket }));
+    } catch (err) {
+      throw translate(err, bucket);
+    }
+  }
+
+  async headBucket(bucket: string): Promise<boolean> {
+    try {
+      await this.client.send(new HeadBucketCommand({ Bucket: bucket }));
+      return true;
+    } catch (err) {
+      if (status(err) === 404) return false;
+      throw translate(err, bucket);
+    }
+  }
+
+  async deleteBucket(bucket: string): Promise<void> {
+    try {
+      await this.client.send(new DeleteBucketCommand({ Bucket: bucket }));
+    } catch (err) {
+      throw translate(err, bucket);
+    }
+  }
+
+  async listBuckets(): Promise<BucketInfo[]> {
+    try {
+      const r = await this.client.send(new ListBucketsCommand({}));
+      return (r.Buckets ?? []).map((b) => ({ name: b.Name ?? '', creationDate: b.CreationDate ?? new Date(0) }));
+    } catch (err) {
+      throw translate(err, '');
+    }
+  }
+
+  async ping(): Promise<void> {
+    await this.listBuckets();
+  }
+}
+
+function lowerKeys(meta: Record<string, string> | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(meta ?? {})) out[k.toLowerCase()] = v;
+  return out;
+}
