@@ -364,12 +364,14 @@ export class BodyDigester {
   verify(expected: ExpectedDigests): void {
     const r = this.#final();
     if (expected.contentMd5 !== undefined) {
-      if (!r.md5) throw new Error('BodyDigester was not asked to compute MD5');
+      if (!r.md5) throw new S3Error('InvalidRequest', 'Content-MD5 arrived after the body; it must be sent as a header.');
       if (!sameBase64(expected.contentMd5, r.md5)) throw new BadDigestError('The Content-MD5 you specified did not match what we received.');
     }
     for (const [alg, value] of Object.entries(expected.checksums ?? {}) as [ChecksumAlgorithm, string][]) {
       const actual = r.checksums.get(alg);
-      if (!actual) throw new Error(`BodyDigester was not asked to compute ${alg}`);
+      // Only reachable when a checksum shows up that was not announced up front (e.g. an
+      // unannounced trailer): refuse it rather than silently skip the check.
+      if (!actual) throw new S3Error('InvalidRequest', `The x-amz-checksum-${alg} value was not announced before the body.`);
       if (!sameBase64(value, actual)) {
         throw new BadDigestError(`The ${DISPLAY[alg]} you specified did not match the calculated checksum.`);
       }

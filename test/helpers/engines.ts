@@ -20,7 +20,7 @@ type Extra = Partial<Omit<EngineOptions, 'store' | 'codec'>>;
 export async function fsEngine(extra: Extra = {}): Promise<EngineFixture> {
   const dir = await mkdtemp(join(tmpdir(), 'dg-fs-'));
   const store = new FileSystemStore(dir);
-  const engine = new DeltaGliderEngine({ store, codec: await createCodec(), ...extra });
+  const engine = new DeltaGliderEngine({ store, codec: createCodec(), ...extra });
   return {
     name: 'filesystem',
     engine,
@@ -35,7 +35,7 @@ export async function fsEngine(extra: Extra = {}): Promise<EngineFixture> {
 export async function s3rverEngine(extra: Extra = {}): Promise<EngineFixture> {
   const s3 = await startS3rver();
   const store = new S3Store({ endpoint: s3.endpoint, credentials: TEST_CREDENTIALS, forcePathStyle: true });
-  const engine = new DeltaGliderEngine({ store, codec: await createCodec(), ...extra });
+  const engine = new DeltaGliderEngine({ store, codec: createCodec(), ...extra });
   return {
     name: 's3rver',
     engine,

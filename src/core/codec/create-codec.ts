@@ -16,7 +16,7 @@ export interface CreateCodecOptions {
 }
 
 /** Builds the codec a configuration asks for. */
-export async function createCodec(options: CreateCodecOptions = {}): Promise<DeltaCodec> {
+export function createCodec(options: CreateCodecOptions = {}): DeltaCodec {
   const { codec = 'auto' } = options;
   if (!CODEC_NAMES.includes(codec)) throw new TypeError(`deltaglider: codec must be one of ${CODEC_NAMES.join(', ')}, got ${String(codec)}`);
   return new Xdelta3Codec(options.xdelta3);

@@ -18,10 +18,14 @@ export const MAX_REFERENCE_BYTES = 2 ** 31 - 1;
 /** Shortest match taken at a repeat offset (the displacement of a recent COPY). */
 const MIN_REP_MATCH = 5;
 /** Shortest match taken from the fingerprint index. */
-const MIN_HASH_MATCH = 12;
+const MIN_HASH_MATCH = 9;
 /** Shortest run of one byte inside literals worth a RUN instruction. */
 const MIN_RUN = 12;
 const REPS = 4;
+/** Chain candidates tried per position: bounds the worst case on repetitive data. */
+const MAX_CHAIN = 24;
+/** A candidate this long ends the chain walk early. */
+const GOOD_ENOUGH = 256;
 
 const VCD_SOURCE = 0x01;
 const VCD_ADLER32 = 0x04;
@@ -86,7 +90,9 @@ export async function encodeVcdiff(
         if (bytesRead === 0) break;
         n += bytesRead;
       }
-      if (n === 0) break;
+      // An empty target still gets one (empty) window: xdelta3 -d rejects a
+      // delta without windows ("nothing to output").
+      if (n === 0 && base > 0) break;
       const t = win.subarray(0, n);
       const ops = findMatches(t, base, ref, index, reps);
 
@@ -175,7 +181,9 @@ function findMatches(t: Uint8Array, base: number, ref: Uint8Array, index: Refere
   const ops: Op[] = [];
   const n = t.length;
   const refLen = ref.length;
-  const table = index.table;
+  const head = index.head;
+  const chain = index.chain;
+  const ss = index.strideShift;
   const shift = index.shift;
   const L = FINGERPRINT_LENGTH;
   const last = n - L;
@@ -202,18 +210,30 @@ function findMatches(t: Uint8Array, base: number, ref: Uint8Array, index: Refere
     if (bestLen < MIN_REP_MATCH) {
       bestLen = 0;
       if (i <= last) {
-        const c = table[Math.imul(h, HASH_SPREAD) >>> shift]!;
-        if (c >= 0 && t[i] === ref[c] && t[i + L - 1] === ref[c + L - 1]) {
-          const max = Math.min(n - i, refLen - c);
-          let len = 0;
-          while (len < max && t[i + len] === ref[c + len]) len++;
-          let back = 0;
-          while (i - back > lit && c - back > 0 && t[i - back - 1] === ref[c - back - 1]) back++;
-          if (len + back >= MIN_HASH_MATCH) {
-            bestLen = len + back;
-            bestSrc = c - back;
-            bestStart = i - back;
+        let c = head[Math.imul(h, HASH_SPREAD) >>> shift]!;
+        const t0 = t[i]!;
+        const t1 = t[i + 1]!;
+        let budget = MAX_CHAIN;
+        while (c >= 0 && budget-- > 0) {
+          if (ref[c] === t0 && ref[c + 1] === t1 && ref[c + bestLen] === t[i + bestLen]) {
+            const max = Math.min(n - i, refLen - c);
+            let len = 0;
+            while (len < max && t[i + len] === ref[c + len]) len++;
+            if (len > bestLen) {
+              bestLen = len;
+              bestSrc = c;
+              if (len >= GOOD_ENOUGH) break;
+            }
           }
+          c = chain[c >>> ss]!;
+        }
+        if (bestLen > 0) {
+          let back = 0;
+          while (i - back > lit && bestSrc - back > 0 && t[i - back - 1] === ref[bestSrc - back - 1]) back++;
+          bestLen += back;
+          bestSrc -= back;
+          bestStart = i - back;
+          if (bestLen < MIN_HASH_MATCH) bestLen = 0;
         }
       }
     }

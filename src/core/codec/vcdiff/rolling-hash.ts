@@ -1,5 +1,5 @@
 /** Bytes covered by one fingerprint: matches shorter than this are found only via repeat offsets. */
-export const FINGERPRINT_LENGTH = 16;
+export const FINGERPRINT_LENGTH = 8;
 /** Odd multiplier of the polynomial rolling hash (mod 2^32). */
 export const HASH_BASE = 0x01000193;
 /** HASH_BASE^(FINGERPRINT_LENGTH-1) mod 2^32: the weight of the byte that rolls out. */

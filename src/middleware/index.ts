@@ -1,0 +1,71 @@
+/**
+ * Express/Connect middleware: an S3 endpoint mounted in any Node server.
+ *
+ * @example
+ * import express from 'express';
+ * import { deltaGliderMiddleware } from 'deltaglider/middleware';
+ * import { S3Store } from 'deltaglider';
+ * const app = express();
+ * app.use('/s3', deltaGliderMiddleware({ backend: new S3Store({ endpoint: 'http://localhost:9000' }) }));
+ */
+import type { ServerResponse } from 'node:http';
+import { createCodec, type CodecName } from '../core/codec/create-codec.js';
+import type { DeltaCodec } from '../core/codec/codec.js';
+import { DeltaGliderEngine } from '../core/engine/engine.js';
+import type { EngineOptions } from '../core/engine/options.js';
+import type { ObjectStore } from '../core/store/object-store.js';
+import { createS3Handler, type HandlerLogger, type NextFunction, type RequestEvent, type S3IncomingMessage } from '../s3/handler.js';
+import type { SigV4Credential } from '../s3/sigv4.js';
+
+export interface DeltaGliderMiddlewareOptions extends Partial<Omit<EngineOptions, 'store' | 'codec'>> {
+  /** Where objects are stored: an S3Store or FileSystemStore. Required unless `engine` is given. */
+  backend?: ObjectStore;
+  /** A ready engine (shared with other parts of the app). */
+  engine?: DeltaGliderEngine;
+  /** Codec name or instance. Default `auto`. */
+  codec?: CodecName | DeltaCodec;
+  /** Access keys clients must sign with (SigV4). Default: none, the endpoint is open. */
+  credentials?: SigV4Credential[];
+  /** Region for signatures and GetBucketLocation. Default us-east-1. */
+  region?: string;
+  /** Host suffixes for virtual-hosted-style requests. Default none. */
+  virtualHostDomains?: string[];
+  /** Request logger (pino or compatible). Default none. */
+  requestLogger?: HandlerLogger;
+  /** Called after every request (metrics). */
+  onRequest?: (event: RequestEvent) => void;
+  /**
+   * Requests the endpoint does not serve (tagging, ACLs, ...) go to `next()` so a host
+   * S3 server behind it can answer. Set false to answer them 501 NotImplemented instead.
+   * Default true.
+   */
+  passUnhandled?: boolean;
+}
+
+/** A Connect/Express handler that also exposes its engine. */
+export type DeltaGliderMiddleware = ((req: S3IncomingMessage, res: ServerResponse, next?: NextFunction) => void) & { engine: DeltaGliderEngine };
+
+/** Builds the middleware; options are validated now, not at the first request. */
+export function deltaGliderMiddleware(options: DeltaGliderMiddlewareOptions): DeltaGliderMiddleware {
+  if (!options || typeof options !== 'object') throw new TypeError('deltaGliderMiddleware: options are required ({ backend })');
+  const { backend, engine: given, codec = 'auto', credentials, region, virtualHostDomains, requestLogger, onRequest, passUnhandled = true, ...engineOptions } = options;
+  if (!given && !backend) throw new TypeError('deltaGliderMiddleware: option backend is required (an S3Store or FileSystemStore)');
+  if (credentials !== undefined && (!Array.isArray(credentials) || credentials.some((c) => !c?.accessKeyId || !c?.secretAccessKey))) {
+    throw new TypeError('deltaGliderMiddleware: option credentials must be an array of { accessKeyId, secretAccessKey }');
+  }
+  const engine =
+    given ??
+    new DeltaGliderEngine({
+      ...engineOptions,
+      store: backend as ObjectStore,
+      codec: typeof codec === 'string' ? createCodec({ codec }) : codec,
+    });
+  const handler = createS3Handler({ engine, credentials, region, virtualHostDomains, logger: requestLogger, onRequest });
+  const middleware = ((req: S3IncomingMessage, res: ServerResponse, next?: NextFunction) => {
+    handler(req, res, passUnhandled ? next : undefined);
+  }) as DeltaGliderMiddleware;
+  middleware.engine = engine;
+  return middleware;
+}
+
+export type { RequestEvent, HandlerLogger } from '../s3/handler.js';

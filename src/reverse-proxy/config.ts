@@ -1,0 +1,173 @@
+/**
+ * The proxy's configuration: one table defines every setting (env name, TOML key,
+ * default, doc, parser). `--help` and docs/OPERATIONS.md are generated from it, so
+ * they cannot drift. Precedence: defaults < TOML file < environment.
+ */
+import { readFileSync } from 'node:fs';
+import { parse as parseToml } from 'smol-toml';
+import { CODEC_NAMES, type CodecName } from '../core/codec/create-codec.js';
+import { DEFAULT_ELIGIBLE_EXTENSIONS } from '../core/format/keys.js';
+import { DEFAULT_MAX_DELTA_OBJECT_SIZE, DEFAULT_MAX_DELTA_RATIO } from '../core/engine/options.js';
+
+/** The resolved configuration. */
+export interface ProxyConfig {
+  listenAddr: string;
+  uiAddr: string | undefined;
+  dataDir: string;
+  maxDeltaRatio: number;
+  maxObjectSize: number;
+  cacheMb: number;
+  accessKeyId: string | undefined;
+  secretAccessKey: string | undefined;
+  adminPassword: string | undefined;
+  tlsEnabled: boolean;
+  tlsCert: string | undefined;
+  tlsKey: string | undefined;
+  s3Endpoint: string | undefined;
+  s3Region: string;
+  s3PathStyle: boolean;
+  beAccessKeyId: string | undefined;
+  beSecretAccessKey: string | undefined;
+  logLevel: string;
+  codec: CodecName;
+  codecConcurrency: number | undefined;
+  tempDir: string | undefined;
+  eligibleExtensions: string[];
+  virtualHostDomains: string[];
+  sessionTtlMinutes: number;
+}
+
+/** A bad configuration value: names the key and what is allowed. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+interface Setting<K extends keyof ProxyConfig> {
+  key: K;
+  env: string;
+  toml: string;
+  default: ProxyConfig[K];
+  /** Shown in --help and the docs. */
+  doc: string;
+  /** What is allowed, for error messages. */
+  allowed: string;
+  parse(raw: string): ProxyConfig[K];
+  secret?: boolean;
+}
+
+const num = (min: number, max: number, integer: boolean) => (raw: string): number => {
+  const v = Number(raw);
+  if (raw.trim() === '' || !Number.isFinite(v) || v < min || v > max || (integer && !Number.isInteger(v))) throw new Error();
+  return v;
+};
+const bool = (raw: string): boolean => {
+  const v = raw.trim().toLowerCase();
+  if (['1', 'true', 'yes', 'on'].includes(v)) return true;
+  if (['0', 'false', 'no', 'off'].includes(v)) return false;
+  throw new Error();
+};
+const str = (raw: string): string => raw;
+const optStr = (raw: string): string | undefined => (raw === '' ? undefined : raw);
+const addr = (raw: string): string => {
+  if (!/^(\[[0-9a-fA-F:]+\]|[^:\s]+):\d{1,5}$/.test(raw) || Number(raw.slice(raw.lastIndexOf(':') + 1)) > 65535) throw new Error();
+  return raw;
+};
+const list = (raw: string): string[] => raw.split(',').map((s) => s.trim()).filter(Boolean);
+
+function setting<K extends keyof ProxyConfig>(s: Setting<K>): Setting<K> {
+  return s;
+}
+
+/** Every setting, in documentation order. */
+export const SETTINGS = [
+  setting({ key: 'listenAddr', env: 'DGP_LISTEN_ADDR', toml: 'listen_addr', default: '0.0.0.0:9000', doc: 'S3 endpoint bind address (host:port).', allowed: 'host:port, e.g. 0.0.0.0:9000', parse: addr }),
+  setting({ key: 'uiAddr', env: 'DGP_UI_ADDR', toml: 'ui_addr', default: undefined, doc: 'Web UI bind address. Default: the S3 host with port + 1. "off" disables the UI.', allowed: 'host:port or off', parse: (raw) => (raw === 'off' ? 'off' : addr(raw)) }),
+  setting({ key: 'dataDir', env: 'DGP_DATA_DIR', toml: 'data_dir', default: './data', doc: 'Embedded filesystem store directory (used when DGP_S3_ENDPOINT is not set).', allowed: 'a directory path', parse: str }),
+  setting({ key: 'maxDeltaRatio', env: 'DGP_MAX_DELTA_RATIO', toml: 'max_delta_ratio', default: DEFAULT_MAX_DELTA_RATIO, doc: 'Store a delta only if delta size / original size is below this.', allowed: 'a number in (0, 1]', parse: (raw) => { const v = num(0, 1, false)(raw); if (v === 0) throw new Error(); return v; } }),
+  setting({ key: 'maxObjectSize', env: 'DGP_MAX_OBJECT_SIZE', toml: 'max_object_size', default: DEFAULT_MAX_DELTA_OBJECT_SIZE, doc: 'Largest object (bytes) that is delta-encoded; larger eligible objects are stored passthrough (no 100 MB cap as in the Rust proxy).', allowed: 'a positive integer (bytes)', parse: num(1, Number.MAX_SAFE_INTEGER, true) }),
+  setting({ key: 'cacheMb', env: 'DGP_CACHE_MB', toml: 'cache_mb', default: 100, doc: 'Reference cache budget in MiB (references are cached as files on local disk).', allowed: 'a non-negative integer', parse: num(0, 1_000_000, true) }),
+  setting({ key: 'accessKeyId', env: 'DGP_ACCESS_KEY_ID', toml: 'access_key_id', default: undefined, doc: 'Access key clients must sign with. SigV4 auth is on when this and DGP_SECRET_ACCESS_KEY are both set.', allowed: 'a string', parse: optStr }),
+  setting({ key: 'secretAccessKey', env: 'DGP_SECRET_ACCESS_KEY', toml: 'secret_access_key', default: undefined, doc: 'Secret key for DGP_ACCESS_KEY_ID.', allowed: 'a string', parse: optStr, secret: true }),
+  setting({ key: 'adminPassword', env: 'DGP_ADMIN_PASSWORD', toml: 'admin_password', default: undefined, doc: 'Password for the web UI (alternative to logging in with the S3 keys).', allowed: 'a string', parse: optStr, secret: true }),
+  setting({ key: 'tlsEnabled', env: 'DGP_TLS_ENABLED', toml: 'tls_enabled', default: false, doc: 'Serve HTTPS. Without DGP_TLS_CERT/DGP_TLS_KEY a self-signed certificate is generated (needs the openssl CLI).', allowed: 'true or false', parse: bool }),
+  setting({ key: 'tlsCert', env: 'DGP_TLS_CERT', toml: 'tls_cert', default: undefined, doc: 'PEM certificate file for TLS.', allowed: 'a file path', parse: optStr }),
+  setting({ key: 'tlsKey', env: 'DGP_TLS_KEY', toml: 'tls_key', default: undefined, doc: 'PEM private key file for TLS.', allowed: 'a file path', parse: optStr }),
+  setting({ key: 's3Endpoint', env: 'DGP_S3_ENDPOINT', toml: 's3_endpoint', default: undefined, doc: 'Backend S3 endpoint (MinIO, s3rver, AWS). Unset: the embedded filesystem store.', allowed: 'an http(s) URL', parse: (raw) => { if (raw === '') return undefined; const u = new URL(raw); if (!/^https?:$/.test(u.protocol)) throw new Error(); return raw; } }),
+  setting({ key: 's3Region', env: 'DGP_S3_REGION', toml: 's3_region', default: 'us-east-1', doc: 'Backend region; also the region clients sign for.', allowed: 'a region name', parse: str }),
+  setting({ key: 's3PathStyle', env: 'DGP_S3_PATH_STYLE', toml: 's3_path_style', default: true, doc: 'Path-style addressing towards the backend (MinIO, s3rver need it).', allowed: 'true or false', parse: bool }),
+  setting({ key: 'beAccessKeyId', env: 'DGP_BE_AWS_ACCESS_KEY_ID', toml: 'be_aws_access_key_id', default: undefined, doc: 'Backend access key (else the AWS default credential chain).', allowed: 'a string', parse: optStr }),
+  setting({ key: 'beSecretAccessKey', env: 'DGP_BE_AWS_SECRET_ACCESS_KEY', toml: 'be_aws_secret_access_key', default: undefined, doc: 'Backend secret key.', allowed: 'a string', parse: optStr, secret: true }),
+  setting({ key: 'logLevel', env: 'DGP_LOG_LEVEL', toml: 'log_level', default: 'info', doc: 'Log level.', allowed: 'trace, debug, info, warn, error, fatal or silent', parse: (raw) => { if (!['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'].includes(raw)) throw new Error(); return raw; } }),
+  setting({ key: 'codec', env: 'DGP_CODEC', toml: 'codec', default: 'auto', doc: 'Delta codec: auto, typescript (no binary needed) or xdelta3 (the binary).', allowed: CODEC_NAMES.join(', '), parse: (raw) => { if (!CODEC_NAMES.includes(raw as CodecName)) throw new Error(); return raw as CodecName; } }),
+  setting({ key: 'codecConcurrency', env: 'DGP_CODEC_CONCURRENCY', toml: 'codec_concurrency', default: undefined, doc: 'Parallel encodes/decodes. Default: CPU count.', allowed: 'a positive integer', parse: num(1, 1024, true) }),
+  setting({ key: 'tempDir', env: 'DGP_TEMP_DIR', toml: 'temp_dir', default: undefined, doc: 'Spool directory for bodies, parts and references. Default: $TMPDIR/deltaglider.', allowed: 'a directory path', parse: optStr }),
+  setting({ key: 'eligibleExtensions', env: 'DGP_ELIGIBLE_EXTENSIONS', toml: 'eligible_extensions', default: [...DEFAULT_ELIGIBLE_EXTENSIONS], doc: 'Comma-separated delta-eligible extensions.', allowed: 'a comma-separated list like .zip,.tar', parse: list }),
+  setting({ key: 'virtualHostDomains', env: 'DGP_VIRTUAL_HOST_DOMAINS', toml: 'virtual_host_domains', default: [], doc: 'Host suffixes for virtual-hosted-style requests (bucket.<domain>).', allowed: 'a comma-separated list of domains', parse: list }),
+  setting({ key: 'sessionTtlMinutes', env: 'DGP_SESSION_TTL_MINUTES', toml: 'session_ttl_minutes', default: 60, doc: 'Web UI session lifetime.', allowed: 'a positive integer', parse: num(1, 525600, true) }),
+] as const;
+
+function fromToml(value: unknown): string {
+  if (Array.isArray(value)) return value.map(String).join(',');
+  return String(value);
+}
+
+/** Resolves the configuration from a TOML file (optional) and the environment. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, configPath?: string): ProxyConfig {
+  const config = Object.fromEntries(SETTINGS.map((s) => [s.key, s.default])) as unknown as ProxyConfig;
+  const path = configPath ?? env.DGP_CONFIG;
+  let file: Record<string, unknown> = {};
+  if (path) {
+    try {
+      file = parseToml(readFileSync(path, 'utf8')) as Record<string, unknown>;
+    } catch (err) {
+      throw new ConfigError(`cannot read config file ${path}: ${(err as Error).message}`);
+    }
+    const known = new Set<string>(SETTINGS.map((s) => s.toml));
+    for (const k of Object.keys(file)) {
+      if (!known.has(k)) throw new ConfigError(`config file ${path}: unknown key "${k}" (known keys: ${[...known].join(', ')})`);
+    }
+  }
+  for (const s of SETTINGS) {
+    const fromEnv = env[s.env];
+    const raw = fromEnv !== undefined ? fromEnv : s.toml in file ? fromToml(file[s.toml]) : undefined;
+    if (raw === undefined) continue;
+    try {
+      (config as unknown as Record<string, unknown>)[s.key] = s.parse(raw);
+    } catch {
+      const where = fromEnv !== undefined ? s.env : `${s.toml} in ${path}`;
+      throw new ConfigError(`invalid ${where}=${s.secret ? '(hidden)' : JSON.stringify(raw)}: expected ${s.allowed}`);
+    }
+  }
+  if ((config.accessKeyId === undefined) !== (config.secretAccessKey === undefined)) {
+    throw new ConfigError('DGP_ACCESS_KEY_ID and DGP_SECRET_ACCESS_KEY must be set together (both, or neither for an open endpoint)');
+  }
+  if ((config.tlsCert === undefined) !== (config.tlsKey === undefined)) {
+    throw new ConfigError('DGP_TLS_CERT and DGP_TLS_KEY must be set together');
+  }
+  return config;
+}
+
+/** The default UI address: S3 host, port + 1. */
+export function defaultUiAddr(listenAddr: string): string {
+  const i = listenAddr.lastIndexOf(':');
+  const port = Number(listenAddr.slice(i + 1));
+  return `${listenAddr.slice(0, i)}:${port === 0 ? 0 : port + 1}`;
+}
+
+/** `--help` text, generated from SETTINGS. */
+export function helpText(): string {
+  const lines = [
+    'deltaglider-proxy: an S3 endpoint that stores versioned binaries as deltas.',
+    '',
+    'Usage: deltaglider-proxy [--config FILE] [--help]',
+    '',
+    'Settings (environment variable / TOML key: meaning [default]). Environment overrides the file.',
+    '',
+  ];
+  for (const s of SETTINGS) {
+    const def = s.default === undefined ? 'unset' : Array.isArray(s.default) ? s.default.join(',') : String(s.default);
+    lines.push(`  ${s.env}  (${s.toml})`, `      ${s.doc} [${def}]`);
+  }
+  lines.push('', 'Admin endpoints on the S3 port: /_/health, /_/stats, /_/metrics (the "_" cannot start a bucket name).');
+  return lines.join('\n');
+}

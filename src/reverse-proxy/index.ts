@@ -1,0 +1,6 @@
+/**
+ * `deltaglider/reverse-proxy`: the proxy as a library (the `deltaglider-proxy` bin runs it).
+ */
+export { createReverseProxy, type ReverseProxy, type ReverseProxyOptions, type UiContext, type UiHandlerFactory } from './server.js';
+export { loadConfig, helpText, SETTINGS, ConfigError, defaultUiAddr, type ProxyConfig } from './config.js';
+export { createS3Handler, type S3HandlerOptions, type RequestEvent } from '../s3/handler.js';

@@ -1,0 +1,212 @@
+/**
+ * The reverse proxy: a node:http(s) server running the shared S3 handler over an
+ * S3 backend (MinIO, s3rver, AWS) or the embedded filesystem store, plus the UI
+ * port, admin endpoints and graceful shutdown.
+ */
+import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { join, resolve } from 'node:path';
+import { pino, type Logger } from 'pino';
+import { createCodec } from '../core/codec/create-codec.js';
+import { DeltaGliderEngine } from '../core/engine/engine.js';
+import { FileSystemStore } from '../core/store/fs-store.js';
+import type { ObjectStore } from '../core/store/object-store.js';
+import { S3Store } from '../core/store/s3-store.js';
+import { createS3Handler, type S3IncomingMessage } from '../s3/handler.js';
+import { createAdminHandler } from './admin.js';
+import { defaultUiAddr, loadConfig, type ProxyConfig } from './config.js';
+import { createForwarder } from './forward.js';
+import { createMetrics, type ProxyMetrics } from './metrics.js';
+import { loadTls } from './tls.js';
+
+/** Builds the UI port's handler (see src/ui). Injected to keep the UI optional. */
+export type UiHandlerFactory = (context: UiContext) => (req: IncomingMessage, res: ServerResponse) => void;
+
+/** What the UI gets from the proxy. */
+export interface UiContext {
+  engine: DeltaGliderEngine;
+  config: ProxyConfig;
+  metrics: ProxyMetrics;
+  admin: (req: IncomingMessage, res: ServerResponse, path: string) => Promise<boolean>;
+  logger: Logger;
+}
+
+export interface ReverseProxyOptions {
+  /** Settings; anything missing comes from the environment / DGP_CONFIG, then defaults. */
+  config?: Partial<ProxyConfig>;
+  /** Use this store instead of the one the config describes. */
+  store?: ObjectStore;
+  /** Logger (default: pino at config.logLevel). */
+  logger?: Logger;
+  /** UI handler factory; default: the built-in UI when present. */
+  ui?: UiHandlerFactory | false;
+}
+
+export interface ReverseProxy {
+  engine: DeltaGliderEngine;
+  config: ProxyConfig;
+  server: Server;
+  uiServer?: Server;
+  metrics: ProxyMetrics;
+  logger: Logger;
+  /** Starts listening; resolves to the URLs actually bound (port 0 picks a free port). */
+  listen(): Promise<{ url: string; uiUrl?: string }>;
+  /** Stops accepting, lets in-flight requests finish, frees temp files. */
+  close(): Promise<void>;
+}
+
+function splitAddr(addr: string): { host: string; port: number } {
+  const i = addr.lastIndexOf(':');
+  return { host: addr.slice(0, i).replace(/^\[|\]$/g, ''), port: Number(addr.slice(i + 1)) };
+}
+
+/**
+ * Creates the proxy (not yet listening).
+ *
+ * @example
+ * const proxy = await createReverseProxy({ config: { listenAddr: '127.0.0.1:9000' } });
+ * const { url } = await proxy.listen();
+ */
+export async function createReverseProxy(options: ReverseProxyOptions = {}): Promise<ReverseProxy> {
+  const config: ProxyConfig = { ...loadConfig(process.env), ...stripUndefined(options.config ?? {}) };
+  const logger = options.logger ?? pino({ level: config.logLevel, base: { svc: 'deltaglider-proxy' } });
+  const metrics = createMetrics();
+  const store =
+    options.store ??
+    (config.s3Endpoint
+      ? new S3Store({
+          endpoint: config.s3Endpoint,
+          region: config.s3Region,
+          forcePathStyle: config.s3PathStyle,
+          credentials: config.beAccessKeyId && config.beSecretAccessKey ? { accessKeyId: config.beAccessKeyId, secretAccessKey: config.beSecretAccessKey } : undefined,
+        })
+      : new FileSystemStore(resolve(config.dataDir)));
+  const engine = new DeltaGliderEngine({
+    store,
+    codec: createCodec({ codec: config.codec }),
+    maxDeltaRatio: config.maxDeltaRatio,
+    maxDeltaObjectSize: config.maxObjectSize,
+    referenceCacheBytes: config.cacheMb * 1024 * 1024,
+    codecConcurrency: config.codecConcurrency,
+    tempDir: config.tempDir,
+    eligibleExtensions: config.eligibleExtensions,
+    logger,
+    observer: metrics.observer,
+  });
+  metrics.attach(engine);
+  const startedAt = Date.now();
+  const admin = createAdminHandler({ engine, metrics, startedAt });
+  const credentials = config.accessKeyId && config.secretAccessKey ? [{ accessKeyId: config.accessKeyId, secretAccessKey: config.secretAccessKey }] : [];
+  const forward =
+    store instanceof S3Store && config.s3Endpoint
+      ? createForwarder({ endpoint: config.s3Endpoint, region: config.s3Region, credentials: store.client.config.credentials })
+      : undefined;
+  const handler = createS3Handler({
+    engine,
+    credentials,
+    region: config.s3Region,
+    virtualHostDomains: config.virtualHostDomains,
+    logger,
+    onRequest: (e) => metrics.onRequest(e),
+    fallback: forward ? (req, res) => forward(req, res) : undefined,
+  });
+
+  const tls = config.tlsEnabled ? loadTls({ cert: config.tlsCert, key: config.tlsKey, dir: join(resolve(config.dataDir), '.tls') }) : undefined;
+  const s3Listener = (req: IncomingMessage, res: ServerResponse): void => {
+    const url = req.url ?? '/';
+    if (url.startsWith('/_/')) {
+      const path = url.slice(3).split('?')[0] as string;
+      void admin(req, res, path).then((served) => {
+        if (!served) {
+          res.statusCode = 404;
+          res.end();
+        }
+      });
+      return;
+    }
+    handler(req as S3IncomingMessage, res);
+  };
+  const server = tls ? createHttpsServer({ cert: tls.cert, key: tls.key }, s3Listener) : createHttpServer(s3Listener);
+  // Large uploads and slow reconstructions must not be cut by Node's defaults;
+  // headers must still arrive promptly (slowloris).
+  server.requestTimeout = 0;
+  server.headersTimeout = 60_000;
+  server.keepAliveTimeout = 65_000;
+
+  let uiServer: Server | undefined;
+  if (config.uiAddr !== 'off' && options.ui !== false) {
+    const factory = options.ui ?? (await loadBuiltinUi());
+    const uiHandler = factory
+      ? factory({ engine, config, metrics, admin, logger })
+      : (req: IncomingMessage, res: ServerResponse) => {
+          void admin(req, res, (req.url ?? '/').slice(1).split('?')[0] as string).then((served) => {
+            if (!served) {
+              res.statusCode = 404;
+              res.end('UI not built: run npm run build');
+            }
+          });
+        };
+    uiServer = tls ? createHttpsServer({ cert: tls.cert, key: tls.key }, uiHandler) : createHttpServer(uiHandler);
+  }
+
+  const proto = tls ? 'https' : 'http';
+  let closing: Promise<void> | undefined;
+  const proxy: ReverseProxy = {
+    engine,
+    config,
+    server,
+    uiServer,
+    metrics,
+    logger,
+    async listen() {
+      const s3 = splitAddr(config.listenAddr);
+      await new Promise<void>((ok, fail) => server.once('error', fail).listen(s3.port, s3.host, () => ok()));
+      const a = server.address() as AddressInfo;
+      const host = a.family === 'IPv6' ? `[${a.address}]` : a.address;
+      const url = `${proto}://${host === '0.0.0.0' ? '127.0.0.1' : host}:${a.port}`;
+      let uiUrl: string | undefined;
+      if (uiServer) {
+        const ui = splitAddr(config.uiAddr ?? defaultUiAddr(`${s3.host}:${a.port}`));
+        await new Promise<void>((ok, fail) => uiServer!.once('error', fail).listen(ui.port, ui.host, () => ok()));
+        const u = uiServer.address() as AddressInfo;
+        uiUrl = `${proto}://${u.address === '0.0.0.0' ? '127.0.0.1' : u.address}:${u.port}`;
+      }
+      logger.info({ url, uiUrl, backend: store.description, auth: credentials.length > 0, tls: tls ? (tls.selfSigned ? 'self-signed' : 'configured') : 'off' }, 'deltaglider-proxy listening');
+      if (credentials.length === 0) {
+        logger.warn('AUTHENTICATION IS OFF: anyone who can reach this port can read and write every bucket. Set DGP_ACCESS_KEY_ID and DGP_SECRET_ACCESS_KEY to require SigV4.');
+      }
+      return { url, uiUrl };
+    },
+    close() {
+      closing ??= (async () => {
+        const stop = (s: Server | undefined): Promise<void> =>
+          new Promise((ok) => {
+            if (!s?.listening) return ok();
+            s.close(() => ok());
+            s.closeIdleConnections();
+          });
+        await Promise.all([stop(server), stop(uiServer)]);
+        await engine.close();
+        if (store instanceof S3Store) store.client.destroy();
+      })();
+      return closing;
+    },
+  };
+  return proxy;
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/** The built-in UI, if this build ships it. */
+async function loadBuiltinUi(): Promise<UiHandlerFactory | undefined> {
+  try {
+    const path = '../ui/server.js'; // a variable: the UI is optional at type-check time
+    const mod = (await import(path)) as { createUiHandler?: UiHandlerFactory };
+    return mod.createUiHandler;
+  } catch {
+    return undefined;
+  }
+}
