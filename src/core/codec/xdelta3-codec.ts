@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { CodecFailedError, CodecUnavailableError, DeltaTooLargeError } from '../errors.js';
+import { readVcdiffHeader, usesExternalCompression } from './vcdiff/header.js';
 import type { DecodeOptions, DecodeResult, DeltaCodec, EncodeOptions, EncodeResult } from './codec.js';
 
 /** xdelta3 compression level we encode with (see docs/OPERATIONS.md "Codec settings" for the measurements). */
@@ -123,10 +124,13 @@ export class Xdelta3Codec implements DeltaCodec {
 
   async decode(referencePath: string, deltaPath: string, outPath: string, options: DecodeOptions = {}): Promise<DecodeResult> {
     const refSize = (await stat(referencePath)).size;
-    // No -D here: a delta made without -D (the Python CLI on a .gz) names its external
-    // compression in the app header, and xdelta3 must re-apply it. The caller verifies
-    // the result's SHA-256, so a re-compression that differs is caught, never served.
-    const args = ['-d', '-f', '-c', '-B', String(sourceWindow(refSize)), '-s', referencePath, deltaPath];
+    // A delta made without -D (the Python CLI on a .gz) names its external compression
+    // in the app header, and xdelta3 must re-apply it: no -D then. Otherwise -D, or
+    // xdelta3 would gunzip a gzip reference on its own and fail the window checksums.
+    // The caller verifies the result's SHA-256, so a re-compression that differs from
+    // the original bytes is caught, never served.
+    const external = usesExternalCompression((await readVcdiffHeader(deltaPath).catch(() => ({ appHeader: undefined }))).appHeader);
+    const args = ['-d', '-f', '-c', ...(external ? [] : ['-D']), '-B', String(sourceWindow(refSize)), '-s', referencePath, deltaPath];
     const { size, tooLarge } = await run(this.#binary, args, outPath, options.maxOutputBytes, options.signal);
     if (tooLarge) throw new CodecFailedError(`xdelta3 decode produced more than the expected ${options.maxOutputBytes} bytes: the delta is corrupt`);
     return { size };

@@ -53,6 +53,9 @@ import type {
   StorageType,
 } from './types.js';
 
+/** Extra looks a read takes before it answers 404 (an overwrite may be switching variant). */
+const RESOLVE_RECHECKS = 2;
+
 /** How a user key is held on the backend right now. */
 interface Resolved {
   info: ObjectInfo;
@@ -154,9 +157,11 @@ export class DeltaGliderEngine {
       contentType: fields.contentType,
       userMetadata: fields.userMetadata,
     });
-    await this.store.putObject(bucket, key, spool, { metadata, contentType: fields.contentType, headers: fields.headers, md5: spool.md5 });
     // New variant first, then the old one goes: the key is never missing.
-    await this.store.deleteObject(bucket, deltaKeyOf(key));
+    await this.#locks.exclusive(this.#keyLock(bucket, key), async () => {
+      await this.store.putObject(bucket, key, spool, { metadata, contentType: fields.contentType, headers: fields.headers, md5: spool.md5 });
+      await this.store.deleteObject(bucket, deltaKeyOf(key));
+    });
     return { etag: spool.md5, storageType: 'passthrough', size: spool.size, storedSize: spool.size, sha256: spool.sha256, deltaRatio, createdReference: false };
   }
 
@@ -166,81 +171,103 @@ export class DeltaGliderEngine {
     const refKey = referenceKeyOf(space);
     const lockName = `${bucket}\0${space}`;
 
-    // Create the reference if the deltaspace has none (exclusive: one creator).
-    let created = false;
-    let ref = await this.store.headObject(bucket, refKey);
-    if (!ref) {
-      created = await this.#locks.exclusive(lockName, async () => {
-        ref = await this.store.headObject(bucket, refKey);
-        if (ref) return false;
-        try {
-          await this.store.putObject(bucket, refKey, spool, {
-            metadata: referenceMetadata({ fileSha256: spool.sha256, fileSize: spool.size, md5: spool.md5, createdAt: new Date(), sourceKey: key }),
-            contentType: 'application/octet-stream',
-            ifNoneMatch: true,
-            md5: spool.md5,
-          });
-          return true;
-        } catch (err) {
-          // Another writer (another process) won the race: use theirs.
-          if (err instanceof PreconditionFailedError) return false;
-          throw err;
-        }
-      });
-      if (!created) ref = await this.store.headObject(bucket, refKey);
-      if (!ref && !created) throw new IntegrityError(`reference ${refKey} vanished while writing ${key}`);
-    }
-
-    return this.#locks.shared(lockName, async () => {
-      const reference = created
-        ? { path: spool.path, size: spool.size, sha256: spool.sha256, release: () => undefined }
-        : await this.#acquireReference(bucket, refKey);
-      const deltaPath = this.temp.file('delta');
-      try {
-        const limit = created ? undefined : Math.floor(this.options.maxDeltaRatio * spool.size);
-        let encoded;
-        const t0 = performance.now();
-        try {
-          encoded = await this.#withCodec(() =>
-            this.options.codec.encode(reference.path, spool.path, deltaPath, { maxOutputBytes: limit, signal: fields.signal }),
-          );
-        } catch (err) {
-          if (err instanceof DeltaTooLargeError) return this.#putPassthrough(spool, fields, undefined);
-          throw err;
-        }
-        const encodeMs = performance.now() - t0;
-        const ratio = spool.size === 0 ? 0 : encoded.size / spool.size;
-        if (!created && !(ratio < this.options.maxDeltaRatio)) return this.#putPassthrough(spool, fields, ratio);
-        const metadata = deltaMetadata({
-          fileSha256: spool.sha256,
-          fileSize: spool.size,
-          md5: spool.md5,
-          createdAt: new Date(),
-          fileName: fileNameOf(key),
-          refKey,
-          refSha256: reference.sha256,
-          deltaSize: encoded.size,
-          deltaCmd: encoded.command,
-          contentType: fields.contentType,
-          userMetadata: fields.userMetadata,
+    for (let attempt = 0; ; attempt++) {
+      // Create the reference if the deltaspace has none (exclusive: one creator). The
+      // self-delta is written under the same lock, so a concurrent DELETE's reference
+      // collection cannot see the new reference alone and remove it.
+      if (!(await this.store.headObject(bucket, refKey))) {
+        const done = await this.#locks.exclusive(lockName, async () => {
+          if (await this.store.headObject(bucket, refKey)) return undefined;
+          try {
+            await this.store.putObject(bucket, refKey, spool, {
+              metadata: referenceMetadata({ fileSha256: spool.sha256, fileSize: spool.size, md5: spool.md5, createdAt: new Date(), sourceKey: key }),
+              contentType: 'application/octet-stream',
+              ifNoneMatch: true,
+              md5: spool.md5,
+            });
+          } catch (err) {
+            // Another writer (another process) won the race: use theirs.
+            if (err instanceof PreconditionFailedError) return undefined;
+            throw err;
+          }
+          const self = { path: spool.path, size: spool.size, sha256: spool.sha256, release: () => undefined };
+          return this.#storeEncoded(spool, fields, refKey, self, true);
         });
+        if (done) return done;
+      }
+      try {
+        return await this.#locks.shared(lockName, async () => {
+          const reference = await this.#acquireReference(bucket, refKey);
+          return this.#storeEncoded(spool, fields, refKey, reference, false);
+        });
+      } catch (err) {
+        // The deltaspace's last object was deleted (and its reference collected) between
+        // our HEAD and taking the lock: start over, creating a fresh reference.
+        if (err instanceof ReferenceMissingError && attempt < 3) continue;
+        throw err;
+      }
+    }
+  }
+
+  /** Encodes against a held reference and writes the delta (or a passthrough when it does not pay). */
+  async #storeEncoded(spool: Spool, fields: PutFields, refKey: string, reference: { path: string; sha256: string; release: () => void }, created: boolean): Promise<PutObjectResult> {
+    const { bucket, key } = fields;
+    const deltaPath = this.temp.file('delta');
+    try {
+      const limit = created ? undefined : Math.floor(this.options.maxDeltaRatio * spool.size);
+      let encoded;
+      const t0 = performance.now();
+      try {
+        encoded = await this.#withCodec(() =>
+          this.options.codec.encode(reference.path, spool.path, deltaPath, { maxOutputBytes: limit, signal: fields.signal }),
+        );
+      } catch (err) {
+        if (err instanceof DeltaTooLargeError) return this.#putPassthrough(spool, fields, undefined);
+        throw err;
+      }
+      const encodeMs = performance.now() - t0;
+      const ratio = spool.size === 0 ? 0 : encoded.size / spool.size;
+      if (!created && !(ratio < this.options.maxDeltaRatio)) return this.#putPassthrough(spool, fields, ratio);
+      const metadata = deltaMetadata({
+        fileSha256: spool.sha256,
+        fileSize: spool.size,
+        md5: spool.md5,
+        createdAt: new Date(),
+        fileName: fileNameOf(key),
+        refKey,
+        refSha256: reference.sha256,
+        deltaSize: encoded.size,
+        deltaCmd: encoded.command,
+        contentType: fields.contentType,
+        userMetadata: fields.userMetadata,
+      });
+      await this.#locks.exclusive(this.#keyLock(bucket, key), async () => {
         await this.store.putObject(bucket, deltaKeyOf(key), { path: deltaPath, size: encoded.size }, { metadata, contentType: fields.contentType, headers: fields.headers });
         await this.store.deleteObject(bucket, key);
-        return {
-          etag: spool.md5,
-          storageType: (created ? 'reference' : 'delta') as StorageType,
-          size: spool.size,
-          storedSize: encoded.size,
-          sha256: spool.sha256,
-          deltaRatio: ratio,
-          createdReference: created,
-          encodeMs,
-        };
-      } finally {
-        reference.release();
-        await removeQuietly(deltaPath);
-      }
-    });
+      });
+      return {
+        etag: spool.md5,
+        storageType: (created ? 'reference' : 'delta') as StorageType,
+        size: spool.size,
+        storedSize: encoded.size,
+        sha256: spool.sha256,
+        deltaRatio: ratio,
+        createdReference: created,
+        encodeMs,
+      };
+    } finally {
+      reference.release();
+      await removeQuietly(deltaPath);
+    }
+  }
+
+  /**
+   * Lock name for switching a key's variant: "write the new variant, delete the other"
+   * must not interleave with another writer of the same key, or two overwrites (one
+   * delta, one passthrough) could each delete the other's variant and lose the key.
+   */
+  #keyLock(bucket: string, key: string): string {
+    return `key\0${bucket}\0${key}`;
   }
 
   async #withCodec<T>(fn: () => Promise<T>): Promise<T> {
@@ -259,7 +286,7 @@ export class DeltaGliderEngine {
     const id = `${bucket}\0${refKey}`;
     const load = async (): Promise<CachedReference> => {
       const got = await this.store.getObject(bucket, refKey).catch((err) => {
-        if (err instanceof NoSuchKeyError) throw new IntegrityError(`the reference ${refKey} is missing from bucket ${bucket}: deltas in this deltaspace cannot be reconstructed`, { cause: err });
+        if (err instanceof NoSuchKeyError) throw new ReferenceMissingError(`the reference ${refKey} is missing from bucket ${bucket}: deltas in this deltaspace cannot be reconstructed`, { cause: err });
         throw err;
       });
       const spool = await spoolToFile(got.body, this.temp);
@@ -288,15 +315,20 @@ export class DeltaGliderEngine {
 
   /** Finds the stored variant of a user key; undefined when neither exists. */
   async #resolve(bucket: string, key: string): Promise<Resolved | undefined> {
-    const [delta, plain] = await Promise.all([
-      this.store.headObject(bucket, deltaKeyOf(key)),
-      this.store.headObject(bucket, key),
-    ]);
-    // Both exist only during an overwrite's short window: the newer one wins.
-    let stored = delta ?? plain;
-    if (delta && plain && plain.lastModified.getTime() > delta.lastModified.getTime()) stored = plain;
-    if (!stored) return undefined;
-    return this.#describe(key, stored, stored === delta);
+    // An overwrite that switches variant writes the new one, then deletes the old one.
+    // The two HEADs below are not atomic: one may run before the new variant appears and
+    // the other after the old one is gone, so "neither" is re-checked before it is final.
+    for (let attempt = 0; ; attempt++) {
+      const [delta, plain] = await Promise.all([
+        this.store.headObject(bucket, deltaKeyOf(key)),
+        this.store.headObject(bucket, key),
+      ]);
+      // Both exist only during an overwrite's short window: the newer one wins.
+      let stored = delta ?? plain;
+      if (delta && plain && plain.lastModified.getTime() > delta.lastModified.getTime()) stored = plain;
+      if (stored) return this.#describe(key, stored, stored === delta);
+      if (attempt >= RESOLVE_RECHECKS) return undefined;
+    }
   }
 
   #describe(key: string, stored: StoredObjectInfo, isDeltaKey: boolean): Resolved {
@@ -351,13 +383,27 @@ export class DeltaGliderEngine {
   /** GET: original bytes, verified before the first byte leaves. */
   async getObject(input: GetObjectInput): Promise<GetObjectResult> {
     this.#assertReadableKey(input.key);
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.#getResolved(input);
+      } catch (err) {
+        // The variant we resolved was deleted by a concurrent overwrite before we read
+        // it: resolve again (the new variant exists by then). A missing reference is an
+        // IntegrityError, not NoSuchKey, and is not retried.
+        if (err instanceof VariantVanishedError && attempt < RESOLVE_RECHECKS) continue;
+        throw err;
+      }
+    }
+  }
+
+  async #getResolved(input: GetObjectInput): Promise<GetObjectResult> {
     const r = await this.#resolveOrThrow(input.bucket, input.key);
     evaluateConditions(input.conditions, r.info.etag, r.info.lastModified, true);
     const range = resolveRange(input.range, r.info.size);
     const contentLength = range ? range.end - range.start + 1 : r.info.size;
     if (r.info.storageType === 'passthrough') {
       if (r.info.size === 0) return { info: r.info, body: Readable.from([]), range, contentLength };
-      const got = await this.store.getObject(input.bucket, r.stored.key, range);
+      const got = await this.store.getObject(input.bucket, r.stored.key, range).catch(vanished(input.key));
       return { info: r.info, body: got.body, range, contentLength };
     }
     const out = await this.#reconstruct(input.bucket, r, input.signal);
@@ -373,7 +419,7 @@ export class DeltaGliderEngine {
   /** Rebuilds a delta object into a temp file and verifies it. The caller removes the file. */
   async #reconstruct(bucket: string, r: Resolved, signal?: AbortSignal): Promise<{ path: string; size: number }> {
     const refKey = r.meta.refKey && !r.meta.refKey.startsWith('/') ? r.meta.refKey : referenceKeyOf(deltaspaceOf(r.info.key));
-    const deltaGot = await this.store.getObject(bucket, r.stored.key);
+    const deltaGot = await this.store.getObject(bucket, r.stored.key).catch(vanished(r.info.key));
     const deltaPath = this.temp.file('delta-in');
     const outPath = this.temp.file('out');
     try {
@@ -535,6 +581,23 @@ export class DeltaGliderEngine {
   listBuckets() {
     return this.store.listBuckets();
   }
+}
+
+/** The deltaspace's reference is gone (an IntegrityError for readers; writers start over). */
+class ReferenceMissingError extends IntegrityError {
+  override name = 'ReferenceMissingError';
+}
+
+/** A variant resolved by HEAD was gone by the time it was read (a concurrent overwrite or delete). */
+class VariantVanishedError extends NoSuchKeyError {
+  override name = 'VariantVanishedError';
+}
+
+function vanished(key: string): (err: unknown) => never {
+  return (err) => {
+    if (err instanceof NoSuchKeyError) throw new VariantVanishedError(key);
+    throw err;
+  };
 }
 
 /** Hex SHA-256 of a file. */

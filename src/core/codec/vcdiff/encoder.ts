@@ -23,7 +23,17 @@ const MIN_HASH_MATCH = 9;
 const MIN_RUN = 12;
 const REPS = 4;
 /** Chain candidates tried per position: bounds the worst case on repetitive data. */
-const MAX_CHAIN = 24;
+const MAX_CHAIN = 16;
+/** A repeat match this long is taken without looking for a longer one. */
+const REP_GOOD_ENOUGH = 32;
+/** Extra length a fingerprint match needs over a repeat match (its address costs more). */
+const REP_BONUS = 3;
+/** Matches shorter than this are checked against the next position first. */
+const LAZY_LIMIT = 48;
+/** Failed searches in a row before the scan starts skipping (log2 of the step growth). */
+const SKIP_SHIFT = 7;
+/** Largest skip between searches in unmatched data. */
+const MAX_SKIP = 15;
 /** A candidate this long ends the chain walk early. */
 const GOOD_ENOUGH = 256;
 
@@ -173,9 +183,11 @@ function emitLiterals(w: InstructionWriter, t: Uint8Array, start: number, end: n
 }
 
 /**
- * Greedy matcher for one window. At each literal position it first tries the
- * displacements of recent copies (cheap, and what small edits in binaries
- * leave behind), then the fingerprint index; a hit is extended both ways.
+ * Matcher for one window. At each literal position it tries the displacements
+ * of recent copies (cheap to address, and what small edits in binaries leave
+ * behind), then walks the fingerprint chain for a longer match; a hit is
+ * extended both ways and, if short, checked against the next position (lazy
+ * matching) before it is taken.
  */
 function findMatches(t: Uint8Array, base: number, ref: Uint8Array, index: ReferenceIndex, reps: Float64Array): Op[] {
   const ops: Op[] = [];
@@ -187,14 +199,15 @@ function findMatches(t: Uint8Array, base: number, ref: Uint8Array, index: Refere
   const shift = index.shift;
   const L = FINGERPRINT_LENGTH;
   const last = n - L;
-  let h = last >= 0 ? fingerprint(t, 0) : 0;
   let lit = 0;
-  let i = 0;
-  while (i < n) {
+  // Result of search().
+  let mLen = 0;
+  let mSrc = 0;
+  let mStart = 0;
+
+  const search = (i: number, h: number): void => {
     let bestLen = 0;
     let bestSrc = 0;
-    let bestStart = i;
-    // Repeat offsets.
     for (let r = 0; r < REPS; r++) {
       const s = base + i + reps[r]!;
       if (s < 0 || s >= refLen) continue;
@@ -207,48 +220,85 @@ function findMatches(t: Uint8Array, base: number, ref: Uint8Array, index: Refere
         bestSrc = s;
       }
     }
-    if (bestLen < MIN_REP_MATCH) {
-      bestLen = 0;
-      if (i <= last) {
-        let c = head[Math.imul(h, HASH_SPREAD) >>> shift]!;
-        const t0 = t[i]!;
-        const t1 = t[i + 1]!;
-        let budget = MAX_CHAIN;
-        while (c >= 0 && budget-- > 0) {
-          if (ref[c] === t0 && ref[c + 1] === t1 && ref[c + bestLen] === t[i + bestLen]) {
-            const max = Math.min(n - i, refLen - c);
-            let len = 0;
-            while (len < max && t[i + len] === ref[c + len]) len++;
-            if (len > bestLen) {
-              bestLen = len;
-              bestSrc = c;
-              if (len >= GOOD_ENOUGH) break;
-            }
+    if (bestLen < MIN_REP_MATCH) bestLen = 0;
+    let start = i;
+    if (bestLen < REP_GOOD_ENOUGH && i <= last) {
+      // A fingerprint match must beat the repeat match by enough to pay for its address.
+      let want = bestLen > 0 ? bestLen + REP_BONUS : MIN_HASH_MATCH - 1;
+      let hLen = 0;
+      let hSrc = 0;
+      let c = head[Math.imul(h, HASH_SPREAD) >>> shift]!;
+      const t0 = t[i]!;
+      const t1 = t[i + 1]!;
+      let budget = MAX_CHAIN;
+      while (c >= 0 && budget-- > 0) {
+        if (ref[c] === t0 && ref[c + 1] === t1 && ref[c + want] === t[i + want]) {
+          const max = Math.min(n - i, refLen - c);
+          let len = 0;
+          while (len < max && t[i + len] === ref[c + len]) len++;
+          if (len > want) {
+            want = len;
+            hLen = len;
+            hSrc = c;
+            if (len >= GOOD_ENOUGH) break;
           }
-          c = chain[c >>> ss]!;
         }
-        if (bestLen > 0) {
-          let back = 0;
-          while (i - back > lit && bestSrc - back > 0 && t[i - back - 1] === ref[bestSrc - back - 1]) back++;
-          bestLen += back;
-          bestSrc -= back;
-          bestStart = i - back;
-          if (bestLen < MIN_HASH_MATCH) bestLen = 0;
-        }
+        c = chain[c >>> ss]!;
+      }
+      if (hLen > 0) {
+        let back = 0;
+        while (i - back > lit && hSrc - back > 0 && t[i - back - 1] === ref[hSrc - back - 1]) back++;
+        bestLen = hLen + back;
+        bestSrc = hSrc - back;
+        start = i - back;
       }
     }
-    if (bestLen > 0) {
-      ops.push({ litStart: lit, start: bestStart, len: bestLen, src: bestSrc });
-      const disp = bestSrc - (base + bestStart);
+    mLen = bestLen;
+    mSrc = bestSrc;
+    mStart = start;
+  };
+
+  let h = last >= 0 ? fingerprint(t, 0) : 0;
+  let i = 0;
+  // Skip acceleration: after many failed searches in a row (new or compressed
+  // content) only every k-th position is searched, k growing with the misses.
+  // Index lookups are cache misses, so this keeps unrelated data fast.
+  let misses = 0;
+  let nextSearch = 0;
+  while (i < n) {
+    if (i < nextSearch) {
+      if (i < last) h = (Math.imul(h - Math.imul(t[i]!, HASH_OUT_WEIGHT), HASH_BASE) + t[i + L]!) | 0;
+      i++;
+      continue;
+    }
+    search(i, h);
+    if (mLen > 0) {
+      let len = mLen;
+      let src = mSrc;
+      let start = mStart;
+      // Lazy step: a clearly longer match one byte later wins.
+      if (len < LAZY_LIMIT && i + 1 <= last) {
+        search(i + 1, fingerprint(t, i + 1));
+        if (mLen > len + 1 && mStart > start) {
+          len = mLen;
+          src = mSrc;
+          start = mStart;
+        }
+      }
+      misses = 0;
+      ops.push({ litStart: lit, start, len, src });
+      const disp = src - (base + start);
       let k = 0;
       while (k < REPS - 1 && reps[k] !== disp) k++;
       for (; k > 0; k--) reps[k] = reps[k - 1]!;
       reps[0] = disp;
-      i = bestStart + bestLen;
+      i = start + len;
       lit = i;
       if (i <= last) h = fingerprint(t, i);
       continue;
     }
+    misses++;
+    nextSearch = i + 1 + Math.min(MAX_SKIP, misses >>> SKIP_SHIFT);
     if (i < last) h = (Math.imul(h - Math.imul(t[i]!, HASH_OUT_WEIGHT), HASH_BASE) + t[i + L]!) | 0;
     i++;
   }

@@ -26,15 +26,16 @@ export class TypeScriptCodec implements DeltaCodec {
   async decode(referencePath: string, deltaPath: string, outPath: string, options?: DecodeOptions): Promise<DecodeResult> {
     const info = await readVcdiffHeader(deltaPath);
     let reason: string | undefined;
-    if (info.secondaryId !== undefined && !secondarySupported(info.secondaryId)) {
-      reason = `secondary compressor ${secondaryName(info.secondaryId)}`;
-    } else if (usesExternalCompression(info.appHeader)) {
+    const external = usesExternalCompression(info.appHeader);
+    if (external) {
       reason = `external compression (application header ${JSON.stringify(info.appHeader)})`;
+    } else if (info.secondaryId !== undefined && !secondarySupported(info.secondaryId)) {
+      reason = `secondary compressor ${secondaryName(info.secondaryId)}`;
     }
     if (reason === undefined) return decodeVcdiff(referencePath, deltaPath, outPath, options);
     const binary = await findXdelta3();
     if (!binary) throw new CodecUnavailableError(`delta uses ${reason}, which needs the xdelta3 binary on PATH`);
-    await decodeWithXdelta3(binary, referencePath, deltaPath, outPath, options?.signal);
+    await decodeWithXdelta3(binary, referencePath, deltaPath, outPath, external, options?.signal);
     const size = (await stat(outPath)).size;
     if (options?.maxOutputBytes !== undefined && size > options.maxOutputBytes) {
       throw new CodecFailedError(`delta decoded to ${size} bytes, more than ${options.maxOutputBytes}`);

@@ -21,16 +21,21 @@ export async function findXdelta3(pathEnv = process.env.PATH ?? ''): Promise<str
 /**
  * Decodes with the xdelta3 binary, for the extensions this package does not
  * implement (DJW/FGK secondary compression, external compression).
+ * `externalCompression` must be true only when the delta's application header
+ * says so: otherwise `-D` is passed, because xdelta3 -d would gunzip a gzip
+ * reference on its own and then fail the checksum of a delta made with -D.
  */
 export async function decodeWithXdelta3(
   binary: string,
   referencePath: string,
   deltaPath: string,
   outPath: string,
+  externalCompression: boolean,
   signal?: AbortSignal,
 ): Promise<void> {
+  const args = ['-d', '-f', ...(externalCompression ? [] : ['-D']), '-s', referencePath, deltaPath, outPath];
   await new Promise<void>((resolve, reject) => {
-    const child = spawn(binary, ['-d', '-f', '-s', referencePath, deltaPath, outPath], {
+    const child = spawn(binary, args, {
       stdio: ['ignore', 'ignore', 'pipe'],
       ...(signal ? { signal } : {}),
     });
