@@ -44,10 +44,10 @@ try {
     const tsDec = await timeIt(() => codec.decode(ref, ours, join(work, 'out1')));
     if (!readFileSync(join(work, 'out1')).equals(readFileSync(tgt))) throw new Error(`${family}: our round trip differs`);
     const xEnc = await timeIt(() => execFileSync('xdelta3', ['-e', '-9', '-D', '-f', '-s', ref, tgt, theirs]));
-    const xDec = await timeIt(() => execFileSync('xdelta3', ['-d', '-f', '-s', ref, theirs, join(work, 'out2')]));
+    const xDec = await timeIt(() => execFileSync('xdelta3', ['-d', '-D', '-f', '-s', ref, theirs, join(work, 'out2')]));
     const tsDecX = await timeIt(() => codec.decode(ref, theirs, join(work, 'out3')));
     if (!readFileSync(join(work, 'out3')).equals(readFileSync(tgt))) throw new Error(`${family}: decode of xdelta3 delta differs`);
-    execFileSync('xdelta3', ['-d', '-f', '-s', ref, ours, join(work, 'out4')]);
+    execFileSync('xdelta3', ['-d', '-D', '-f', '-s', ref, ours, join(work, 'out4')]);
     if (!readFileSync(join(work, 'out4')).equals(readFileSync(tgt))) throw new Error(`${family}: xdelta3 -d of our delta differs`);
     const xSize = statSync(theirs).size;
     rows.push([

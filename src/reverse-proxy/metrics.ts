@@ -16,7 +16,7 @@ export interface ProxyMetrics {
 
 export function createMetrics(): ProxyMetrics {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'deltaglider_process_' });
+  collectDefaultMetrics({ register: registry, prefix: 'deltaglider_' });
   const requests = new Counter({ name: 'deltaglider_requests_total', help: 'S3 requests by operation and status', labelNames: ['op', 'status'], registers: [registry] });
   const bytesIn = new Counter({ name: 'deltaglider_bytes_in_total', help: 'Request body bytes received', registers: [registry] });
   const bytesOut = new Counter({ name: 'deltaglider_bytes_out_total', help: 'Response body bytes sent', registers: [registry] });

@@ -91,6 +91,8 @@ const OWNER: Owner = { id: 'deltaglider', displayName: 'deltaglider' };
 const BUCKET_GET_SERVED = new Set(['list-type', 'prefix', 'delimiter', 'max-keys', 'marker', 'continuation-token', 'start-after', 'encoding-type', 'fetch-owner', 'location', 'uploads', 'key-marker', 'upload-id-marker', 'max-uploads', 'x-id', 'allow-unordered', 'optional-object-attributes']);
 const OBJECT_SERVED = new Set(['uploadId', 'partNumber', 'uploads', 'x-id', 'versionId', 'max-parts', 'part-number-marker', 'response-content-type', 'response-content-language', 'response-expires', 'response-cache-control', 'response-content-disposition', 'response-content-encoding']);
 const PRESIGN_PARAMS = /^X-Amz-/i;
+/** Methods S3 defines operations for (OPTIONS: CORS preflight). */
+const S3_METHODS = new Set(['GET', 'HEAD', 'PUT', 'POST', 'DELETE', 'OPTIONS']);
 
 function servedQuery(query: URLSearchParams, served: Set<string>): boolean {
   for (const name of query.keys()) {
@@ -212,7 +214,13 @@ export function createS3Handler(options: S3HandlerOptions): S3RequestHandler {
     res.setHeader('x-amz-request-id', id);
     res.setHeader('x-amz-id-2', id);
     res.setHeader('Server', 'deltaglider');
-    req.on('data', (c: Buffer) => (event.bytesIn += c.length));
+    // Count request bytes without switching the body to flowing mode: with auth on, the
+    // body is read only after the (async) signature check, and flowing data would be lost.
+    req.pause();
+    // Declared, not counted: a 'data' listener here would start the body flowing
+    // before auth has been checked and the body pipeline attached, losing bytes.
+    const declared = Number(header(req, 'x-amz-decoded-content-length') ?? header(req, 'content-length') ?? 0);
+    event.bytesIn = Number.isFinite(declared) ? declared : 0;
     const count = (chunk: unknown): void => {
       if (chunk && typeof chunk !== 'function' && typeof (chunk as { length?: number }).length === 'number') event.bytesOut += (chunk as { length: number }).length;
     };
@@ -258,6 +266,8 @@ export function createS3Handler(options: S3HandlerOptions): S3RequestHandler {
       if (op === undefined) {
         event.op = 'Forward';
         if (next) return next();
+        // A method S3 has no operation for at all (PATCH...): S3 answers 405, not "not implemented".
+        if (!S3_METHODS.has(req.method ?? '')) throw new S3Error('MethodNotAllowed', `The specified method (${req.method}) is not allowed against this resource.`);
         if (fallback) return fallback(req, res, target);
         throw new S3Error('NotImplemented', `deltaglider does not implement ${req.method} ${[...target.query.keys()].join('&') || 'on this resource'}.`);
       }
@@ -346,8 +356,11 @@ export function createS3Handler(options: S3HandlerOptions): S3RequestHandler {
         if (isHead) {
           const info = await engine.headObject({ bucket, key, conditions });
           objectHeaders(res, info, q);
+          // The object's length, not the (empty) HEAD body's: no sendEmpty here.
           res.setHeader('Content-Length', String(info.size));
-          return sendEmpty(res, 200);
+          res.statusCode = 200;
+          res.end();
+          return;
         }
         const controller = new AbortController();
         res.once('close', () => controller.abort());
@@ -359,6 +372,9 @@ export function createS3Handler(options: S3HandlerOptions): S3RequestHandler {
         await pipeline(got.body, res).catch((err) => {
           got.body.destroy();
           if (!res.headersSent) throw err;
+          // Failed after the headers left (e.g. a passthrough body failing verification):
+          // the connection is cut so the client cannot take it for a whole object.
+          if ((err as { code?: string }).code === 'IntegrityError') logger?.error({ err, bucket, key }, 'response aborted: stored data failed verification');
           res.destroy(err as Error);
         });
         return;

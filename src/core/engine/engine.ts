@@ -4,9 +4,9 @@
  */
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { copyFile, stat } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
-import { PassThrough, Readable } from 'node:stream';
+import { PassThrough, Readable, Transform, pipeline as streamPipeline } from 'node:stream';
 import { Semaphore } from '../concurrency.js';
 import { ReferenceCache, type CachedReference } from '../cache/reference-cache.js';
 import {
@@ -190,6 +190,7 @@ export class DeltaGliderEngine {
             if (err instanceof PreconditionFailedError) return undefined;
             throw err;
           }
+          await this.#seedReferenceCache(bucket, refKey, spool);
           const self = { path: spool.path, size: spool.size, sha256: spool.sha256, release: () => undefined };
           return this.#storeEncoded(spool, fields, refKey, self, true);
         });
@@ -249,7 +250,8 @@ export class DeltaGliderEngine {
         etag: spool.md5,
         storageType: (created ? 'reference' : 'delta') as StorageType,
         size: spool.size,
-        storedSize: encoded.size,
+        // A PUT that created the reference wrote its full copy too: count it.
+        storedSize: encoded.size + (created ? spool.size : 0),
         sha256: spool.sha256,
         deltaRatio: ratio,
         createdReference: created,
@@ -279,6 +281,18 @@ export class DeltaGliderEngine {
       release();
       this.options.observer.onCodecQueue?.(this.codecSlots.waiting);
     }
+  }
+
+  /** Caches a just-created reference from its spool, so the next PUT or GET does not download it. */
+  async #seedReferenceCache(bucket: string, refKey: string, spool: Spool): Promise<void> {
+    const id = `${bucket}\0${refKey}`;
+    this.references.invalidate(id);
+    const held = await this.references.acquire(id, async () => {
+      const path = this.temp.file('ref');
+      await copyFile(spool.path, path);
+      return { path, size: spool.size, sha256: spool.sha256, etag: spool.md5 };
+    });
+    held.release();
   }
 
   /** A verified local copy of a reference, held until release(). */
@@ -404,7 +418,13 @@ export class DeltaGliderEngine {
     if (r.info.storageType === 'passthrough') {
       if (r.info.size === 0) return { info: r.info, body: Readable.from([]), range, contentLength };
       const got = await this.store.getObject(input.bucket, r.stored.key, range).catch(vanished(input.key));
-      return { info: r.info, body: got.body, range, contentLength };
+      // A whole passthrough object is checked against its recorded SHA-256 as it streams:
+      // a backend that tears reads during an overwrite (or bit rot) ends the response in
+      // an error instead of completing it with wrong bytes.
+      const body = !range && r.meta.fileSha256 && r.meta.fileSize === r.info.size
+        ? verifyStream(got.body, r.meta.fileSha256, r.info.size, `${input.bucket}/${r.stored.key}`)
+        : got.body;
+      return { info: r.info, body, range, contentLength };
     }
     const out = await this.#reconstruct(input.bucket, r, input.signal);
     const body = out.size === 0 || contentLength === 0
@@ -598,6 +618,27 @@ function vanished(key: string): (err: unknown) => never {
     if (err instanceof NoSuchKeyError) throw new VariantVanishedError(key);
     throw err;
   };
+}
+
+/** Passes `source` through, failing at the end if its SHA-256 or length is not the expected one. */
+function verifyStream(source: Readable, sha256: string, size: number, what: string): Readable {
+  const hash = createHash('sha256');
+  let seen = 0;
+  const check = new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      seen += chunk.length;
+      hash.update(chunk);
+      cb(null, chunk);
+    },
+    flush(cb) {
+      const got = hash.digest('hex');
+      if (seen !== size || got !== sha256) {
+        cb(new IntegrityError(`${what} failed verification while streaming: ${seen} bytes with SHA-256 ${got}, expected ${size} bytes with ${sha256}`));
+      } else cb();
+    },
+  });
+  streamPipeline(source, check, () => undefined);
+  return check;
 }
 
 /** Hex SHA-256 of a file. */

@@ -16,8 +16,10 @@ import { DEFAULT_LIST_HEAD_CONCURRENCY } from './options.js';
 import type { ListObjectsInput, ListObjectsResult, ObjectSummary, StorageType } from './types.js';
 import { InvalidArgumentError } from '../errors.js';
 
-/** Backend page size used while merging. */
-const BACKEND_PAGE = 1000;
+/** Backend page size: a little more than asked for, so small pages stay cheap. */
+function backendPageSize(maxKeys: number): number {
+  return Math.min(1000, maxKeys + 32);
+}
 
 interface Item {
   /** User key, or common prefix. */
@@ -79,7 +81,7 @@ export async function listUserObjects(engine: DeltaGliderEngine, input: ListObje
   const sorted = (): Item[] => [...items.values()].sort((a, b) => compareKeys(a.key, b.key));
 
   for (;;) {
-    const page = await engine.store.listObjects(bucket, { prefix, delimiter: backendDelimiter, startAfter: backendAfter || undefined, maxKeys: BACKEND_PAGE });
+    const page = await engine.store.listObjects(bucket, { prefix, delimiter: backendDelimiter, startAfter: backendAfter || undefined, maxKeys: backendPageSize(maxKeys) });
     for (const o of page.objects) {
       if (compareKeys(o.key, position) > 0) position = o.key;
       const userKey = userKeyOf(o.key);

@@ -78,7 +78,7 @@ export interface PutObjectResult {
   storageType: StorageType;
   /** Original size. */
   size: number;
-  /** Bytes written to the backend for this object (excluding a newly created reference). */
+  /** Bytes written to the backend by this PUT (including the reference it created, if any). */
   storedSize: number;
   /** Hex SHA-256 of the original. */
   sha256: string;

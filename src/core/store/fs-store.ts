@@ -22,6 +22,7 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { link, mkdir, open, readdir, readFile, rename, rm, rmdir, stat, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
+import { LRUCache } from 'lru-cache';
 import { Readable, Transform } from 'node:stream';
 import {
   BucketAlreadyOwnedByYouError,
@@ -50,6 +51,12 @@ const MAGIC = Buffer.from('DGO1');
 const HEADER_FIXED = 8; // magic + uint32 JSON length
 const OBJ_SUFFIX = '.obj';
 const MAX_ENCODED_SEGMENT = 200;
+
+interface DirEntry {
+  name: string;
+  fsName: string;
+  dir: boolean;
+}
 
 interface ObjectPath {
   bucketDir: string;
@@ -85,6 +92,7 @@ export class FileSystemStore implements ObjectStore {
   readonly description: string;
   readonly #root: string;
   readonly #staging: string;
+  readonly #dirCache = new LRUCache<string, { stamp: string; entries: DirEntry[] }>({ max: 256 });
 
   /** @param dataDir the data directory (created if missing). */
   constructor(dataDir: string) {
@@ -336,8 +344,28 @@ export class FileSystemStore implements ObjectStore {
     return false;
   }
 
-  /** Directory entries with their decoded names, in S3 key order (a directory sorts as `name/`). */
-  async #sortedEntries(path: string): Promise<{ name: string; fsName: string; dir: boolean }[]> {
+  /**
+   * Directory entries with their decoded names, in S3 key order (a directory sorts as
+   * `name/`). Reused while the directory's change time stands still, so paging through
+   * a large directory a few keys at a time does not re-read and re-sort it every page.
+   */
+  async #sortedEntries(path: string): Promise<DirEntry[]> {
+    let st;
+    try {
+      st = await stat(path, { bigint: true });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw err;
+    }
+    const stamp = `${st.mtimeNs}:${st.ctimeNs}:${st.ino}`;
+    const hit = this.#dirCache.get(path);
+    if (hit && hit.stamp === stamp) return hit.entries;
+    const entries = await this.#readSortedEntries(path);
+    this.#dirCache.set(path, { stamp, entries });
+    return entries;
+  }
+
+  async #readSortedEntries(path: string): Promise<DirEntry[]> {
     let names: string[];
     try {
       names = await readdir(path);

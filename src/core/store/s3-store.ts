@@ -178,12 +178,13 @@ export class S3Store implements ObjectStore {
     const common = {
       Bucket: bucket,
       Key: key,
-      Metadata: options.metadata,
+      Metadata: encodeMetadata(options.metadata),
       ContentType: options.contentType,
       CacheControl: options.headers?.cacheControl,
       ContentDisposition: options.headers?.contentDisposition,
       ContentEncoding: options.headers?.contentEncoding,
       ContentLanguage: options.headers?.contentLanguage,
+      Expires: expiresDate(options.headers?.expires),
       IfNoneMatch: options.ifNoneMatch && this.#conditional ? '*' : undefined,
     };
     try {
@@ -316,6 +317,33 @@ export class S3Store implements ObjectStore {
 
 function lowerKeys(meta: Record<string, string> | undefined): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(meta ?? {})) out[k.toLowerCase()] = v;
+  for (const [k, v] of Object.entries(meta ?? {})) out[k.toLowerCase()] = decodeMetadataValue(v);
   return out;
+}
+
+const RFC2047 = /^=\?UTF-8\?B\?([A-Za-z0-9+/=]*)\?=$/i;
+
+/**
+ * Metadata values travel as HTTP headers, which carry only ASCII safely (Node refuses
+ * other characters, and SigV4 signs bytes). Non-ASCII values (file names, user
+ * metadata) are sent RFC 2047-encoded, as S3 itself stores them.
+ */
+function encodeMetadata(meta: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(meta)) {
+    out[k] = /[^\x20-\x7e]/.test(v) || RFC2047.test(v) ? `=?UTF-8?B?${Buffer.from(v, 'utf8').toString('base64')}?=` : v;
+  }
+  return out;
+}
+
+function decodeMetadataValue(v: string): string {
+  const m = RFC2047.exec(v);
+  return m ? Buffer.from(m[1] as string, 'base64').toString('utf8') : v;
+}
+
+/** A stored Expires header as the Date the SDK sends (undefined when absent or not a date). */
+function expiresDate(v: string | undefined): Date | undefined {
+  if (v === undefined) return undefined;
+  const d = new Date(v);
+  return Number.isNaN(d.getTime()) ? undefined : d;
 }

@@ -1,0 +1,99 @@
+/**
+ * Section 3: encode/decode MB/s and peak RSS of each codec on each family
+ * (reference = first version, target = last). One child process per measurement
+ * (bench/lib/codec-child.mjs); peak RSS = the sampled peak of the child's whole
+ * process tree (node + a spawned xdelta3), and the node process's own VmHWM.
+ */
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { BENCH_DIR, familyFiles, fmt, fmtMiB, log, mbps, median, sampleTree, startJsonChild, table, type BenchArgs } from './common.js';
+
+export const CODECS = ['xdelta3', 'typescript'] as const;
+
+export interface CodecRow {
+  family: string;
+  codec: string;
+  targetBytes: number;
+  deltaBytes: number;
+  encMBps: number;
+  decMBps: number;
+  encPeak: number;
+  decPeak: number;
+  encSelf: number;
+  decSelf: number;
+}
+
+async function measure(args: string[]): Promise<{ ms: number; size: number; peak: number; self: number }> {
+  const c = await startJsonChild([join(BENCH_DIR, 'lib', 'codec-child.mjs'), ...args]);
+  const s = sampleTree(c.child.pid!, 20);
+  const r = c.info as { ms: number; size: number; selfHwm: number };
+  const { peakTree } = s.stop();
+  await c.stop();
+  return { ms: r.ms, size: r.size, peak: Math.max(peakTree, r.selfHwm), self: r.selfHwm };
+}
+
+export async function codecSection(args: BenchArgs, families: string[]): Promise<CodecRow[]> {
+  const work = mkdtempSync(join(process.env.BENCH_TMP ?? tmpdir(), 'dg-bench-codec-'));
+  const rows: CodecRow[] = [];
+  try {
+    for (const family of families) {
+      const files = familyFiles(args.data, family);
+      if (files.length < 2) continue;
+      const ref = files[0]!;
+      const tgt = files[files.length - 1]!;
+      const size = statSync(tgt).size;
+      const acc: Record<string, { enc: number[]; dec: number[]; encPeak: number[]; decPeak: number[]; encSelf: number[]; decSelf: number[]; delta: number }> = {};
+      for (let run = 0; run < args.runs; run++) {
+        for (const codec of CODECS) {
+          const a = (acc[codec] ??= { enc: [], dec: [], encPeak: [], decPeak: [], encSelf: [], decSelf: [], delta: 0 });
+          const delta = join(work, `${codec}.delta`);
+          const e = await measure([codec, 'encode', ref, tgt, delta]);
+          const d = await measure([codec, 'decode', ref, delta, join(work, 'out')]);
+          if (d.size !== size) throw new Error(`${codec} round trip of ${family} gave ${d.size} bytes, expected ${size}`);
+          a.enc.push(mbps(size, e.ms));
+          a.dec.push(mbps(size, d.ms));
+          a.encPeak.push(e.peak);
+          a.decPeak.push(d.peak);
+          a.encSelf.push(e.self);
+          a.decSelf.push(d.self);
+          a.delta = e.size;
+        }
+      }
+      for (const codec of CODECS) {
+        const a = acc[codec]!;
+        rows.push({ family, codec, targetBytes: size, deltaBytes: a.delta, encMBps: median(a.enc), decMBps: median(a.dec), encPeak: median(a.encPeak), decPeak: median(a.decPeak), encSelf: median(a.encSelf), decSelf: median(a.decSelf) });
+      }
+      log(`codec: ${family} done`);
+    }
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+  return rows;
+}
+
+export function codecReport(rows: CodecRow[]): string {
+  const by = (f: string, c: string): CodecRow | undefined => rows.find((r) => r.family === f && r.codec === c);
+  const fams = [...new Set(rows.map((r) => r.family))];
+  return [
+    'Last version encoded against the first; MB/s of target bytes (10^6); peak RSS in MiB (process tree: node child + xdelta3; node-only VmHWM in parentheses). Medians of the runs, one child process per measurement. ' +
+      '`xdelta3` = the Xdelta3Codec (`xdelta3 -e -D -6 -S lzma -B <reference size>`), `typescript` = the pure TypeScript VCDIFF codec.',
+    '',
+    table(
+      ['family', 'codec', 'target MB', 'delta/target', 'encode MB/s', 'decode MB/s', 'encode peak RSS', 'decode peak RSS'],
+      rows.map((r) => [r.family, r.codec, (r.targetBytes / 1e6).toFixed(1), (r.deltaBytes / r.targetBytes).toFixed(4), fmt(r.encMBps), fmt(r.decMBps), `${fmtMiB(r.encPeak)} (${fmtMiB(r.encSelf)})`, `${fmtMiB(r.decPeak)} (${fmtMiB(r.decSelf)})`]),
+    ),
+    '',
+    'typescript / xdelta3 side by side:',
+    '',
+    table(
+      ['family', 'delta size', 'encode speed', 'decode speed'],
+      fams.map((f) => {
+        const t = by(f, 'typescript');
+        const x = by(f, 'xdelta3');
+        if (!t || !x) return [f, 'n/a', 'n/a', 'n/a'];
+        return [f, `${(t.deltaBytes / x.deltaBytes).toFixed(2)}x`, `${(t.encMBps / x.encMBps).toFixed(2)}x`, `${(t.decMBps / x.decMBps).toFixed(2)}x`];
+      }),
+    ),
+  ].join('\n');
+}

@@ -1,0 +1,150 @@
+/**
+ * Section 4 (memory) and 5 (latency), both against the reverse proxy run as
+ * `node dist/reverse-proxy/cli.js` in front of s3rver.
+ */
+import { createReadStream, statSync } from 'node:fs';
+import { request } from 'node:http';
+import { readFileSync } from 'node:fs';
+import { familyFiles, fmt, fmtMiB, log, median, procMem, sampleTree, table, type BenchArgs } from './common.js';
+import { startProxy, startS3rver } from './servers.js';
+
+function httpPut(base: string, key: string, file: string): Promise<void> {
+  const size = statSync(file).size;
+  return new Promise((resolve, reject) => {
+    const req = request(`${base}/bench/${key}`, { method: 'PUT', headers: { 'content-length': size, 'content-type': 'application/octet-stream' } }, (res) => {
+      let body = '';
+      res.on('data', (d: Buffer) => (body += d.toString()));
+      res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(`PUT ${key}: ${res.statusCode} ${body.slice(0, 300)}`))));
+    });
+    req.on('error', reject);
+    createReadStream(file, { highWaterMark: 1 << 20 }).pipe(req);
+  });
+}
+
+function httpGet(base: string, key: string): Promise<{ ttfbMs: number; totalMs: number; bytes: number }> {
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    let ttfb = -1;
+    let bytes = 0;
+    const req = request(`${base}/bench/${key}`, { method: 'GET' }, (res) => {
+      if (res.statusCode !== 200) reject(new Error(`GET ${key}: ${res.statusCode}`));
+      res.on('data', (d: Buffer) => {
+        if (ttfb < 0) ttfb = performance.now() - t0;
+        bytes += d.length;
+      });
+      res.on('end', () => resolve({ ttfbMs: ttfb, totalMs: performance.now() - t0, bytes }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+export interface MemoryRow {
+  scenario: string;
+  objectMiB: number;
+  proxyHwm: number;
+  treePeak: number;
+  codecPeak: number;
+}
+
+/** Peak RSS of a fresh proxy process through one scenario. */
+async function scenario(s3Endpoint: string, name: string, objectMiB: number, fn: (url: string) => Promise<void>): Promise<MemoryRow> {
+  const proxy = await startProxy({ s3Endpoint, env: { DGP_CACHE_MB: '100' } });
+  try {
+    const sampler = sampleTree(proxy.pid, 50);
+    await fn(proxy.url);
+    const { peakTree, peakChild } = sampler.stop();
+    const row = { scenario: name, objectMiB, proxyHwm: procMem(proxy.pid).hwm, treePeak: peakTree, codecPeak: peakChild };
+    log(`memory: ${name}: proxy VmHWM ${fmtMiB(row.proxyHwm)} MiB, tree ${fmtMiB(peakTree)} MiB`);
+    return row;
+  } finally {
+    await proxy.stop();
+  }
+}
+
+export async function memorySection(args: BenchArgs, big: string[], small: string[], concurrent: string[], concLabel: string): Promise<MemoryRow[]> {
+  const s3 = await startS3rver();
+  const rows: MemoryRow[] = [];
+  try {
+    const mib = (f: string): number => Math.round(statSync(f).size / 1048576);
+    for (const [label, files] of [['small', small], ['large', big]] as const) {
+      rows.push(
+        await scenario(s3.endpoint, `${label}: PUT reference + PUT delta + GET delta (streamed)`, mib(files[1]!), async (url) => {
+          await httpPut(url, `mem-${label}/v0.tar`, files[0]!);
+          await httpPut(url, `mem-${label}/v1.tar`, files[1]!);
+          const g = await httpGet(url, `mem-${label}/v1.tar`);
+          if (g.bytes !== statSync(files[1]!).size) throw new Error('memory GET returned the wrong size');
+        }),
+      );
+    }
+    rows.push(
+      await scenario(s3.endpoint, `8 clients PUT ${concLabel} delta objects at once`, mib(concurrent[1]!), async (url) => {
+        await httpPut(url, 'mem-conc/v0.tar', concurrent[0]!);
+        await Promise.all(Array.from({ length: 8 }, (_, i) => httpPut(url, `mem-conc/c${i}.tar`, concurrent[1]!)));
+      }),
+    );
+  } finally {
+    await s3.stop();
+  }
+  return rows;
+}
+
+export function memoryReport(rows: MemoryRow[]): { md: string; met: boolean; detail: string } {
+  const md = [
+    'Fresh proxy process per scenario (`node dist/reverse-proxy/cli.js`, s3rver backend, reference cache 100 MiB, codec auto = xdelta3). ' +
+      'Proxy peak = the node process\'s VmHWM; tree peak = sampled (50 ms) sum of the proxy and its xdelta3 children; xdelta3 peak = largest single child. Objects are make-large.js synthetic versions (delta-eligible `.tar` keys), bodies streamed from disk with raw HTTP.',
+    '',
+    table(['scenario', 'object MiB', 'proxy peak RSS MiB', 'tree peak MiB', 'xdelta3 peak MiB'], rows.map((r) => [r.scenario, r.objectMiB, fmtMiB(r.proxyHwm), fmtMiB(r.treePeak), fmtMiB(r.codecPeak)])),
+  ].join('\n');
+  const small = rows[0];
+  const large = rows[1];
+  const met = !!large && !!small && large.proxyHwm <= 300 * 1048576 && large.proxyHwm - small.proxyHwm < 32 * 1048576;
+  const detail = small && large ? `proxy peak ${fmtMiB(large.proxyHwm)} MiB at ${large.objectMiB} MiB vs ${fmtMiB(small.proxyHwm)} MiB at ${small.objectMiB} MiB` : 'not run';
+  return { md, met, detail };
+}
+
+export interface LatencyRow {
+  kind: string;
+  ttfbMs: number;
+  totalMs: number;
+  bytes: number;
+}
+
+export async function latencySection(args: BenchArgs): Promise<LatencyRow[]> {
+  const files = familyFiles(args.data, 'ts-tar');
+  const s3 = await startS3rver();
+  const proxy = await startProxy({ s3Endpoint: s3.endpoint });
+  try {
+    const last = files[files.length - 1]!;
+    await httpPut(proxy.url, 'lat/v0.tar', files[0]!);
+    await httpPut(proxy.url, 'lat/v8.tar', last);
+    await httpPut(proxy.url, 'lat/v8.dat', last);
+    await httpGet(proxy.url, 'lat/v8.tar'); // warm the reference
+    const samples: Record<string, { ttfb: number[]; total: number[]; bytes: number }> = { 'passthrough GET': { ttfb: [], total: [], bytes: 0 }, 'warm delta GET': { ttfb: [], total: [], bytes: 0 } };
+    for (let i = 0; i < Math.max(5, args.runs); i++) {
+      for (const [kind, key] of [['passthrough GET', 'lat/v8.dat'], ['warm delta GET', 'lat/v8.tar']] as const) {
+        const g = await httpGet(proxy.url, key);
+        samples[kind]!.ttfb.push(g.ttfbMs);
+        samples[kind]!.total.push(g.totalMs);
+        samples[kind]!.bytes = g.bytes;
+      }
+    }
+    log('latency: done');
+    return Object.entries(samples).map(([kind, s]) => ({ kind, ttfbMs: median(s.ttfb), totalMs: median(s.total), bytes: s.bytes }));
+  } finally {
+    await proxy.stop();
+    await s3.stop();
+  }
+}
+
+export function latencyReport(rows: LatencyRow[]): string {
+  const pt = rows.find((r) => r.kind === 'passthrough GET');
+  const dl = rows.find((r) => r.kind === 'warm delta GET');
+  return [
+    `Reverse proxy over s3rver, raw HTTP GET of ts-tar's last version (${pt ? (pt.bytes / 1e6).toFixed(1) : '?'} MB) stored passthrough (\`.dat\`) and as a delta (\`.tar\`), reference cached; medians of 5, alternating.`,
+    '',
+    table(['GET', 'time to first byte ms', 'time to last byte ms'], rows.map((r) => [r.kind, fmt(r.ttfbMs), fmt(r.totalMs, 0)])),
+    '',
+    pt && dl ? `Warm delta TTFB / passthrough TTFB: ${(dl.ttfbMs / pt.ttfbMs).toFixed(0)}x (the delta is decoded and SHA-256-verified into a temp file before the first byte is sent, as FORMAT.md requires).` : '',
+  ].join('\n');
+}

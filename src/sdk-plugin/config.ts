@@ -1,0 +1,158 @@
+/**
+ * Plugin options: DeltaGliderPluginInputConfig -> resolveDeltaGliderPluginConfig()
+ * -> DeltaGliderPluginResolvedConfig, validated eagerly (at `deltaGlider(options)`),
+ * with messages that name the option and what is allowed.
+ */
+import { CODEC_NAMES, type CodecName } from '../core/codec/create-codec.js';
+import { DEFAULT_REFERENCE_CACHE_BYTES } from '../core/cache/reference-cache.js';
+import { DEFAULT_ELIGIBLE_EXTENSIONS, eligibleByExtension, type EligibilityPredicate } from '../core/format/keys.js';
+import { DEFAULT_MAX_DELTA_OBJECT_SIZE, DEFAULT_MAX_DELTA_RATIO, type EngineLogger } from '../core/engine/options.js';
+
+/** Decides per request whether the plugin handles a bucket/key (for listings: the prefix). */
+export type DeltaGliderEnabledPredicate = (bucket: string, key: string) => boolean;
+
+/**
+ * The parts of an `S3Client` the plugin uses when you hand it one: its resolved
+ * `config` and its `middlewareStack`. Any `S3Client` qualifies.
+ */
+export interface DeltaGliderClientLike {
+  config: object;
+  middlewareStack: unknown;
+}
+
+export interface DeltaGliderPluginInputConfig {
+  /**
+   * Turns the plugin on or off, for everything (`boolean`) or per request
+   * (`(bucket, key) => boolean`; listings pass their `Prefix`). Requests it is off
+   * for go to S3 untouched. Default `true`.
+   */
+  enabled?: boolean | DeltaGliderEnabledPredicate;
+  /** Keep a delta only when delta size / original size is below this, in (0, 1]. Default `0.5`. */
+  maxDeltaRatio?: number;
+  /**
+   * Delta-eligible file extensions (case-insensitive, leading dot optional).
+   * Default: the FORMAT.md list (`.zip .tar .tgz .tar.gz .tar.bz2 .tar.xz .jar .war .ear
+   * .rar .7z .dmg .iso .sql .dump .bak .backup`). Ignored when `eligible` is given.
+   */
+  eligibleExtensions?: readonly string[];
+  /** Custom eligibility predicate on the user key. Default: by `eligibleExtensions`. */
+  eligible?: EligibilityPredicate;
+  /** Bytes of references kept on local disk between requests. Default `104857600` (100 MiB). */
+  referenceCacheBytes?: number;
+  /** Delta codec: `'auto'`, `'xdelta3'` or `'typescript'`. Default `'auto'`. */
+  codec?: CodecName;
+  /** Directory for spooled bodies, deltas and multipart parts. Default `$TMPDIR/deltaglider`. */
+  tempDir?: string;
+  /** Largest object that is delta-encoded; larger eligible objects are stored as-is. Default 4 GiB. */
+  maxDeltaObjectSize?: number;
+  /** Structured logger (pino's shape: debug/info/warn/error(obj, msg)). Default: silent. */
+  logger?: EngineLogger;
+  /**
+   * Send `If-None-Match: *` when creating a deltaspace's reference. Default `true`;
+   * turn off only for backends that reject the header.
+   */
+  conditionalWrites?: boolean;
+  /**
+   * The client the plugin is added to (or another one to store through). Optional:
+   * by default the plugin discovers the client's resolved configuration from the
+   * first request it sees. Give it to skip discovery.
+   */
+  client?: DeltaGliderClientLike;
+}
+
+export interface DeltaGliderPluginResolvedConfig {
+  enabled: DeltaGliderEnabledPredicate;
+  maxDeltaRatio: number;
+  eligible: EligibilityPredicate;
+  referenceCacheBytes: number;
+  codec: CodecName;
+  tempDir?: string;
+  maxDeltaObjectSize: number;
+  logger: EngineLogger;
+  conditionalWrites: boolean;
+  client?: DeltaGliderClientLike;
+}
+
+const silent: EngineLogger = { debug() {}, info() {}, warn() {}, error() {} };
+
+function nonNegativeInteger(name: string, v: unknown, fallback: number): number {
+  if (v === undefined) return fallback;
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) {
+    throw new TypeError(`deltaglider sdk-plugin: option ${name} must be a non-negative integer (bytes), got ${String(v)}`);
+  }
+  return v;
+}
+
+const KNOWN_OPTIONS = new Set([
+  'enabled', 'maxDeltaRatio', 'eligibleExtensions', 'eligible', 'referenceCacheBytes', 'codec',
+  'tempDir', 'maxDeltaObjectSize', 'logger', 'conditionalWrites', 'client',
+]);
+
+/** Validates plugin options and fills in defaults. Throws TypeError/RangeError naming the option. */
+export function resolveDeltaGliderPluginConfig(input: DeltaGliderPluginInputConfig = {}): DeltaGliderPluginResolvedConfig {
+  if (input === null || typeof input !== 'object') {
+    throw new TypeError(`deltaglider sdk-plugin: options must be an object, got ${input === null ? 'null' : typeof input}`);
+  }
+  for (const name of Object.keys(input)) {
+    if (!KNOWN_OPTIONS.has(name)) {
+      throw new TypeError(`deltaglider sdk-plugin: unknown option ${name} (known: ${[...KNOWN_OPTIONS].join(', ')})`);
+    }
+  }
+  const { enabled, maxDeltaRatio, eligibleExtensions, eligible, referenceCacheBytes, codec, tempDir, maxDeltaObjectSize, logger, conditionalWrites, client } = input;
+
+  let enabledFn: DeltaGliderEnabledPredicate;
+  if (enabled === undefined || enabled === true) enabledFn = () => true;
+  else if (enabled === false) enabledFn = () => false;
+  else if (typeof enabled === 'function') enabledFn = enabled;
+  else throw new TypeError(`deltaglider sdk-plugin: option enabled must be a boolean or a function (bucket, key) => boolean, got ${typeof enabled}`);
+
+  let ratio = DEFAULT_MAX_DELTA_RATIO;
+  if (maxDeltaRatio !== undefined) {
+    if (typeof maxDeltaRatio !== 'number' || !Number.isFinite(maxDeltaRatio) || maxDeltaRatio <= 0 || maxDeltaRatio > 1) {
+      throw new RangeError(`deltaglider sdk-plugin: option maxDeltaRatio must be a number in (0, 1], got ${String(maxDeltaRatio)}`);
+    }
+    ratio = maxDeltaRatio;
+  }
+
+  if (eligible !== undefined && typeof eligible !== 'function') {
+    throw new TypeError(`deltaglider sdk-plugin: option eligible must be a function (key) => boolean, got ${typeof eligible}`);
+  }
+  if (eligibleExtensions !== undefined) {
+    if (!Array.isArray(eligibleExtensions) || eligibleExtensions.some((e) => typeof e !== 'string' || e.replace(/^\./, '') === '')) {
+      throw new TypeError('deltaglider sdk-plugin: option eligibleExtensions must be an array of non-empty strings such as [".zip", ".tar.gz"]');
+    }
+  }
+
+  if (codec !== undefined && !CODEC_NAMES.includes(codec)) {
+    throw new TypeError(`deltaglider sdk-plugin: option codec must be one of ${CODEC_NAMES.join(', ')}, got ${String(codec)}`);
+  }
+  if (tempDir !== undefined && (typeof tempDir !== 'string' || tempDir === '')) {
+    throw new TypeError('deltaglider sdk-plugin: option tempDir must be a non-empty path string');
+  }
+  if (logger !== undefined) {
+    const missing = (['debug', 'info', 'warn', 'error'] as const).filter((m) => typeof (logger as unknown as Record<string, unknown>)?.[m] !== 'function');
+    if (missing.length > 0) throw new TypeError(`deltaglider sdk-plugin: option logger must have debug/info/warn/error methods; missing ${missing.join(', ')}`);
+  }
+  if (conditionalWrites !== undefined && typeof conditionalWrites !== 'boolean') {
+    throw new TypeError(`deltaglider sdk-plugin: option conditionalWrites must be a boolean, got ${typeof conditionalWrites}`);
+  }
+  if (client !== undefined) {
+    const c = client as unknown as Record<string, unknown>;
+    if (!c || typeof c.config !== 'object' || c.config === null || typeof c.middlewareStack !== 'object' || c.middlewareStack === null) {
+      throw new TypeError('deltaglider sdk-plugin: option client must be an S3Client (an object with config and middlewareStack)');
+    }
+  }
+
+  return {
+    enabled: enabledFn,
+    maxDeltaRatio: ratio,
+    eligible: eligible ?? eligibleByExtension(eligibleExtensions ?? DEFAULT_ELIGIBLE_EXTENSIONS),
+    referenceCacheBytes: nonNegativeInteger('referenceCacheBytes', referenceCacheBytes, DEFAULT_REFERENCE_CACHE_BYTES),
+    codec: codec ?? 'auto',
+    tempDir,
+    maxDeltaObjectSize: nonNegativeInteger('maxDeltaObjectSize', maxDeltaObjectSize, DEFAULT_MAX_DELTA_OBJECT_SIZE),
+    logger: logger ?? silent,
+    conditionalWrites: conditionalWrites ?? true,
+    client,
+  };
+}

@@ -1,0 +1,352 @@
+/**
+ * One function per handled command: SDK input -> engine call -> SDK output shape.
+ * Inputs are what the caller gave the command; outputs are what the SDK's
+ * deserializer would have produced from S3's answer (absent fields omitted).
+ */
+import type { Readable } from 'node:stream';
+import { sdkStreamMixin } from '@smithy/util-stream';
+import { InvalidArgumentError } from '../core/errors.js';
+import { resolveRange } from '../core/engine/range.js';
+import type { DeltaGliderEngine } from '../core/engine/engine.js';
+import type { Conditions, ObjectInfo } from '../core/engine/types.js';
+import type { StoredHeaders } from '../core/store/object-store.js';
+import { knownLength, toReadable } from './body.js';
+import { responseMetadata, sdkError } from './errors.js';
+
+/** Loosely typed SDK input (the command's input object). */
+export type Input = Record<string, unknown>;
+/** SDK output object (with `$metadata`). */
+export type Output = Record<string, unknown>;
+
+function str(v: unknown): string | undefined {
+  return typeof v === 'string' ? v : undefined;
+}
+
+function date(v: unknown): Date | undefined {
+  if (v === undefined || v === null || v === '') return undefined;
+  const d = v instanceof Date ? v : new Date(String(v));
+  return Number.isNaN(d.getTime()) ? undefined : d;
+}
+
+function quote(etag: string): string {
+  return `"${etag}"`;
+}
+
+/** Drops undefined members, as the SDK's deserializer never sets them. */
+function clean(out: Output): Output {
+  for (const k of Object.keys(out)) if (out[k] === undefined) delete out[k];
+  return out;
+}
+
+function lowerKeys(meta: unknown): Record<string, string> | undefined {
+  if (!meta || typeof meta !== 'object') return undefined;
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(meta as Record<string, unknown>)) out[k.toLowerCase()] = String(v);
+  return out;
+}
+
+function storedHeaders(input: Input): StoredHeaders {
+  const expires = date(input.Expires);
+  return {
+    cacheControl: str(input.CacheControl),
+    contentDisposition: str(input.ContentDisposition),
+    contentEncoding: str(input.ContentEncoding),
+    contentLanguage: str(input.ContentLanguage),
+    expires: expires ? expires.toUTCString() : str(input.ExpiresString),
+  };
+}
+
+function readConditions(input: Input, prefix = ''): Conditions | undefined {
+  const c: Conditions = {
+    ifMatch: str(input[`${prefix}IfMatch`]),
+    ifNoneMatch: str(input[`${prefix}IfNoneMatch`]),
+    ifModifiedSince: date(input[`${prefix}IfModifiedSince`]),
+    ifUnmodifiedSince: date(input[`${prefix}IfUnmodifiedSince`]),
+  };
+  return Object.values(c).some((v) => v !== undefined) ? c : undefined;
+}
+
+/** The header fields GET and HEAD report for an object. */
+function objectFields(info: ObjectInfo, input: Input): Output {
+  const h = info.headers ?? {};
+  const expires = h.expires !== undefined ? date(h.expires) : undefined;
+  return {
+    AcceptRanges: 'bytes',
+    LastModified: info.lastModified,
+    ETag: quote(info.etag),
+    ContentType: str(input.ResponseContentType) ?? info.contentType,
+    CacheControl: str(input.ResponseCacheControl) ?? h.cacheControl,
+    ContentDisposition: str(input.ResponseContentDisposition) ?? h.contentDisposition,
+    ContentEncoding: str(input.ResponseContentEncoding) ?? h.contentEncoding,
+    ContentLanguage: str(input.ResponseContentLanguage) ?? h.contentLanguage,
+    Expires: date(input.ResponseExpires) ?? expires,
+    ExpiresString: input.ResponseExpires !== undefined ? date(input.ResponseExpires)?.toUTCString() : h.expires,
+    Metadata: { ...info.userMetadata },
+  };
+}
+
+/** Verifies and decodes the caller's Content-MD5 (InvalidDigest when it is not base64 of 16 bytes). */
+function contentMd5(input: Input): string | undefined {
+  const md5 = str(input.ContentMD5);
+  if (md5 === undefined) return undefined;
+  if (Buffer.from(md5, 'base64').length !== 16) throw sdkError('InvalidDigest', 400, 'The Content-MD5 you specified is not valid.');
+  return md5;
+}
+
+function declaredLength(input: Input): number | undefined {
+  const n = input.ContentLength;
+  if (n === undefined || n === null) return undefined;
+  return typeof n === 'number' && Number.isSafeInteger(n) && n >= 0 ? n : undefined;
+}
+
+/** Caller-declared ContentLength, or the body's own length when it has one. */
+function expectedLength(input: Input): number | undefined {
+  return declaredLength(input) ?? knownLength(input.Body);
+}
+
+export interface CallContext {
+  signal?: AbortSignal;
+}
+
+// ------------------------------------------------------------------ objects
+
+export async function putObject(engine: DeltaGliderEngine, input: Input, ctx: CallContext): Promise<Output> {
+  const result = await engine.putObject({
+    bucket: String(input.Bucket),
+    key: String(input.Key),
+    body: toReadable(input.Body),
+    contentLength: expectedLength(input),
+    contentType: str(input.ContentType),
+    userMetadata: lowerKeys(input.Metadata),
+    headers: storedHeaders(input),
+    contentMd5: contentMd5(input),
+    conditions: str(input.IfMatch) !== undefined || str(input.IfNoneMatch) !== undefined
+      ? { ifMatch: str(input.IfMatch), ifNoneMatch: str(input.IfNoneMatch) }
+      : undefined,
+    signal: ctx.signal,
+  });
+  return { $metadata: responseMetadata(200), ETag: quote(result.etag) };
+}
+
+export async function getObject(engine: DeltaGliderEngine, input: Input, ctx: CallContext): Promise<Output> {
+  const r = await engine.getObject({
+    bucket: String(input.Bucket),
+    key: String(input.Key),
+    range: str(input.Range),
+    conditions: readConditions(input),
+    signal: ctx.signal,
+  });
+  return clean({
+    $metadata: responseMetadata(r.range ? 206 : 200),
+    ...objectFields(r.info, input),
+    ContentLength: r.contentLength,
+    ContentRange: r.range ? `bytes ${r.range.start}-${r.range.end}/${r.info.size}` : undefined,
+    Body: sdkStreamMixin(r.body as Readable),
+  });
+}
+
+export async function headObject(engine: DeltaGliderEngine, input: Input): Promise<Output> {
+  const info = await engine.headObject({ bucket: String(input.Bucket), key: String(input.Key), conditions: readConditions(input) });
+  const range = resolveRange(str(input.Range), info.size);
+  return clean({
+    $metadata: responseMetadata(range ? 206 : 200),
+    ...objectFields(info, input),
+    ContentLength: range ? range.end - range.start + 1 : info.size,
+    ContentRange: range ? `bytes ${range.start}-${range.end}/${info.size}` : undefined,
+  });
+}
+
+export async function deleteObject(engine: DeltaGliderEngine, input: Input): Promise<Output> {
+  await engine.deleteObject({ bucket: String(input.Bucket), key: String(input.Key) });
+  return { $metadata: responseMetadata(204) };
+}
+
+export async function deleteObjects(engine: DeltaGliderEngine, input: Input): Promise<Output> {
+  const del = (input.Delete ?? {}) as { Objects?: { Key?: string }[]; Quiet?: boolean };
+  const keys = (del.Objects ?? []).map((o) => String(o.Key ?? ''));
+  if (keys.length === 0 || keys.length > 1000) {
+    throw sdkError('MalformedXML', 400, 'The XML you provided was not well-formed or did not validate against our published schema.');
+  }
+  const r = await engine.deleteObjects({ bucket: String(input.Bucket), keys });
+  return clean({
+    $metadata: responseMetadata(200),
+    Deleted: del.Quiet || r.deleted.length === 0 ? undefined : r.deleted.map((Key) => ({ Key })),
+    Errors: r.errors.length === 0 ? undefined : r.errors.map((e) => ({ Key: e.key, Code: e.code, Message: e.message })),
+  });
+}
+
+/** `bucket/key`, url-encoded, maybe with a leading `/` and `?versionId=`. */
+export function parseCopySource(source: unknown): { bucket: string; key: string; versionId?: string } {
+  let s = String(source ?? '');
+  let versionId: string | undefined;
+  const q = s.indexOf('?');
+  if (q >= 0) {
+    versionId = new URLSearchParams(s.slice(q + 1)).get('versionId') ?? undefined;
+    s = s.slice(0, q);
+  }
+  try {
+    s = decodeURIComponent(s);
+  } catch {
+    throw new InvalidArgumentError('Invalid copy source encoding');
+  }
+  if (s.startsWith('/')) s = s.slice(1);
+  const slash = s.indexOf('/');
+  if (slash <= 0 || slash === s.length - 1) {
+    throw new InvalidArgumentError('Copy Source must mention the source bucket and key: sourcebucket/sourcekey');
+  }
+  return { bucket: s.slice(0, slash), key: s.slice(slash + 1), versionId };
+}
+
+export async function copyObject(engine: DeltaGliderEngine, input: Input): Promise<Output> {
+  const src = parseCopySource(input.CopySource);
+  const directive = str(input.MetadataDirective);
+  if (directive !== undefined && directive !== 'COPY' && directive !== 'REPLACE') {
+    throw new InvalidArgumentError(`Unknown metadata directive: ${directive}`);
+  }
+  if (directive !== 'REPLACE' && src.bucket === input.Bucket && src.key === input.Key) {
+    throw sdkError(
+      'InvalidRequest',
+      400,
+      "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.",
+    );
+  }
+  const r = await engine.copyObject({
+    sourceBucket: src.bucket,
+    sourceKey: src.key,
+    bucket: String(input.Bucket),
+    key: String(input.Key),
+    metadataDirective: directive as 'COPY' | 'REPLACE' | undefined,
+    contentType: str(input.ContentType),
+    userMetadata: lowerKeys(input.Metadata),
+    headers: storedHeaders(input),
+    sourceConditions: readConditions(input, 'CopySource'),
+  });
+  return { $metadata: responseMetadata(200), CopyObjectResult: { ETag: quote(r.etag), LastModified: r.lastModified } };
+}
+
+// ------------------------------------------------------------------ listing
+
+/** S3's `EncodingType=url` encoding (form-style: `/` kept, space as `+`). */
+function urlEncode(s: string): string {
+  return encodeURIComponent(s).replace(/%2F/g, '/').replace(/%20/g, '+');
+}
+
+async function list(engine: DeltaGliderEngine, input: Input, startAfter: string | undefined, token: string | undefined) {
+  const max = input.MaxKeys === undefined ? 1000 : Math.max(0, Math.min(1000, Number(input.MaxKeys)));
+  if (!Number.isInteger(max)) throw new InvalidArgumentError('MaxKeys must be an integer between 0 and 2147483647');
+  const r = await engine.listObjects({
+    bucket: String(input.Bucket),
+    prefix: str(input.Prefix),
+    delimiter: str(input.Delimiter),
+    maxKeys: max,
+    startAfter,
+    continuationToken: token,
+  });
+  const enc = str(input.EncodingType) === 'url' ? urlEncode : (s: string) => s;
+  const contents = r.objects.map((o) => ({ Key: enc(o.key), LastModified: o.lastModified, ETag: quote(o.etag), Size: o.size, StorageClass: 'STANDARD' }));
+  const prefixes = r.commonPrefixes.map((p) => ({ Prefix: enc(p) }));
+  return { r, max, enc, contents, prefixes };
+}
+
+export async function listObjectsV2(engine: DeltaGliderEngine, input: Input): Promise<Output> {
+  const token = str(input.ContinuationToken);
+  const { r, max, enc, contents, prefixes } = await list(engine, input, str(input.StartAfter), token);
+  return clean({
+    $metadata: responseMetadata(200),
+    IsTruncated: r.isTruncated,
+    Contents: contents.length ? contents : undefined,
+    Name: input.Bucket,
+    Prefix: enc(str(input.Prefix) ?? ''),
+    Delimiter: input.Delimiter !== undefined ? enc(String(input.Delimiter)) : undefined,
+    MaxKeys: max,
+    CommonPrefixes: prefixes.length ? prefixes : undefined,
+    EncodingType: str(input.EncodingType),
+    KeyCount: contents.length + prefixes.length,
+    ContinuationToken: token,
+    NextContinuationToken: r.isTruncated ? r.nextContinuationToken : undefined,
+    StartAfter: input.StartAfter !== undefined ? enc(String(input.StartAfter)) : undefined,
+  });
+}
+
+export async function listObjects(engine: DeltaGliderEngine, input: Input): Promise<Output> {
+  const { r, max, enc, contents, prefixes } = await list(engine, input, str(input.Marker), undefined);
+  return clean({
+    $metadata: responseMetadata(200),
+    IsTruncated: r.isTruncated,
+    Marker: enc(str(input.Marker) ?? ''),
+    NextMarker: r.isTruncated && r.nextMarker !== undefined ? enc(r.nextMarker) : undefined,
+    Contents: contents.length ? contents : undefined,
+    Name: input.Bucket,
+    Prefix: enc(str(input.Prefix) ?? ''),
+    Delimiter: input.Delimiter !== undefined ? enc(String(input.Delimiter)) : undefined,
+    MaxKeys: max,
+    CommonPrefixes: prefixes.length ? prefixes : undefined,
+    EncodingType: str(input.EncodingType),
+  });
+}
+
+// ------------------------------------------------------------------ multipart
+
+export async function createMultipartUpload(engine: DeltaGliderEngine, input: Input): Promise<Output> {
+  const { uploadId } = await engine.multipart.create({
+    bucket: String(input.Bucket),
+    key: String(input.Key),
+    contentType: str(input.ContentType),
+    userMetadata: lowerKeys(input.Metadata),
+    headers: storedHeaders(input),
+  });
+  return { $metadata: responseMetadata(200), Bucket: input.Bucket, Key: input.Key, UploadId: uploadId };
+}
+
+export async function uploadPart(engine: DeltaGliderEngine, input: Input, ctx: CallContext): Promise<Output> {
+  const r = await engine.multipart.uploadPart({
+    bucket: String(input.Bucket),
+    key: String(input.Key),
+    uploadId: String(input.UploadId),
+    partNumber: Number(input.PartNumber),
+    body: toReadable(input.Body),
+    contentLength: expectedLength(input),
+    contentMd5: contentMd5(input),
+    signal: ctx.signal,
+  });
+  return { $metadata: responseMetadata(200), ETag: quote(r.etag) };
+}
+
+export async function completeMultipartUpload(engine: DeltaGliderEngine, input: Input): Promise<Output> {
+  const parts = ((input.MultipartUpload as { Parts?: { PartNumber?: number; ETag?: string }[] } | undefined)?.Parts ?? []).map((p) => ({
+    partNumber: Number(p.PartNumber),
+    etag: String(p.ETag ?? ''),
+  }));
+  const r = await engine.multipart.complete(String(input.Bucket), String(input.Key), String(input.UploadId), parts);
+  return {
+    $metadata: responseMetadata(200),
+    Bucket: input.Bucket,
+    Key: input.Key,
+    ETag: quote(r.etag),
+  };
+}
+
+export async function abortMultipartUpload(engine: DeltaGliderEngine, input: Input): Promise<Output> {
+  await engine.multipart.abort(String(input.Bucket), String(input.Key), String(input.UploadId));
+  return { $metadata: responseMetadata(204) };
+}
+
+export function listParts(engine: DeltaGliderEngine, input: Input): Output {
+  const maxParts = input.MaxParts === undefined ? 1000 : Number(input.MaxParts);
+  const marker = input.PartNumberMarker === undefined ? undefined : Number(input.PartNumberMarker);
+  const r = engine.multipart.listParts(String(input.Bucket), String(input.Key), String(input.UploadId), { maxParts, partNumberMarker: marker });
+  return clean({
+    $metadata: responseMetadata(200),
+    Bucket: input.Bucket,
+    Key: input.Key,
+    UploadId: input.UploadId,
+    PartNumberMarker: marker !== undefined ? String(marker) : undefined,
+    NextPartNumberMarker: r.nextPartNumberMarker !== undefined ? String(r.nextPartNumberMarker) : undefined,
+    MaxParts: Math.min(maxParts, 1000),
+    IsTruncated: r.isTruncated,
+    Parts: r.parts.length
+      ? r.parts.map((p) => ({ PartNumber: p.partNumber, LastModified: p.lastModified, ETag: quote(p.etag), Size: p.size }))
+      : undefined,
+    StorageClass: 'STANDARD',
+  });
+}

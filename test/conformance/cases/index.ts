@@ -1,0 +1,16 @@
+/** Every conformance case, in report order. */
+import type { ConformanceCase } from '../lib/case.js';
+import { AUTH_CASES } from './auth.js';
+import { DELTA_CASES } from './delta.js';
+import { HTTP_CASES } from './http-semantics.js';
+import { LIST_CASES } from './listing.js';
+import { OBJECT_CASES } from './objects.js';
+import { OPS_CASES } from './ops.js';
+
+export const CASES: ConformanceCase[] = [...OBJECT_CASES, ...LIST_CASES, ...OPS_CASES, ...HTTP_CASES, ...DELTA_CASES, ...AUTH_CASES];
+
+const ids = new Set<string>();
+for (const c of CASES) {
+  if (ids.has(c.id)) throw new Error(`duplicate conformance case id ${c.id}`);
+  ids.add(c.id);
+}

@@ -1,0 +1,51 @@
+/**
+ * A conformance case: written once, run against every target.
+ */
+import type { CaseContext } from './context.js';
+import type { TargetId } from './targets.js';
+
+export type Requirement =
+  /** Raw HTTP requests must reach the surface (not the SDK plugin). */
+  | 'http'
+  /** Only on our surfaces (delta behaviour, reserved keys, backend inspection). */
+  | 'ours'
+  /** Only where signatures are checked. */
+  | 'auth';
+
+export interface ConformanceCase {
+  /** Stable id: `group.name`. */
+  id: string;
+  title: string;
+  needs?: Requirement[];
+  /** Targets where the case is known to fail, each with the reason. */
+  xfail?: Partial<Record<TargetId, string>>;
+  /** Targets the case does not apply to, with the reason. */
+  skip?: Partial<Record<TargetId, string>>;
+  /** Default true: create ctx.bucket before running. */
+  bucket?: boolean;
+  run(ctx: CaseContext): Promise<void>;
+}
+
+export type CaseStatus = 'pass' | 'fail' | 'xfail' | 'skip';
+
+export interface CaseResult {
+  id: string;
+  title: string;
+  status: CaseStatus;
+  /** xfail / skip reason, or the failure message. */
+  reason?: string;
+  /** An expected failure that passed (the annotation is stale). */
+  unexpectedPass?: boolean;
+  ms: number;
+}
+
+export interface TargetResults {
+  target: TargetId;
+  title: string;
+  finishedAt: string;
+  unavailable?: string;
+  results: CaseResult[];
+}
+
+export const S3RVER_NO_SIGV4 = 's3rver 3.7.1 does not verify signatures';
+export const S3RVER_NO_RESERVED = 'bare s3rver has no reserved names (delta-specific rule)';

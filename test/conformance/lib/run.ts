@@ -1,0 +1,84 @@
+/**
+ * Runs every case against one target under tap, records the outcome per case
+ * in test/conformance/.results/<target>.json and regenerates docs/CONFORMANCE.md
+ * from all result files present.
+ */
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Test } from 'tap';
+import { CASES } from '../cases/index.js';
+import { RESULTS_DIR, writeReport } from '../report.js';
+import type { CaseResult, ConformanceCase, TargetResults } from './case.js';
+import { CaseContext, strictness } from './context.js';
+import { startTarget, TARGET_TITLES, type TargetEnv, type TargetId } from './targets.js';
+
+function skipReason(c: ConformanceCase, env: TargetEnv): string | undefined {
+  if (env.unavailable) return env.unavailable;
+  const explicit = c.skip?.[env.id];
+  if (explicit) return explicit;
+  for (const need of c.needs ?? []) {
+    if (need === 'ours' && !env.ours) return 'delta-specific: not applicable to bare s3rver';
+    if (need === 'http' && !env.http) return 'raw HTTP request: the SDK plugin only sees SDK calls';
+    if (need === 'auth' && !env.authEnforced) return 'needs a target that checks signatures';
+  }
+  return undefined;
+}
+
+export async function runTarget(t: Test, id: TargetId): Promise<void> {
+  const env = await startTarget(id);
+  strictness.requestId = env.ours;
+  const results: CaseResult[] = [];
+  const only = process.env.CONFORMANCE_ONLY;
+  try {
+    for (const c of CASES) {
+      if (only && !c.id.includes(only)) continue;
+      const skip = skipReason(c, env);
+      if (skip) {
+        results.push({ id: c.id, title: c.title, status: 'skip', reason: skip, ms: 0 });
+        t.test(`${c.id}: ${c.title}`, { skip }, async () => {});
+        continue;
+      }
+      const xfail = c.xfail?.[env.id];
+      await t.test(`${c.id}: ${c.title}`, async (t) => {
+        const ctx = new CaseContext(env);
+        const started = performance.now();
+        let error: unknown;
+        try {
+          if (c.bucket !== false) ctx.bucket = await ctx.newBucket(c.id.replace(/[^a-z0-9]+/gi, '-').slice(0, 40).replace(/-$/, ''));
+          await c.run(ctx);
+        } catch (err) {
+          error = err;
+        } finally {
+          ctx.close();
+        }
+        const ms = Math.round(performance.now() - started);
+        const message = error === undefined ? undefined : error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+        if (xfail) {
+          if (error === undefined) {
+            results.push({ id: c.id, title: c.title, status: 'pass', reason: `expected to fail (${xfail}) but passed`, unexpectedPass: true, ms });
+            t.pass(`passed although marked expected-fail: ${xfail}`);
+          } else {
+            results.push({ id: c.id, title: c.title, status: 'xfail', reason: xfail, ms });
+            t.pass(`expected failure: ${xfail} (${message?.split('\n')[0]})`);
+          }
+        } else if (error === undefined) {
+          results.push({ id: c.id, title: c.title, status: 'pass', ms });
+          t.pass('conforms');
+        } else {
+          results.push({ id: c.id, title: c.title, status: 'fail', reason: message?.split('\n').slice(0, 3).join(' '), ms });
+          t.fail(message ?? 'failed', { stack: error instanceof Error ? error.stack : undefined });
+        }
+      });
+    }
+  } finally {
+    await env.close();
+  }
+  if (!only) {
+    const out: TargetResults = { target: id, title: TARGET_TITLES[id], finishedAt: new Date().toISOString(), unavailable: env.unavailable, results };
+    mkdirSync(RESULTS_DIR, { recursive: true });
+    const file = join(RESULTS_DIR, `${id}.json`);
+    writeFileSync(`${file}.tmp`, JSON.stringify(out, null, 2));
+    renameSync(`${file}.tmp`, file);
+    writeReport();
+  }
+}
