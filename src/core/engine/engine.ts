@@ -404,7 +404,10 @@ export class DeltaGliderEngine {
         // The variant we resolved was deleted by a concurrent overwrite before we read
         // it: resolve again (the new variant exists by then). A missing reference is an
         // IntegrityError, not NoSuchKey, and is not retried.
-        if (err instanceof VariantVanishedError && attempt < RESOLVE_RECHECKS) continue;
+        if ((err instanceof VariantVanishedError || err instanceof InconsistentObjectError) && attempt < RESOLVE_RECHECKS) {
+          if (err instanceof InconsistentObjectError) await new Promise((ok) => setTimeout(ok, 20 * (attempt + 1)));
+          continue;
+        }
         throw err;
       }
     }
@@ -413,9 +416,14 @@ export class DeltaGliderEngine {
   async #getResolved(input: GetObjectInput): Promise<GetObjectResult> {
     const r = await this.#resolveOrThrow(input.bucket, input.key);
     evaluateConditions(input.conditions, r.info.etag, r.info.lastModified, true);
-    const range = resolveRange(input.range, r.info.size);
-    const contentLength = range ? range.end - range.start + 1 : r.info.size;
     if (r.info.storageType === 'passthrough') {
+      const range = resolveRange(input.range, r.info.size);
+      const contentLength = range ? range.end - range.start + 1 : r.info.size;
+      if (r.meta.fileSize !== undefined && r.meta.fileSize !== r.stored.size) {
+        // The backend reports a size other than the one we recorded: the object is being
+        // rewritten in place (s3rver and other non-atomic backends) or was damaged.
+        throw new InconsistentObjectError(`${input.bucket}/${r.stored.key} has ${r.stored.size} bytes on the backend, its metadata says ${r.meta.fileSize}`);
+      }
       if (r.info.size === 0) return { info: r.info, body: Readable.from([]), range, contentLength };
       const got = await this.store.getObject(input.bucket, r.stored.key, range).catch(vanished(input.key));
       // A whole passthrough object is checked against its recorded SHA-256 as it streams:
@@ -426,14 +434,29 @@ export class DeltaGliderEngine {
         : got.body;
       return { info: r.info, body, range, contentLength };
     }
+    if (!r.meta.fileSha256) {
+      // Without the original's SHA-256 a reconstruction cannot be verified (and a backend
+      // caught rewriting the object's metadata in place shows exactly this): never serve it.
+      throw new InconsistentObjectError(`the delta ${input.bucket}/${r.stored.key} has no dg-file-sha256: its reconstruction cannot be verified`);
+    }
     const out = await this.#reconstruct(input.bucket, r, input.signal);
+    // A delta without dg-file-size (lenient reading): its size is known once rebuilt.
+    const info = r.meta.fileSize === undefined ? { ...r.info, size: out.size } : r.info;
+    let range;
+    try {
+      range = resolveRange(input.range, info.size);
+    } catch (err) {
+      await removeQuietly(out.path);
+      throw err;
+    }
+    const contentLength = range ? range.end - range.start + 1 : info.size;
     const body = out.size === 0 || contentLength === 0
       ? Readable.from([])
       : createReadStream(out.path, range ? { start: range.start, end: range.end } : {});
     const cleanup = (): void => void removeQuietly(out.path);
     if (out.size === 0 || contentLength === 0) cleanup();
     else body.once('close', cleanup);
-    return { info: r.info, body, range, contentLength };
+    return { info, body, range, contentLength };
   }
 
   /** Rebuilds a delta object into a temp file and verifies it. The caller removes the file. */
@@ -618,6 +641,11 @@ function vanished(key: string): (err: unknown) => never {
     if (err instanceof NoSuchKeyError) throw new VariantVanishedError(key);
     throw err;
   };
+}
+
+/** A stored object whose backend description contradicts its metadata (mid-rewrite or damaged). */
+class InconsistentObjectError extends IntegrityError {
+  override name = 'InconsistentObjectError';
 }
 
 /** Passes `source` through, failing at the end if its SHA-256 or length is not the expected one. */

@@ -322,7 +322,20 @@ export class FileSystemStore implements ObjectStore {
    * into a common prefix (`walker.skipPrefix`).
    */
   async *#walk(path: string, keyPrefix: string, prefix: string, startAfter: string, walker: { skipPrefix?: string }): AsyncGenerator<{ key: string; file: string }> {
-    for (const e of await this.#sortedEntries(path)) {
+    const entries = await this.#sortedEntries(path);
+    // Entries are sorted: jump to the first one that can hold keys after startAfter
+    // (binary search), so paging through a big directory costs log n per page.
+    let lo = 0;
+    let hi = entries.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      const e = entries[mid] as DirEntry;
+      const key = e.dir ? keyPrefix + e.name + '/' : keyPrefix + e.name;
+      if (compareKeys(key, startAfter) <= 0 && !(e.dir && startAfter.startsWith(key))) lo = mid + 1;
+      else hi = mid;
+    }
+    for (let i = lo; i < entries.length; i++) {
+      const e = entries[i] as DirEntry;
       const key = e.dir ? keyPrefix + e.name + '/' : keyPrefix + e.name;
       if (!key.startsWith(prefix) && !(e.dir && prefix.startsWith(key))) continue;
       if (walker.skipPrefix !== undefined && key.startsWith(walker.skipPrefix)) continue;
