@@ -220,7 +220,8 @@ export function createS3Handler(options: S3HandlerOptions): S3RequestHandler {
     // Declared, not counted: a 'data' listener here would start the body flowing
     // before auth has been checked and the body pipeline attached, losing bytes.
     const declared = Number(header(req, 'x-amz-decoded-content-length') ?? header(req, 'content-length') ?? 0);
-    event.bytesIn = Number.isFinite(declared) ? declared : 0;
+    // A hostile header (`-1`, `1e400`) must not reach the metrics as a negative or infinite count.
+    event.bytesIn = Number.isSafeInteger(declared) && declared >= 0 ? declared : 0;
     const count = (chunk: unknown): void => {
       if (chunk && typeof chunk !== 'function' && typeof (chunk as { length?: number }).length === 'number') event.bytesOut += (chunk as { length: number }).length;
     };
@@ -237,7 +238,13 @@ export function createS3Handler(options: S3HandlerOptions): S3RequestHandler {
     res.once('close', () => {
       event.status = res.statusCode;
       event.ms = Math.round(performance.now() - started);
-      onRequest?.(event);
+      // Runs in an event listener: a throwing observer would be an uncaught exception
+      // that takes the whole process down.
+      try {
+        onRequest?.(event);
+      } catch (err) {
+        logger?.error({ err, requestId: id }, 'onRequest observer failed');
+      }
       logger?.info({ ...event }, 'request');
     });
 

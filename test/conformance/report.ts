@@ -8,8 +8,7 @@
 import { existsSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import type { CaseResult, TargetResults } from './lib/case.js';
-import { TARGET_IDS, TARGET_TITLES, type TargetId } from './lib/targets.js';
+import { TARGET_IDS, TARGET_TITLES, type CaseResult, type TargetId, type TargetResults } from './lib/results.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 export const RESULTS_DIR = join(HERE, '.results');

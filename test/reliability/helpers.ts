@@ -368,12 +368,18 @@ export interface RawResponse {
 export function raw(url: string, method: string, path: string, headers: Record<string, string | number> = {}, body?: Buffer | string, agent?: Agent, timeoutMs = 30_000): Promise<RawResponse> {
   const u = new URL(url);
   return new Promise((ok) => {
-    const req = httpRequest({ host: u.hostname, port: u.port, method, path, headers, agent, timeout: timeoutMs }, (res) => {
+    let req;
+    try {
+      req = httpRequest({ host: u.hostname, port: u.port, method, path, headers, agent, timeout: timeoutMs }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => ok({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
       res.on('error', () => ok({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
-    });
+      });
+    } catch {
+      // The HTTP client itself refused the request (invalid header or path).
+      return ok({ status: -1 as number, headers: {}, body: Buffer.alloc(0) });
+    }
     req.on('error', () => ok({ status: 0, headers: {}, body: Buffer.alloc(0) }));
     req.on('timeout', () => req.destroy());
     if (body !== undefined) req.end(body);
@@ -399,6 +405,20 @@ export function walkFiles(dir: string): string[] {
     else out.push(p);
   }
   return out;
+}
+
+/**
+ * Temp files other than cached references (`*-ref`), after giving in-flight cleanups
+ * (a GET's output file is removed when its stream closes) a moment.
+ */
+export async function leftoverTempFiles(dir: string): Promise<string[]> {
+  let left: string[] = [];
+  for (let i = 0; i < 20; i++) {
+    left = walkFiles(dir).filter((f) => !f.endsWith('-ref'));
+    if (left.length === 0) return left;
+    await sleep(100);
+  }
+  return left;
 }
 
 // ------------------------------------------------------------------ results -> docs/RELIABILITY.md

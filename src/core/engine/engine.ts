@@ -11,6 +11,7 @@ import { Semaphore } from '../concurrency.js';
 import { ReferenceCache, type CachedReference } from '../cache/reference-cache.js';
 import {
   DeltaTooLargeError,
+  EntityTooLargeError,
   IntegrityError,
   NoSuchBucketError,
   NoSuchKeyError,
@@ -114,6 +115,11 @@ export class DeltaGliderEngine {
   /** Stores an object under the DeltaGlider rules (FORMAT.md "Decision on PUT"). */
   async putObject(input: PutObjectInput): Promise<PutObjectResult> {
     assertUserKey(input.key);
+    // A declared size over the limit is refused before a byte is read, as S3 does (a
+    // client announcing 100 TB would otherwise hold the connection until it gives up).
+    if (input.contentLength !== undefined && input.contentLength > this.options.maxObjectSize) {
+      throw new EntityTooLargeError(input.contentLength, this.options.maxObjectSize);
+    }
     const spool = await spoolToFile(input.body, this.temp, {
       expectedSize: input.contentLength,
       maxSize: this.options.maxObjectSize,
@@ -648,21 +654,28 @@ class InconsistentObjectError extends IntegrityError {
   override name = 'InconsistentObjectError';
 }
 
-/** Passes `source` through, failing at the end if its SHA-256 or length is not the expected one. */
+/**
+ * Passes `source` through, failing at the end if its SHA-256 or length is not the
+ * expected one. The last chunk is held back until the check passes: a client that
+ * was promised Content-Length bytes can never receive a complete body that failed.
+ */
 function verifyStream(source: Readable, sha256: string, size: number, what: string): Readable {
   const hash = createHash('sha256');
   let seen = 0;
+  let held: Buffer | undefined;
   const check = new Transform({
     transform(chunk: Buffer, _enc, cb) {
       seen += chunk.length;
       hash.update(chunk);
-      cb(null, chunk);
+      const previous = held;
+      held = chunk;
+      cb(null, previous);
     },
     flush(cb) {
       const got = hash.digest('hex');
       if (seen !== size || got !== sha256) {
         cb(new IntegrityError(`${what} failed verification while streaming: ${seen} bytes with SHA-256 ${got}, expected ${size} bytes with ${sha256}`));
-      } else cb();
+      } else cb(null, held);
     },
   });
   streamPipeline(source, check, () => undefined);

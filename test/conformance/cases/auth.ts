@@ -145,8 +145,9 @@ async function presignedQuery(ctx: Parameters<ConformanceCase['run']>[0], key: s
   const { HttpRequest } = await import('@smithy/protocol-http');
   const { Sha256 } = await import('../../../src/reverse-proxy/sha256.js');
   const signer = new SignatureV4({ service: 's3', region: 'us-east-1', credentials: ctx.target.credentials, sha256: Sha256, uriEscapePath: false });
-  const req = new HttpRequest({ method: 'GET', protocol: 'http:', hostname: ctx.target.endpoint.host, path: ctx.path(ctx.bucket, key), headers: { host: ctx.target.endpoint.host } });
-  const signed = await signer.presign(req, { expiresIn, signingDate });
+  const req = new HttpRequest({ method: 'GET', protocol: 'http:', hostname: ctx.target.endpoint.host, path: ctx.path(ctx.bucket, key), headers: { host: ctx.target.endpoint.host, 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' } });
+  const unsigned = new Set(['x-amz-content-sha256']);
+  const signed = await signer.presign(req, { expiresIn, signingDate, unsignableHeaders: unsigned, unhoistableHeaders: unsigned });
   const q = new URLSearchParams();
   for (const [k, v] of Object.entries(signed.query ?? {})) q.append(k, String(v));
   return q.toString().replace(/\+/g, '%20');

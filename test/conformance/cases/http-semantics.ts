@@ -71,6 +71,7 @@ export const HTTP_CASES: ConformanceCase[] = [
   {
     id: 'range.past-end',
     title: 'Range starting past the end: 416 InvalidRange, Content-Range bytes */1000',
+    xfail: { s3rver: 's3rver 3.7.1 sends no Content-Range: bytes */<size> with its 416' },
     needs: ['http'],
     async run(ctx) {
       await seedRange(ctx);
@@ -290,7 +291,7 @@ export const HTTP_CASES: ConformanceCase[] = [
   {
     id: 'errors.bucket-already-owned',
     title: 'CreateBucket of an existing own bucket: 409 BucketAlreadyOwnedByYou',
-    xfail: { s3rver: 's3rver 3.7.1 answers BucketAlreadyExists' },
+    xfail: { s3rver: 's3rver 3.7.1 answers BucketAlreadyExists', plugin: 'the plugin hands CreateBucket to the backend; s3rver 3.7.1 answers BucketAlreadyExists' },
     async run(ctx) {
       await assertSdkError(ctx.s3.send(new CreateBucketCommand({ Bucket: ctx.bucket })), 409, 'BucketAlreadyOwnedByYou');
     },

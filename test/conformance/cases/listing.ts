@@ -50,6 +50,25 @@ async function seed(ctx: CaseContext, keys: string[] = TRAP_KEYS): Promise<Map<s
   return bodies;
 }
 
+/** The trap-key bucket, seeded once per target: listing cases only read it. */
+const shared = new WeakMap<object, Promise<{ bucket: string; bodies: Map<string, Buffer> }>>();
+
+async function seedShared(ctx: CaseContext): Promise<Map<string, Buffer>> {
+  let p = shared.get(ctx.target);
+  if (!p) {
+    p = (async () => {
+      const bucket = await ctx.newBucket('list-shared');
+      const seeder = Object.create(ctx) as CaseContext;
+      seeder.bucket = bucket;
+      return { bucket, bodies: await seed(seeder) };
+    })();
+    shared.set(ctx.target, p);
+  }
+  const { bucket, bodies } = await p;
+  ctx.bucket = bucket;
+  return bodies;
+}
+
 function expectContents(contents: _Object[] | undefined, keys: string[], bodies: Map<string, Buffer>, what: string): void {
   assert.deepEqual((contents ?? []).map((c) => c.Key), keys, `${what}: keys in order`);
   for (const c of contents ?? []) {
@@ -133,7 +152,7 @@ for (const size of [1, 7, 1000]) {
     xfail: S3RVER_ORDER,
     title: `ListObjectsV2 paged at ${size}: every key once, in byte order, sizes and ETags of originals`,
     async run(ctx) {
-      const bodies = await seed(ctx);
+      const bodies = await seedShared(ctx);
       const r = await pageV2(ctx, size);
       expectContents(r.contents, sorted(TRAP_KEYS), bodies, `v2/${size}`);
       assert.equal(r.pages, Math.max(1, Math.ceil(TRAP_KEYS.length / size)), 'page count');
@@ -144,7 +163,7 @@ for (const size of [1, 7, 1000]) {
     xfail: S3RVER_ORDER,
     title: `ListObjects (V1) paged at ${size} with marker`,
     async run(ctx) {
-      const bodies = await seed(ctx);
+      const bodies = await seedShared(ctx);
       const r = await pageV1(ctx, size);
       expectContents(r.contents, sorted(TRAP_KEYS), bodies, `v1/${size}`);
     },
@@ -154,7 +173,7 @@ for (const size of [1, 7, 1000]) {
     xfail: S3RVER_ORDER,
     title: `ListObjectsV2 delimiter "/" paged at ${size}: common prefixes count toward max-keys`,
     async run(ctx) {
-      await seed(ctx);
+      await seedShared(ctx);
       const r = await pageV2(ctx, size, { Delimiter: '/' });
       const [contents, prefixes] = expectedDelimited(TRAP_KEYS, '', '/');
       assert.deepEqual(r.keys, contents);
@@ -170,7 +189,7 @@ export const LIST_CASES: ConformanceCase[] = [
     xfail: S3RVER_ORDER,
     title: 'ListObjects (V1) delimiter "/" paged at 1: NextMarker is returned',
     async run(ctx) {
-      await seed(ctx);
+      await seedShared(ctx);
       const r = await pageV1(ctx, 1, { Delimiter: '/' });
       const [contents, prefixes] = expectedDelimited(TRAP_KEYS, '', '/');
       assert.deepEqual(r.keys, contents);
@@ -182,7 +201,7 @@ export const LIST_CASES: ConformanceCase[] = [
     xfail: S3RVER_ORDER,
     title: 'ListObjectsV2 prefix "a.zip" (trap keys)',
     async run(ctx) {
-      const bodies = await seed(ctx);
+      const bodies = await seedShared(ctx);
       const r = await ctx.s3.send(new ListObjectsV2Command({ Bucket: ctx.bucket, Prefix: 'a.zip' }));
       expectContents(r.Contents, sorted(TRAP_KEYS.filter((k) => k.startsWith('a.zip'))), bodies, 'prefix a.zip');
       assert.equal(r.Prefix, 'a.zip');
@@ -192,7 +211,7 @@ export const LIST_CASES: ConformanceCase[] = [
     id: 'list.v2-prefix-delimiter',
     title: 'ListObjectsV2 prefix "dir/" delimiter "/"',
     async run(ctx) {
-      await seed(ctx);
+      await seedShared(ctx);
       const r = await ctx.s3.send(new ListObjectsV2Command({ Bucket: ctx.bucket, Prefix: 'dir/', Delimiter: '/' }));
       const [contents, prefixes] = expectedDelimited(TRAP_KEYS, 'dir/', '/');
       assert.deepEqual(r.Contents?.map((c) => c.Key), contents);
@@ -205,7 +224,7 @@ export const LIST_CASES: ConformanceCase[] = [
     xfail: S3RVER_ORDER,
     title: 'ListObjectsV2 delimiter "/" at the root: a.zip/ and dir/ are common prefixes, a.zip is a key',
     async run(ctx) {
-      await seed(ctx);
+      await seedShared(ctx);
       const r = await ctx.s3.send(new ListObjectsV2Command({ Bucket: ctx.bucket, Delimiter: '/' }));
       const [contents, prefixes] = expectedDelimited(TRAP_KEYS, '', '/');
       assert.deepEqual(r.Contents?.map((c) => c.Key), contents);
@@ -217,7 +236,7 @@ export const LIST_CASES: ConformanceCase[] = [
     id: 'list.v2-delimiter-other',
     title: 'ListObjectsV2 with a non-slash delimiter ("."): prefixes cut at the first dot',
     async run(ctx) {
-      await seed(ctx);
+      await seedShared(ctx);
       const r = await ctx.s3.send(new ListObjectsV2Command({ Bucket: ctx.bucket, Delimiter: '.' }));
       const [contents, prefixes] = expectedDelimited(TRAP_KEYS, '', '.');
       assert.deepEqual(r.Contents?.map((c) => c.Key) ?? [], contents);
@@ -229,7 +248,7 @@ export const LIST_CASES: ConformanceCase[] = [
     xfail: S3RVER_ORDER,
     title: 'ListObjectsV2 start-after "a.zip" excludes a.zip and everything before',
     async run(ctx) {
-      await seed(ctx);
+      await seedShared(ctx);
       const r = await ctx.s3.send(new ListObjectsV2Command({ Bucket: ctx.bucket, StartAfter: 'a.zip' }));
       assert.deepEqual(r.Contents?.map((c) => c.Key), sorted(TRAP_KEYS).filter((k) => byteOrder(k, 'a.zip') > 0));
       assert.equal(r.StartAfter, 'a.zip');
@@ -239,7 +258,7 @@ export const LIST_CASES: ConformanceCase[] = [
     id: 'list.v2-start-after-paged',
     title: 'ListObjectsV2 start-after "dir/v1.zip" paged at 2',
     async run(ctx) {
-      await seed(ctx);
+      await seedShared(ctx);
       const r = await pageV2(ctx, 2, { StartAfter: 'dir/v1.zip' });
       assert.deepEqual(r.keys, sorted(TRAP_KEYS).filter((k) => byteOrder(k, 'dir/v1.zip') > 0));
     },
@@ -249,7 +268,7 @@ export const LIST_CASES: ConformanceCase[] = [
     xfail: S3RVER_ORDER,
     title: 'ListObjects (V1) marker "a.zip-x"',
     async run(ctx) {
-      await seed(ctx);
+      await seedShared(ctx);
       const r = await ctx.s3.send(new ListObjectsCommand({ Bucket: ctx.bucket, Marker: 'a.zip-x' }));
       assert.deepEqual(r.Contents?.map((c) => c.Key), sorted(TRAP_KEYS).filter((k) => byteOrder(k, 'a.zip-x') > 0));
       assert.equal(r.Marker, 'a.zip-x');
@@ -318,7 +337,7 @@ export const LIST_CASES: ConformanceCase[] = [
     id: 'list.v2-max-keys-over-1000',
     title: 'ListObjectsV2 max-keys=5000 is capped at 1000 (all 20 keys returned)',
     async run(ctx) {
-      await seed(ctx);
+      await seedShared(ctx);
       const r = await ctx.s3.send(new ListObjectsV2Command({ Bucket: ctx.bucket, MaxKeys: 5000 }));
       assert.equal(r.Contents?.length, TRAP_KEYS.length);
       assert.equal(r.IsTruncated, false);

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { DeleteObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { randomBytesSeeded } from '../../helpers/data.js';
-import { S3RVER_NO_RESERVED, type ConformanceCase } from '../lib/case.js';
+import type { ConformanceCase } from '../lib/case.js';
 import { assertS3Error, assertSdkError, hdr, md5, sha256, type CaseContext } from '../lib/context.js';
 
 /** Expected failure on every target whose backend is s3rver. */

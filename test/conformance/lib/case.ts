@@ -2,7 +2,7 @@
  * A conformance case: written once, run against every target.
  */
 import type { CaseContext } from './context.js';
-import type { TargetId } from './targets.js';
+import type { TargetId } from './results.js';
 
 export type Requirement =
   /** Raw HTTP requests must reach the surface (not the SDK plugin). */
@@ -26,26 +26,5 @@ export interface ConformanceCase {
   run(ctx: CaseContext): Promise<void>;
 }
 
-export type CaseStatus = 'pass' | 'fail' | 'xfail' | 'skip';
+export type { CaseStatus, CaseResult, TargetResults } from './results.js';
 
-export interface CaseResult {
-  id: string;
-  title: string;
-  status: CaseStatus;
-  /** xfail / skip reason, or the failure message. */
-  reason?: string;
-  /** An expected failure that passed (the annotation is stale). */
-  unexpectedPass?: boolean;
-  ms: number;
-}
-
-export interface TargetResults {
-  target: TargetId;
-  title: string;
-  finishedAt: string;
-  unavailable?: string;
-  results: CaseResult[];
-}
-
-export const S3RVER_NO_SIGV4 = 's3rver 3.7.1 does not verify signatures';
-export const S3RVER_NO_RESERVED = 'bare s3rver has no reserved names (delta-specific rule)';

@@ -10,7 +10,8 @@ import { CASES } from '../cases/index.js';
 import { RESULTS_DIR, writeReport } from '../report.js';
 import type { CaseResult, ConformanceCase, TargetResults } from './case.js';
 import { CaseContext, strictness } from './context.js';
-import { startTarget, TARGET_TITLES, type TargetEnv, type TargetId } from './targets.js';
+import { TARGET_TITLES, type TargetId } from './results.js';
+import { startTarget, type TargetEnv } from './targets.js';
 
 function skipReason(c: ConformanceCase, env: TargetEnv): string | undefined {
   if (env.unavailable) return env.unavailable;

@@ -16,19 +16,8 @@ import { deltaGliderMiddleware } from '../../../src/middleware/index.js';
 import { createReverseProxy } from '../../../src/reverse-proxy/index.js';
 import { startS3rver, TEST_CREDENTIALS, type S3rverFixture } from '../../helpers/s3rver.js';
 
-export type TargetId = 's3rver' | 'plugin' | 'middleware' | 'proxy-s3' | 'proxy-fs' | 'proxy-auth';
-
-/** Column order in docs/CONFORMANCE.md. */
-export const TARGET_IDS: TargetId[] = ['s3rver', 'plugin', 'middleware', 'proxy-s3', 'proxy-fs', 'proxy-auth'];
-
-export const TARGET_TITLES: Record<TargetId, string> = {
-  s3rver: 'bare s3rver (reference)',
-  plugin: 'S3Client + deltaGlider() plugin -> s3rver',
-  middleware: 'Express + deltaGliderMiddleware at /s3 -> s3rver',
-  'proxy-s3': 'reverse proxy -> s3rver',
-  'proxy-fs': 'reverse proxy -> filesystem store',
-  'proxy-auth': 'reverse proxy with SigV4 auth -> s3rver',
-};
+export { TARGET_IDS, TARGET_TITLES, type TargetId } from './results.js';
+import type { TargetId } from './results.js';
 
 export interface Credentials {
   accessKeyId: string;

@@ -1,0 +1,38 @@
+/**
+ * Target ids and the result file format: no runtime imports, so the report
+ * script stays light (it runs without starting any server).
+ */
+export type TargetId = 's3rver' | 'plugin' | 'middleware' | 'proxy-s3' | 'proxy-fs' | 'proxy-auth';
+
+/** Column order in docs/CONFORMANCE.md. */
+export const TARGET_IDS: TargetId[] = ['s3rver', 'plugin', 'middleware', 'proxy-s3', 'proxy-fs', 'proxy-auth'];
+
+export const TARGET_TITLES: Record<TargetId, string> = {
+  s3rver: 'bare s3rver (reference)',
+  plugin: 'S3Client + deltaGlider() plugin -> s3rver',
+  middleware: 'Express + deltaGliderMiddleware at /s3 -> s3rver',
+  'proxy-s3': 'reverse proxy -> s3rver',
+  'proxy-fs': 'reverse proxy -> filesystem store',
+  'proxy-auth': 'reverse proxy with SigV4 auth -> s3rver',
+};
+
+export type CaseStatus = 'pass' | 'fail' | 'xfail' | 'skip';
+
+export interface CaseResult {
+  id: string;
+  title: string;
+  status: CaseStatus;
+  /** xfail / skip reason, or the failure message. */
+  reason?: string;
+  /** An expected failure that passed (the annotation is stale). */
+  unexpectedPass?: boolean;
+  ms: number;
+}
+
+export interface TargetResults {
+  target: TargetId;
+  title: string;
+  finishedAt: string;
+  unavailable?: string;
+  results: CaseResult[];
+}

@@ -1,0 +1,241 @@
+/**
+ * Auth with credentials set: every operation without a signature, with a wrong key id,
+ * a wrong secret, an expired date or a tampered signature (or tampered request) is
+ * refused with 403 and the right code, for header-signed requests, presigned URLs and
+ * the chunk signatures of STREAMING-AWS4-HMAC-SHA256-PAYLOAD uploads. Nothing changes.
+ */
+import t from 'tap';
+import { createHash, createHmac } from 'node:crypto';
+import { SignatureV4 } from '@smithy/signature-v4';
+import { HttpRequest } from '@smithy/protocol-http';
+import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { versions } from '../helpers/data.js';
+import { ENDPOINT_KINDS, getBytes, raw, recordResults, startEndpoint, xmlCode } from './helpers.js';
+
+const CREDS = { accessKeyId: 'AKIDRELIABILITY', secretAccessKey: 'reliability-secret-key' };
+const BUCKET = 'authb';
+const REGION = 'us-east-1';
+const data = versions(20 * 1024, 2, 41);
+const figures = { requests: 0, refused: 0, wrongCode: 0, accepted: 0, tamperedChunks: 0 };
+
+class Sha256 {
+  readonly #h;
+  constructor(secret?: string | ArrayBuffer | ArrayBufferView) {
+    this.#h = secret !== undefined ? createHmac('sha256', toBuf(secret)) : createHash('sha256');
+  }
+  update(d: string | ArrayBuffer | ArrayBufferView): void {
+    this.#h.update(toBuf(d));
+  }
+  async digest(): Promise<Uint8Array> {
+    return new Uint8Array(this.#h.digest());
+  }
+}
+
+function toBuf(d: string | ArrayBuffer | ArrayBufferView): Buffer {
+  if (typeof d === 'string') return Buffer.from(d);
+  if (ArrayBuffer.isView(d)) return Buffer.from(d.buffer, d.byteOffset, d.byteLength);
+  return Buffer.from(d);
+}
+
+const sha256Hex = (d: string | Buffer): string => createHash('sha256').update(d).digest('hex');
+
+interface Op {
+  name: string;
+  method: string;
+  path: string;
+  query?: Record<string, string>;
+  headers?: Record<string, string>;
+  body?: Buffer;
+}
+
+function ops(): Op[] {
+  const del = Buffer.from('<Delete><Object><Key>k.zip</Key></Object></Delete>');
+  const complete = Buffer.from('<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>"x"</ETag></Part></CompleteMultipartUpload>');
+  return [
+    { name: 'ListBuckets', method: 'GET', path: '/' },
+    { name: 'CreateBucket', method: 'PUT', path: '/authb-new' },
+    { name: 'HeadBucket', method: 'HEAD', path: `/${BUCKET}` },
+    { name: 'GetBucketLocation', method: 'GET', path: `/${BUCKET}`, query: { location: '' } },
+    { name: 'ListObjectsV2', method: 'GET', path: `/${BUCKET}`, query: { 'list-type': '2' } },
+    { name: 'ListObjects', method: 'GET', path: `/${BUCKET}` },
+    { name: 'DeleteBucket', method: 'DELETE', path: `/${BUCKET}` },
+    { name: 'PutObject', method: 'PUT', path: `/${BUCKET}/new.zip`, body: data[1] as Buffer },
+    { name: 'GetObject', method: 'GET', path: `/${BUCKET}/k.zip` },
+    { name: 'HeadObject', method: 'HEAD', path: `/${BUCKET}/k.zip` },
+    { name: 'DeleteObject', method: 'DELETE', path: `/${BUCKET}/k.zip` },
+    { name: 'DeleteObjects', method: 'POST', path: `/${BUCKET}`, query: { delete: '' }, body: del, headers: { 'content-md5': createHash('md5').update(del).digest('base64') } },
+    { name: 'CopyObject', method: 'PUT', path: `/${BUCKET}/copy.zip`, headers: { 'x-amz-copy-source': `/${BUCKET}/k.zip` } },
+    { name: 'CreateMultipartUpload', method: 'POST', path: `/${BUCKET}/mp.zip`, query: { uploads: '' } },
+    { name: 'UploadPart', method: 'PUT', path: `/${BUCKET}/mp.zip`, query: { partNumber: '1', uploadId: 'UPLOADID' }, body: data[1] as Buffer },
+    { name: 'CompleteMultipartUpload', method: 'POST', path: `/${BUCKET}/mp.zip`, query: { uploadId: 'UPLOADID' }, body: complete },
+    { name: 'AbortMultipartUpload', method: 'DELETE', path: `/${BUCKET}/mp.zip`, query: { uploadId: 'UPLOADID' } },
+    { name: 'ListParts', method: 'GET', path: `/${BUCKET}/mp.zip`, query: { uploadId: 'UPLOADID' } },
+    { name: 'ListMultipartUploads', method: 'GET', path: `/${BUCKET}`, query: { uploads: '' } },
+  ];
+}
+
+function qs(query: Record<string, string> = {}): string {
+  const parts = Object.entries(query).map(([k, v]) => (v === '' ? encodeURIComponent(k) : `${encodeURIComponent(k)}=${encodeURIComponent(v)}`));
+  return parts.length ? `?${parts.join('&')}` : '';
+}
+
+async function signed(url: string, op: Op, creds: typeof CREDS, opts: { date?: Date; presign?: number; payloadHash?: string } = {}): Promise<{ path: string; headers: Record<string, string> }> {
+  const u = new URL(url);
+  const signer = new SignatureV4({ credentials: creds, region: REGION, service: 's3', sha256: Sha256, uriEscapePath: false, applyChecksum: false });
+  const headers: Record<string, string> = { host: u.host, ...(op.headers ?? {}) };
+  // Presigned URLs sign UNSIGNED-PAYLOAD, as @aws-sdk/s3-request-presigner does.
+  headers['x-amz-content-sha256'] = opts.presign ? 'UNSIGNED-PAYLOAD' : (opts.payloadHash ?? sha256Hex(op.body ?? Buffer.alloc(0)));
+  if (op.body) headers['content-length'] = String(op.body.length);
+  const req = new HttpRequest({ method: op.method, protocol: 'http:', hostname: u.hostname, port: Number(u.port), path: op.path, query: op.query ?? {}, headers, body: op.body });
+  const out = opts.presign
+    ? await signer.presign(req, { expiresIn: opts.presign, signingDate: opts.date })
+    : await signer.sign(req, { signingDate: opts.date });
+  const q = Object.entries(out.query ?? {}).map(([k, v]) => (v === '' || v === null ? encodeURIComponent(k) : `${encodeURIComponent(k)}=${encodeURIComponent(String(v))}`));
+  return { path: op.path + (q.length ? `?${q.join('&')}` : ''), headers: out.headers as Record<string, string> };
+}
+
+function tamperSig(sig: string): string {
+  const last = sig.slice(-1);
+  return sig.slice(0, -1) + (last === '0' ? '1' : '0');
+}
+
+for (const kind of ['proxy/filesystem', 'middleware/s3rver'] as const satisfies readonly (typeof ENDPOINT_KINDS)[number][]) {
+  t.test(kind, async (t) => {
+    const ep = await startEndpoint(kind, { credentials: CREDS });
+    t.teardown(() => ep.close());
+    await ep.client.send(new CreateBucketCommand({ Bucket: BUCKET }));
+    await ep.client.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'k.zip', Body: data[0] }));
+
+    const expect403 = async (label: string, op: Op, path: string, headers: Record<string, string>, code: string | RegExp): Promise<void> => {
+      const r = await raw(ep.url, op.method, path, headers, op.body);
+      figures.requests++;
+      t.equal(r.status, 403, `${label}: 403`);
+      if (r.status === 403) figures.refused++;
+      else figures.accepted++;
+      if (op.method !== 'HEAD') {
+        const got = xmlCode(r.body) ?? '';
+        const ok = typeof code === 'string' ? got === code : code.test(got);
+        if (!ok) figures.wrongCode++;
+        t.ok(ok, `${label}: code ${got}`);
+      }
+    };
+
+    for (const op of ops()) {
+      const plainHeaders: Record<string, string> = { ...(op.headers ?? {}) };
+      if (op.body) plainHeaders['content-length'] = String(op.body.length);
+      await expect403(`${op.name} unsigned`, op, op.path + qs(op.query), plainHeaders, 'AccessDenied');
+
+      const wrongKey = await signed(ep.url, op, { ...CREDS, accessKeyId: 'AKIDNOTKNOWN' });
+      await expect403(`${op.name} unknown key id`, op, wrongKey.path, wrongKey.headers, 'InvalidAccessKeyId');
+
+      const wrongSecret = await signed(ep.url, op, { ...CREDS, secretAccessKey: 'wrong-secret' });
+      await expect403(`${op.name} wrong secret`, op, wrongSecret.path, wrongSecret.headers, 'SignatureDoesNotMatch');
+
+      const good = await signed(ep.url, op, CREDS);
+      const tampered = { ...good.headers, authorization: good.headers.authorization!.replace(/Signature=([0-9a-f]+)/, (_m, s: string) => `Signature=${tamperSig(s)}`) };
+      await expect403(`${op.name} tampered signature`, op, good.path, tampered, 'SignatureDoesNotMatch');
+
+      // The signature is fine, the request was changed after signing.
+      const changedPath = good.path.replace(`/${BUCKET}`, `/${BUCKET}x`).replace(/^\/(\?|$)/, '/x$1');
+      await expect403(`${op.name} tampered request`, op, changedPath, good.headers, 'SignatureDoesNotMatch');
+
+      const old = await signed(ep.url, op, CREDS, { date: new Date(Date.now() - 60 * 60 * 1000) });
+      await expect403(`${op.name} expired (1 h old)`, op, old.path, old.headers, /RequestTimeTooSkewed|AccessDenied/);
+
+      // Presigned URLs.
+      const pExpired = await signed(ep.url, op, CREDS, { presign: 60, date: new Date(Date.now() - 2 * 60 * 60 * 1000) });
+      await expect403(`${op.name} presigned, expired`, op, pExpired.path, pExpired.headers, 'AccessDenied');
+      const pGood = await signed(ep.url, op, CREDS, { presign: 600 });
+      const pTampered = pGood.path.replace(/X-Amz-Signature=([0-9a-f]+)/, (_m, s: string) => `X-Amz-Signature=${tamperSig(s)}`);
+      await expect403(`${op.name} presigned, tampered signature`, op, pTampered, pGood.headers, 'SignatureDoesNotMatch');
+      const pWrongKey = await signed(ep.url, op, { ...CREDS, accessKeyId: 'AKIDNOTKNOWN' }, { presign: 600 });
+      await expect403(`${op.name} presigned, unknown key id`, op, pWrongKey.path, pWrongKey.headers, 'InvalidAccessKeyId');
+      const pWrongSecret = await signed(ep.url, op, { ...CREDS, secretAccessKey: 'nope' }, { presign: 600 });
+      await expect403(`${op.name} presigned, wrong secret`, op, pWrongSecret.path, pWrongSecret.headers, 'SignatureDoesNotMatch');
+    }
+
+    await t.test('a valid presigned GET works (the checks are not simply refusing everything)', async (t) => {
+      const op: Op = { name: 'GetObject', method: 'GET', path: `/${BUCKET}/k.zip` };
+      const p = await signed(ep.url, op, CREDS, { presign: 600 });
+      const r = await raw(ep.url, 'GET', p.path, p.headers);
+      t.equal(r.status, 200, `status (${xmlCode(r.body)}: ${r.body.toString().slice(0, 300)})`);
+      t.ok(r.body.equals(data[0] as Buffer), 'byte-exact');
+    });
+
+    await t.test('streaming upload: chunk signatures', async (t) => {
+      const payload = Buffer.concat([data[1] as Buffer, data[1] as Buffer, data[1] as Buffer]).subarray(0, 50_000);
+      const chunkSize = 16 * 1024;
+      const build = async (key: string, tamper?: (i: number, chunk: Buffer) => Buffer) => {
+        const date = new Date();
+        const op: Op = { name: 'PutObject', method: 'PUT', path: `/${BUCKET}/${key}`, headers: { 'content-encoding': 'aws-chunked', 'x-amz-decoded-content-length': String(payload.length) } };
+        const chunks: Buffer[] = [];
+        for (let i = 0; i < payload.length; i += chunkSize) chunks.push(payload.subarray(i, i + chunkSize));
+        chunks.push(Buffer.alloc(0));
+        const sigLen = 64;
+        const encodedLen = chunks.reduce((n, c) => n + c.length.toString(16).length + ';chunk-signature='.length + sigLen + 2 + c.length + 2, 0);
+        op.body = Buffer.alloc(encodedLen);
+        const s = await signed(ep.url, op, CREDS, { date, payloadHash: 'STREAMING-AWS4-HMAC-SHA256-PAYLOAD' });
+        let prev = /Signature=([0-9a-f]+)/.exec(s.headers.authorization!)![1] as string;
+        const amzDate = s.headers['x-amz-date'] as string;
+        const scope = `${amzDate.slice(0, 8)}/${REGION}/s3/aws4_request`;
+        const kDate = createHmac('sha256', `AWS4${CREDS.secretAccessKey}`).update(amzDate.slice(0, 8)).digest();
+        const kRegion = createHmac('sha256', kDate).update(REGION).digest();
+        const kService = createHmac('sha256', kRegion).update('s3').digest();
+        const kSigning = createHmac('sha256', kService).update('aws4_request').digest();
+        const parts: Buffer[] = [];
+        for (const [i, c] of chunks.entries()) {
+          const sts = ['AWS4-HMAC-SHA256-PAYLOAD', amzDate, scope, prev, sha256Hex(''), sha256Hex(c)].join('\n');
+          const sig = createHmac('sha256', kSigning).update(sts).digest('hex');
+          prev = sig;
+          const sent = tamper ? tamper(i, c) : c;
+          parts.push(Buffer.from(`${c.length.toString(16)};chunk-signature=${sig}\r\n`), sent, Buffer.from('\r\n'));
+        }
+        const body = Buffer.concat(parts);
+        return raw(ep.url, 'PUT', s.path, { ...s.headers, 'content-length': String(body.length) }, body);
+      };
+      const ok = await build('streamed.zip');
+      t.equal(ok.status, 200, 'a correctly signed streaming upload is accepted');
+      const flipped = await build('tampered.zip', (i, c) => {
+        if (i !== 1) return c;
+        const x = Buffer.from(c);
+        x[100] = (x[100] as number) ^ 1;
+        return x;
+      });
+      figures.requests++;
+      figures.tamperedChunks++;
+      t.equal(flipped.status, 403, 'a tampered chunk is refused');
+      t.equal(xmlCode(flipped.body), 'SignatureDoesNotMatch');
+      if (flipped.status === 403) figures.refused++;
+      else figures.accepted++;
+      const swapped = await build('swapped.zip', (i, c) => (i === 0 ? Buffer.from(c).reverse() : c));
+      figures.requests++;
+      figures.tamperedChunks++;
+      t.equal(swapped.status, 403, 'a replaced first chunk is refused');
+      if (swapped.status === 403) figures.refused++;
+      else figures.accepted++;
+      const list = await ep.client.send(new (await import('@aws-sdk/client-s3')).ListObjectsV2Command({ Bucket: BUCKET }));
+      t.notOk(list.Contents?.some((o) => o.Key === 'tampered.zip' || o.Key === 'swapped.zip'), 'tampered uploads were not stored');
+    });
+
+    await t.test('nothing changed', async (t) => {
+      const { ListObjectsV2Command, ListBucketsCommand } = await import('@aws-sdk/client-s3');
+      const list = await ep.client.send(new ListObjectsV2Command({ Bucket: BUCKET }));
+      t.same(list.Contents?.map((o) => o.Key).sort(), ['k.zip', 'streamed.zip'], 'only the legitimately written objects');
+      const buckets = await ep.client.send(new ListBucketsCommand({}));
+      t.same(buckets.Buckets?.map((b) => b.Name), [BUCKET], 'no bucket created or deleted');
+      t.ok((await getBytes(ep.client, BUCKET, 'k.zip')).body?.equals(data[0] as Buffer), 'k.zip intact');
+    });
+  });
+}
+
+t.teardown(() => {
+  recordResults('auth', {
+    endpoints: 'proxy/filesystem, middleware/s3rver',
+    'operations covered': ops().length,
+    'forged requests (unsigned, unknown key, wrong secret, tampered signature, tampered request, expired; presigned: expired, tampered, unknown key, wrong secret)': figures.requests,
+    'refused with 403': figures.refused,
+    'accepted (must be 0)': figures.accepted,
+    'wrong error code': figures.wrongCode,
+    'tampered aws-chunked uploads': figures.tamperedChunks,
+  });
+});
