@@ -18,6 +18,8 @@ import type {
   Pluggable,
 } from '@smithy/types';
 import type { DeltaGliderEngine } from '../core/engine/engine.js';
+import { ReservedKeyError } from '../core/errors.js';
+import { assertUserKey } from '../core/format/keys.js';
 import { resolveDeltaGliderPluginConfig, type DeltaGliderPluginInputConfig, type DeltaGliderPluginResolvedConfig } from './config.js';
 import { isInternal, isProbe, PluginBackend, PROBE, ProbeComplete } from './backend.js';
 import { sdkError, toSdkError } from './errors.js';
@@ -152,8 +154,11 @@ function route(
     return (e) => h.deleteObjects(e, input);
   }
   if (command === 'CreateMultipartUploadCommand') {
+    if (key === undefined || !on(key)) return undefined;
+    // Reserved names (reference.bin, *.delta) are refused here too, whatever the extension.
+    if (isReservedKey(key)) return () => assertUserKey(key) as never;
     // Only delta-eligible keys are worth spooling locally; the rest stay native multipart.
-    if (key === undefined || !on(key) || !config.eligible(key)) return undefined;
+    if (!config.eligible(key)) return undefined;
     return async (e) => {
       const out = await h.createMultipartUpload(e, input);
       backend.rememberUpload(String(out.UploadId));
@@ -211,4 +216,13 @@ export function deltaGlider(options: DeltaGliderPluginInputConfig = {}): DeltaGl
       await Promise.all(backends.map((b) => b.close()));
     },
   };
+}
+
+function isReservedKey(key: string): boolean {
+  try {
+    assertUserKey(key);
+    return false;
+  } catch (err) {
+    return err instanceof ReservedKeyError;
+  }
 }
