@@ -118,18 +118,20 @@ const BOTTLENECKS = `
   aws-chunked signing) instead of spooling; for eligible keys overlap the spool with the
   reference fetch. Passthrough GET is already a stream; what remains is the extra HTTP hop
   (client -> proxy -> s3rver, three processes on 2 busy cores). The SDK plugin, which has no extra
-  hop, reaches direct speed on GET.
-- **Delta PUT (target 0.5x of passthrough PUT; the Rust proxy manages 0.08x).** At concurrency 1
-  the delta PUT is at or above passthrough speed (only a ~1.5% delta goes to the backend). At
-  concurrency 8 it falls to about 0.3x: eight \`xdelta3 -e -6 -S lzma\` encodes (about 22 MB/s per
-  core on ts-tar, 9 MB/s on esbuild in the codec table) queue on 2 codec slots; the proxy's own
+  hop, comes closest (0.77x at concurrency 1; 0.9-1.3x in earlier runs of the day).
+- **Delta PUT (target 0.5x of passthrough PUT; the Rust proxy manages 0.08x).** Met at concurrency 1
+  on every surface (0.8-1.1x: only a ~1.5% delta goes to the backend, which offsets the encode). At
+  concurrency 8 it falls to 0.3-0.5x: eight \`xdelta3 -e -6 -S lzma\` encodes (20-27 MB/s per core
+  on ts-tar, 7-9 MB/s on esbuild in the codec table) queue on 2 codec slots; the proxy's own
   thread is mostly idle (see "proxy CPU / wall"): the time is in the xdelta3 children. Closing it:
   a cheaper encode (level 1-3, \`-S none\`: the dataset README measures 1.5-4x faster encodes for
   22-37% larger deltas), starting the encode while the body is still arriving, and on a 2-core
   box accepting that 8 concurrent encodes are CPU-bound.
 - **Warm delta GET (target 0.8x).** FORMAT.md requires verification before the first byte, so a
   delta GET is: fetch the delta, \`xdelta3 -d\` into a temp file (~100 MB/s on ts-tar), SHA-256 of
-  the whole file, then stream the file; time to first byte is 4x a passthrough GET. Closing it:
+  the whole file, then stream the file; time to first byte is 4x a passthrough GET. The
+  middleware reaches 0.89x at concurrency 1, the proxy and plugin 0.5-0.6x, 0.3-0.4x at
+  concurrency 8 (8 decodes on 2 cores). Closing it:
   hash the decoder output as it is produced (one pass less), decode in-process with the
   TypeScript decoder (no spawn, similar speed), and keep a small on-disk LRU of verified
   reconstructions of hot keys (a warm GET becomes a local file stream).
@@ -146,7 +148,7 @@ const BOTTLENECKS = `
 - **Filesystem store.** The "direct filesystem copy" side is a write of an in-memory buffer into the
   page cache (GB/s); against it any HTTP surface is 0.05-0.2x. The meaningful figures for the
   embedded store are the delta/passthrough ratios through the same surface.
-- **Concurrency 8 in general.** s3rver itself drops from ~140 to ~25 MB/s at 8 concurrent 25 MB
+- **Concurrency 8 in general.** s3rver itself drops from ~130 to ~30 MB/s at 8 concurrent 25 MB
   objects on this machine, and the client, the proxy and s3rver share 2 cores with other work.
 `;
 const yes = (m: boolean | undefined): string => (m === undefined ? 'n/a' : m ? '**met**' : '**not met**');

@@ -13,8 +13,13 @@ import type { DecodeOptions, DecodeResult, DeltaCodec, EncodeOptions, EncodeResu
 export const DEFAULT_XDELTA3_LEVEL = 6;
 /** Secondary compression: `lzma` gives 20-37% smaller deltas than `none` on the bench binaries. */
 export const DEFAULT_XDELTA3_SECONDARY = 'lzma';
-/** Largest source window we ask for; bigger references only match within it. */
-export const MAX_XDELTA3_SOURCE_WINDOW = 1024 * 1024 * 1024;
+/**
+ * Default cap on xdelta3's source window (`-B`). xdelta3 allocates the whole window, so
+ * its memory follows it: 64 MiB keeps a proxy under 300 MB whatever the object size
+ * (bench/RESULTS.md "Memory"; with -B = reference size a 200 MiB object took 501 MiB).
+ * Raise it (`maxSourceWindow`) to find matches farther apart in very large references.
+ */
+export const MAX_XDELTA3_SOURCE_WINDOW = 64 * 1024 * 1024;
 const MIN_SOURCE_WINDOW = 64 * 1024 * 1024;
 
 export interface Xdelta3CodecOptions {
@@ -24,15 +29,17 @@ export interface Xdelta3CodecOptions {
   level?: number;
   /** Secondary compression (`lzma`, `djw`, `fgk`, `none`). Default DEFAULT_XDELTA3_SECONDARY. */
   secondary?: 'lzma' | 'djw' | 'fgk' | 'none';
+  /** Largest `-B` source window in bytes (memory grows with it). Default 64 MiB. */
+  maxSourceWindow?: number;
 }
 
 export const XDELTA3_MISSING_MESSAGE =
   'The xdelta3 binary was not found on PATH. Install it (Debian/Ubuntu: apt-get install xdelta3; macOS: brew install xdelta3) or use codec "typescript".';
 
-/** Source window size: the whole reference (rounded up to a power of two) so far-apart matches are found. */
-function sourceWindow(referenceSize: number): number {
+/** Source window size: the reference rounded up to a power of two, within [64 MiB, max]. */
+function sourceWindow(referenceSize: number, max: number): number {
   let w = MIN_SOURCE_WINDOW;
-  while (w < referenceSize && w < MAX_XDELTA3_SOURCE_WINDOW) w *= 2;
+  while (w < referenceSize && w < max) w *= 2;
   return w;
 }
 
@@ -94,9 +101,12 @@ export class Xdelta3Codec implements DeltaCodec {
   readonly #binary: string;
   readonly #level: number;
   readonly #secondary: string;
+  readonly #maxWindow: number;
 
   constructor(options: Xdelta3CodecOptions = {}) {
-    const { binary = 'xdelta3', level = DEFAULT_XDELTA3_LEVEL, secondary = DEFAULT_XDELTA3_SECONDARY } = options;
+    const { binary = 'xdelta3', level = DEFAULT_XDELTA3_LEVEL, secondary = DEFAULT_XDELTA3_SECONDARY, maxSourceWindow = MAX_XDELTA3_SOURCE_WINDOW } = options;
+    if (!Number.isInteger(maxSourceWindow) || maxSourceWindow < MIN_SOURCE_WINDOW) throw new RangeError(`xdelta3 maxSourceWindow must be an integer >= ${MIN_SOURCE_WINDOW}, got ${maxSourceWindow}`);
+    this.#maxWindow = maxSourceWindow;
     if (!Number.isInteger(level) || level < 0 || level > 9) throw new RangeError(`xdelta3 level must be 0..9, got ${level}`);
     if (!['lzma', 'djw', 'fgk', 'none'].includes(secondary)) throw new RangeError(`xdelta3 secondary must be lzma, djw, fgk or none, got ${secondary}`);
     this.#binary = binary;
@@ -116,7 +126,7 @@ export class Xdelta3Codec implements DeltaCodec {
   async encode(referencePath: string, targetPath: string, deltaPath: string, options: EncodeOptions = {}): Promise<EncodeResult> {
     const refSize = (await stat(referencePath)).size;
     // -D: never gunzip inputs (FORMAT.md); -f: deltaPath may exist; -c: stdout so we can cap it.
-    const args = ['-e', '-D', '-f', '-c', `-${this.#level}`, '-S', this.#secondary, '-B', String(sourceWindow(refSize)), '-s', referencePath, targetPath];
+    const args = ['-e', '-D', '-f', '-c', `-${this.#level}`, '-S', this.#secondary, '-B', String(sourceWindow(refSize, this.#maxWindow)), '-s', referencePath, targetPath];
     const { size, tooLarge } = await run(this.#binary, args, deltaPath, options.maxOutputBytes, options.signal);
     if (tooLarge) throw new DeltaTooLargeError(options.maxOutputBytes ?? 0);
     return { size, command: `xdelta3 -e -D -${this.#level} -S ${this.#secondary}` };
@@ -130,7 +140,7 @@ export class Xdelta3Codec implements DeltaCodec {
     // The caller verifies the result's SHA-256, so a re-compression that differs from
     // the original bytes is caught, never served.
     const external = usesExternalCompression((await readVcdiffHeader(deltaPath).catch(() => ({ appHeader: undefined }))).appHeader);
-    const args = ['-d', '-f', '-c', ...(external ? [] : ['-D']), '-B', String(sourceWindow(refSize)), '-s', referencePath, deltaPath];
+    const args = ['-d', '-f', '-c', ...(external ? [] : ['-D']), '-B', String(sourceWindow(refSize, this.#maxWindow)), '-s', referencePath, deltaPath];
     const { size, tooLarge } = await run(this.#binary, args, outPath, options.maxOutputBytes, options.signal);
     if (tooLarge) throw new CodecFailedError(`xdelta3 decode produced more than the expected ${options.maxOutputBytes} bytes: the delta is corrupt`);
     return { size };
