@@ -38,6 +38,8 @@ export interface EncodeResult {
 export interface DecodeResult {
   /** Bytes written to the output file. */
   size: number;
+  /** Hex SHA-256 of the output, when the codec computed it while writing (saves a re-read). */
+  sha256?: string;
 }
 
 /**

@@ -3,6 +3,7 @@
  * tools run, so its deltas are the reference for compatibility.
  */
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { CodecFailedError, CodecUnavailableError, DeltaTooLargeError } from '../errors.js';
@@ -44,10 +45,12 @@ function sourceWindow(referenceSize: number, max: number): number {
 }
 
 /** Runs xdelta3 with stdout to `outPath`, killing it once `maxBytes` is exceeded. */
-function run(binary: string, args: string[], outPath: string, maxBytes: number | undefined, signal: AbortSignal | undefined): Promise<{ size: number; tooLarge: boolean }> {
+function run(binary: string, args: string[], outPath: string, maxBytes: number | undefined, signal: AbortSignal | undefined): Promise<{ size: number; tooLarge: boolean; sha256: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     const out = createWriteStream(outPath);
+    // Hashed on the way to disk, so a GET does not read the reconstruction twice.
+    const hash = createHash('sha256');
     let size = 0;
     let tooLarge = false;
     let stderr = '';
@@ -75,6 +78,7 @@ function run(binary: string, args: string[], outPath: string, maxBytes: number |
         child.stdout.destroy();
         return;
       }
+      hash.update(chunk);
       if (!out.write(chunk)) {
         child.stdout.pause();
         out.once('drain', () => child.stdout.resume());
@@ -86,9 +90,9 @@ function run(binary: string, args: string[], outPath: string, maxBytes: number |
       out.end(() => {
         if (settled) return;
         settled = true;
-        if (tooLarge) return resolve({ size, tooLarge });
+        if (tooLarge) return resolve({ size, tooLarge, sha256: '' });
         if (code !== 0) return reject(new CodecFailedError(`xdelta3 ${args[0]} failed (exit ${code}): ${stderr.trim() || 'no message'}`));
-        resolve({ size, tooLarge });
+        resolve({ size, tooLarge, sha256: hash.digest('hex') });
       });
     });
     out.on('error', (err) => fail(err));
@@ -141,8 +145,8 @@ export class Xdelta3Codec implements DeltaCodec {
     // the original bytes is caught, never served.
     const external = usesExternalCompression((await readVcdiffHeader(deltaPath).catch(() => ({ appHeader: undefined }))).appHeader);
     const args = ['-d', '-f', '-c', ...(external ? [] : ['-D']), '-B', String(sourceWindow(refSize, this.#maxWindow)), '-s', referencePath, deltaPath];
-    const { size, tooLarge } = await run(this.#binary, args, outPath, options.maxOutputBytes, options.signal);
+    const { size, tooLarge, sha256 } = await run(this.#binary, args, outPath, options.maxOutputBytes, options.signal);
     if (tooLarge) throw new CodecFailedError(`xdelta3 decode produced more than the expected ${options.maxOutputBytes} bytes: the delta is corrupt`);
-    return { size };
+    return { size, sha256 };
   }
 }

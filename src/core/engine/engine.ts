@@ -476,7 +476,7 @@ export class DeltaGliderEngine {
       const reference = await this.#acquireReference(bucket, refKey, r.meta.refSha256);
       try {
         const t0 = performance.now();
-        await this.#withCodec(() =>
+        const decoded = await this.#withCodec(() =>
           this.options.codec.decode(reference.path, deltaPath, outPath, {
             signal,
             maxOutputBytes: r.meta.fileSize !== undefined ? r.meta.fileSize : undefined,
@@ -485,7 +485,7 @@ export class DeltaGliderEngine {
           throw new IntegrityError(`the delta ${r.stored.key} in bucket ${bucket} could not be decoded: ${(err as Error).message}`, { cause: err });
         });
         const size = (await stat(outPath)).size;
-        const sha = await sha256File(outPath);
+        const sha = decoded.sha256 ?? (await sha256File(outPath));
         const expected = r.meta.fileSha256;
         if (expected && sha !== expected) {
           throw new IntegrityError(`reconstruction of ${r.info.key} in bucket ${bucket} failed verification: SHA-256 ${sha}, expected ${expected}`);
