@@ -17,6 +17,8 @@ import {
   PutObjectCommand,
   S3Client,
   type S3ClientConfig,
+  type HeadObjectCommandOutput,
+  type GetObjectCommandOutput,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import {
@@ -121,21 +123,7 @@ export class S3Store implements ObjectStore {
   async headObject(bucket: string, key: string): Promise<StoredObjectInfo | undefined> {
     try {
       const r = await this.client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
-      return {
-        key,
-        size: r.ContentLength ?? 0,
-        etag: (r.ETag ?? '').replace(/"/g, ''),
-        lastModified: r.LastModified ?? new Date(0),
-        metadata: lowerKeys(r.Metadata),
-        contentType: r.ContentType,
-        headers: {
-          cacheControl: r.CacheControl,
-          contentDisposition: r.ContentDisposition,
-          contentEncoding: r.ContentEncoding,
-          contentLanguage: r.ContentLanguage,
-          expires: r.ExpiresString ?? r.Expires?.toUTCString(),
-        },
-      };
+      return describeObject(key, r.ContentLength ?? 0, r);
     } catch (err) {
       // HEAD has no body, so a missing bucket also shows up as a bare 404: check which.
       if (status(err) === 404 || codeOf(err) === 'NotFound' || codeOf(err) === 'NoSuchKey') {
@@ -152,24 +140,7 @@ export class S3Store implements ObjectStore {
         new GetObjectCommand({ Bucket: bucket, Key: key, Range: range ? `bytes=${range.start}-${range.end}` : undefined }),
       );
       const size = range ? Number(r.ContentRange?.split('/')[1] ?? r.ContentLength ?? 0) : (r.ContentLength ?? 0);
-      return {
-        info: {
-          key,
-          size,
-          etag: (r.ETag ?? '').replace(/"/g, ''),
-          lastModified: r.LastModified ?? new Date(0),
-          metadata: lowerKeys(r.Metadata),
-          contentType: r.ContentType,
-          headers: {
-            cacheControl: r.CacheControl,
-            contentDisposition: r.ContentDisposition,
-            contentEncoding: r.ContentEncoding,
-            contentLanguage: r.ContentLanguage,
-            expires: r.ExpiresString ?? r.Expires?.toUTCString(),
-          },
-        },
-        body: r.Body as Readable,
-      };
+      return { info: describeObject(key, size, r), body: r.Body as Readable };
     } catch (err) {
       throw translate(err, bucket, key);
     }
@@ -360,4 +331,23 @@ async function crc32File(path: string): Promise<string> {
   const out = Buffer.alloc(4);
   out.writeUInt32BE(crc >>> 0);
   return out.toString('base64');
+}
+
+/** The fields HEAD and GET responses share, as a StoredObjectInfo. */
+function describeObject(key: string, size: number, r: HeadObjectCommandOutput | GetObjectCommandOutput): StoredObjectInfo {
+  return {
+    key,
+    size,
+    etag: (r.ETag ?? '').replace(/"/g, ''),
+    lastModified: r.LastModified ?? new Date(0),
+    metadata: lowerKeys(r.Metadata),
+    contentType: r.ContentType,
+    headers: {
+      cacheControl: r.CacheControl,
+      contentDisposition: r.ContentDisposition,
+      contentEncoding: r.ContentEncoding,
+      contentLanguage: r.ContentLanguage,
+      expires: r.ExpiresString ?? r.Expires?.toUTCString(),
+    },
+  };
 }

@@ -8,7 +8,7 @@ import { ListBucketsCommand, ListObjectsCommand, ListObjectsV2Command, PutObject
 import { randomBytesSeeded } from '../../helpers/data.js';
 import type { ConformanceCase } from '../lib/case.js';
 import { hdr, md5, type CaseContext } from '../lib/context.js';
-import { mapLimit } from './util.js';
+import { mapLimit } from '../../../src/core/concurrency.js';
 
 /** Keys with ordering traps; eligible ones share a base so most become deltas. */
 export const TRAP_KEYS = [
