@@ -19,7 +19,9 @@ import { versions } from '../helpers/data.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const SCREENSHOT = join(ROOT, 'docs', 'screenshot.png');
+// The README's picture is refreshed with UPDATE_SCREENSHOT=1; ordinary runs write to a
+// temp file so they do not touch the work tree.
+const SCREENSHOT = process.env.UPDATE_SCREENSHOT === '1' ? join(ROOT, 'docs', 'screenshot.png') : join(tmpdir(), `dg-screenshot-${process.pid}.png`);
 const CREDS = { accessKeyId: 'AKIAUITEST', secretAccessKey: 'ui-secret-key-123' };
 const BUCKET = 'artifacts';
 
