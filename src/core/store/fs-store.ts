@@ -33,6 +33,7 @@ import {
   PreconditionFailedError,
 } from '../errors.js';
 import { compareKeys, isValidBucketName } from '../format/keys.js';
+import { TempDir } from '../spool.js';
 import type {
   BucketInfo,
   ByteRange,
@@ -92,6 +93,7 @@ export class FileSystemStore implements ObjectStore {
   readonly description: string;
   readonly #root: string;
   readonly #staging: string;
+  #staged = false;
   readonly #dirCache = new LRUCache<string, { stamp: string; entries: DirEntry[] }>({ max: 256 });
 
   /** @param dataDir the data directory (created if missing). */
@@ -102,7 +104,11 @@ export class FileSystemStore implements ObjectStore {
   }
 
   async #ensure(): Promise<void> {
+    if (this.#staged) return;
     await mkdir(this.#staging, { recursive: true });
+    // Staged files of processes that died mid-write (SIGKILL) are never published: remove them.
+    TempDir.sweep(this.#staging);
+    this.#staged = true;
   }
 
   #bucketDir(bucket: string): string {
