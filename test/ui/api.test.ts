@@ -65,9 +65,12 @@ function parsePrometheus(text: string): Map<string, Family> {
   const sampleRe = new RegExp(`^(${NAME})(?:\\{(.*)\\})?\\s+(\\S+)(?:\\s+(-?\\d+))?$`);
   const labelRe = /^([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\\n]|\\[\\"n])*)"(,|$)/;
   const parseValue = (raw: string, line: string): number => {
-    if (raw === '+Inf') return Infinity;
-    if (raw === '-Inf') return -Infinity;
-    if (raw === 'NaN') return NaN;
+    // Prometheus reads these with Go's ParseFloat, which ignores case (prom-client
+    // prints an empty gauge as "Nan").
+    const word = raw.toLowerCase();
+    if (word === '+inf' || word === 'inf') return Infinity;
+    if (word === '-inf') return -Infinity;
+    if (word === 'nan') return NaN;
     if (!/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(raw)) throw new Error(`bad value in: ${line}`);
     return Number(raw);
   };
