@@ -2,10 +2,11 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { findXdelta3Sync } from '../../../../src/core/codec/create-codec.js';
 
-/** The real xdelta3 binary, if installed: tests that need it skip otherwise. */
-export const XDELTA3 = existsSync('/usr/bin/xdelta3') ? '/usr/bin/xdelta3' : undefined;
-export const NO_XDELTA3 = 'xdelta3 not installed at /usr/bin/xdelta3';
+/** The xdelta3 binary on PATH (the codec's fallback looks there too), if any. */
+export const XDELTA3 = findXdelta3Sync();
+export const NO_XDELTA3 = 'xdelta3 is not on PATH (the no-xdelta3 CI pass)';
 
 /** Deterministic PRNG (mulberry32) so failures reproduce from the seed. */
 export function rng(seed: number): () => number {
