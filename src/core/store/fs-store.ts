@@ -52,6 +52,8 @@ const MAGIC = Buffer.from('DGO1');
 const HEADER_FIXED = 8; // magic + uint32 JSON length
 const OBJ_SUFFIX = '.obj';
 const MAX_ENCODED_SEGMENT = 200;
+/** Retries when concurrent deletes keep pruning the directories a write needs. */
+const MAX_PUBLISH_ATTEMPTS = 50;
 
 interface DirEntry {
   name: string;
@@ -224,8 +226,8 @@ export class FileSystemStore implements ObjectStore {
 
   async #publish(staged: string, target: ObjectPath, createOnly: boolean): Promise<void> {
     for (let attempt = 0; ; attempt++) {
-      await this.#makeDirs(target);
       try {
+        await this.#makeDirs(target);
         if (createOnly) {
           await link(staged, target.file);
         } else {
@@ -235,8 +237,9 @@ export class FileSystemStore implements ObjectStore {
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code;
         if (code === 'EEXIST' && createOnly) throw new PreconditionFailedError();
-        // A concurrent delete removed an empty parent between mkdir and rename: retry.
-        if (code === 'ENOENT' && attempt < 5) continue;
+        // A concurrent delete pruned an empty parent while we created the path or
+        // between mkdir and rename (both show as ENOENT): make the path again.
+        if (code === 'ENOENT' && attempt < MAX_PUBLISH_ATTEMPTS) continue;
         throw err;
       }
     }
