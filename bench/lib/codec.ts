@@ -77,7 +77,7 @@ export function codecReport(rows: CodecRow[]): string {
   const fams = [...new Set(rows.map((r) => r.family))];
   return [
     'Last version encoded against the first; MB/s of target bytes (10^6); peak RSS in MiB (process tree: node child + xdelta3; node-only VmHWM in parentheses). Medians of the runs, one child process per measurement. ' +
-      '`xdelta3` = the Xdelta3Codec (`xdelta3 -e -D -6 -S lzma -B <reference size>`), `typescript` = the pure TypeScript VCDIFF codec.',
+      '`xdelta3` = the Xdelta3Codec (`xdelta3 -e -D -6 -S lzma -B 64 MiB`), `typescript` = the pure TypeScript VCDIFF codec.',
     '',
     table(
       ['family', 'codec', 'target MB', 'delta/target', 'encode MB/s', 'decode MB/s', 'encode peak RSS', 'decode peak RSS'],
