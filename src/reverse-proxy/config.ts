@@ -17,6 +17,7 @@ export interface ProxyConfig {
   maxDeltaRatio: number;
   maxObjectSize: number;
   cacheMb: number;
+  reconstructionCacheMb: number;
   accessKeyId: string | undefined;
   secretAccessKey: string | undefined;
   adminPassword: string | undefined;
@@ -86,6 +87,7 @@ export const SETTINGS = [
   setting({ key: 'maxDeltaRatio', env: 'DGP_MAX_DELTA_RATIO', toml: 'max_delta_ratio', default: DEFAULT_MAX_DELTA_RATIO, doc: 'Store a delta only if delta size / original size is below this.', allowed: 'a number in (0, 1]', parse: (raw) => { const v = num(0, 1, false)(raw); if (v === 0) throw new Error(); return v; } }),
   setting({ key: 'maxObjectSize', env: 'DGP_MAX_OBJECT_SIZE', toml: 'max_object_size', default: DEFAULT_MAX_DELTA_OBJECT_SIZE, doc: 'Largest object (bytes) that is delta-encoded; larger eligible objects are stored passthrough (no 100 MB cap as in the Rust proxy).', allowed: 'a positive integer (bytes)', parse: num(1, Number.MAX_SAFE_INTEGER, true) }),
   setting({ key: 'cacheMb', env: 'DGP_CACHE_MB', toml: 'cache_mb', default: 100, doc: 'Reference cache budget in MiB (references are cached as files on local disk).', allowed: 'a non-negative integer', parse: num(0, 1_000_000, true) }),
+  setting({ key: 'reconstructionCacheMb', env: 'DGP_RECONSTRUCTION_CACHE_MB', toml: 'reconstruction_cache_mb', default: 256, doc: 'Disk budget in MiB for verified reconstructions of delta objects, so warm GETs skip decoding (0 keeps only the last one).', allowed: 'a non-negative integer', parse: num(0, 1_000_000, true) }),
   setting({ key: 'accessKeyId', env: 'DGP_ACCESS_KEY_ID', toml: 'access_key_id', default: undefined, doc: 'Access key clients must sign with. SigV4 auth is on when this and DGP_SECRET_ACCESS_KEY are both set.', allowed: 'a string', parse: optStr }),
   setting({ key: 'secretAccessKey', env: 'DGP_SECRET_ACCESS_KEY', toml: 'secret_access_key', default: undefined, doc: 'Secret key for DGP_ACCESS_KEY_ID.', allowed: 'a string', parse: optStr, secret: true }),
   setting({ key: 'adminPassword', env: 'DGP_ADMIN_PASSWORD', toml: 'admin_password', default: undefined, doc: 'Password for the web UI (alternative to logging in with the S3 keys).', allowed: 'a string', parse: optStr, secret: true }),

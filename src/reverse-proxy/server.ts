@@ -88,6 +88,7 @@ export async function createReverseProxy(options: ReverseProxyOptions = {}): Pro
     maxDeltaRatio: config.maxDeltaRatio,
     maxDeltaObjectSize: config.maxObjectSize,
     referenceCacheBytes: config.cacheMb * 1024 * 1024,
+    reconstructionCacheBytes: config.reconstructionCacheMb * 1024 * 1024,
     codecConcurrency: config.codecConcurrency,
     tempDir: config.tempDir,
     eligibleExtensions: config.eligibleExtensions,

@@ -87,6 +87,8 @@ export class DeltaGliderEngine {
   readonly options: ResolvedEngineOptions;
   readonly temp: TempDir;
   readonly references: ReferenceCache;
+  /** Verified reconstructions of delta objects, reused by warm GETs. */
+  readonly reconstructions: ReferenceCache;
   readonly codecSlots: Semaphore;
   readonly multipart: MultipartUploads;
   readonly #locks = new KeyedRwLock();
@@ -95,6 +97,7 @@ export class DeltaGliderEngine {
     this.options = resolveEngineOptions(options);
     this.temp = new TempDir(this.options.tempDir);
     this.references = new ReferenceCache(this.options.referenceCacheBytes);
+    this.reconstructions = new ReferenceCache(this.options.reconstructionCacheBytes);
     this.codecSlots = new Semaphore(this.options.codecConcurrency);
     this.multipart = new MultipartUploads(this);
   }
@@ -106,6 +109,7 @@ export class DeltaGliderEngine {
   /** Frees temp files and cache entries (shutdown). */
   async close(): Promise<void> {
     await this.references.clear();
+    await this.reconstructions.clear();
     this.multipart.clear();
     this.temp.dispose();
   }
@@ -445,23 +449,31 @@ export class DeltaGliderEngine {
       // caught rewriting the object's metadata in place shows exactly this): never serve it.
       throw new InconsistentObjectError(`the delta ${input.bucket}/${r.stored.key} has no dg-file-sha256: its reconstruction cannot be verified`);
     }
-    const out = await this.#reconstruct(input.bucket, r, input.signal);
+    // Verified reconstructions are kept (LRU by bytes, on disk) under the delta's backend
+    // ETag and the original's SHA-256: a warm GET streams a file that already passed the
+    // check, and concurrent GETs of one object decode it once.
+    const sha256 = r.meta.fileSha256;
+    const held = await this.reconstructions.acquire(`${input.bucket}\0${r.stored.key}\0${r.stored.etag}\0${sha256}`, async () => {
+      const out = await this.#reconstruct(input.bucket, r, input.signal);
+      return { path: out.path, size: out.size, sha256, etag: r.stored.etag };
+    });
+    const out = held.reference;
     // A delta without dg-file-size (lenient reading): its size is known once rebuilt.
     const info = r.meta.fileSize === undefined ? { ...r.info, size: out.size } : r.info;
     let range;
     try {
       range = resolveRange(input.range, info.size);
     } catch (err) {
-      await removeQuietly(out.path);
+      held.release();
       throw err;
     }
     const contentLength = range ? range.end - range.start + 1 : info.size;
-    const body = out.size === 0 || contentLength === 0
-      ? Readable.from([])
-      : createReadStream(out.path, range ? { start: range.start, end: range.end } : {});
-    const cleanup = (): void => void removeQuietly(out.path);
-    if (out.size === 0 || contentLength === 0) cleanup();
-    else body.once('close', cleanup);
+    if (out.size === 0 || contentLength === 0) {
+      held.release();
+      return { info, body: Readable.from([]), range, contentLength };
+    }
+    const body = createReadStream(out.path, { highWaterMark: 1024 * 1024, ...(range ? { start: range.start, end: range.end } : {}) });
+    body.once('close', held.release);
     return { info, body, range, contentLength };
   }
 

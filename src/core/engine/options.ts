@@ -16,6 +16,8 @@ export const DEFAULT_MAX_DELTA_OBJECT_SIZE = 4 * 1024 * 1024 * 1024;
 export const DEFAULT_MAX_OBJECT_SIZE = 5 * 1024 ** 4;
 /** Smallest multipart part except the last (S3's rule). */
 export const DEFAULT_MIN_PART_SIZE = 5 * 1024 * 1024;
+/** Disk budget for verified reconstructions of delta objects (warm GETs). */
+export const DEFAULT_RECONSTRUCTION_CACHE_BYTES = 256 * 1024 * 1024;
 /** Concurrent backend HEADs while listing. */
 export const DEFAULT_LIST_HEAD_CONCURRENCY = 16;
 
@@ -54,6 +56,8 @@ export interface EngineOptions {
   maxObjectSize?: number;
   /** Reference cache budget (bytes). Default 100 MiB. */
   referenceCacheBytes?: number;
+  /** Disk budget for verified reconstructions reused by warm GETs (bytes). Default 256 MiB. */
+  reconstructionCacheBytes?: number;
   /** Parallel encodes/decodes. Default: CPU count. */
   codecConcurrency?: number;
   /** Temp directory root. Default `$TMPDIR/deltaglider`. */
@@ -72,6 +76,7 @@ export interface ResolvedEngineOptions {
   maxDeltaObjectSize: number;
   maxObjectSize: number;
   referenceCacheBytes: number;
+  reconstructionCacheBytes: number;
   codecConcurrency: number;
   tempDir?: string;
   minPartSize: number;
@@ -90,7 +95,7 @@ function positive(name: string, v: number | undefined, fallback: number, integer
 }
 
 export function resolveEngineOptions(options: EngineOptions): ResolvedEngineOptions {
-  const { store, codec, maxDeltaRatio, eligibleExtensions, eligible, maxDeltaObjectSize, maxObjectSize, referenceCacheBytes, codecConcurrency, tempDir, minPartSize, logger, observer } = options;
+  const { store, codec, maxDeltaRatio, eligibleExtensions, eligible, maxDeltaObjectSize, maxObjectSize, referenceCacheBytes, reconstructionCacheBytes, codecConcurrency, tempDir, minPartSize, logger, observer } = options;
   if (!store) throw new TypeError('deltaglider: option store is required (an S3Store or FileSystemStore)');
   if (!codec) throw new TypeError('deltaglider: option codec is required (see createCodec())');
   const ratio = positive('maxDeltaRatio', maxDeltaRatio, DEFAULT_MAX_DELTA_RATIO, false);
@@ -106,6 +111,7 @@ export function resolveEngineOptions(options: EngineOptions): ResolvedEngineOpti
     maxDeltaObjectSize: positive('maxDeltaObjectSize', maxDeltaObjectSize, DEFAULT_MAX_DELTA_OBJECT_SIZE),
     maxObjectSize: positive('maxObjectSize', maxObjectSize, DEFAULT_MAX_OBJECT_SIZE),
     referenceCacheBytes: positive('referenceCacheBytes', referenceCacheBytes, DEFAULT_REFERENCE_CACHE_BYTES),
+    reconstructionCacheBytes: positive('reconstructionCacheBytes', reconstructionCacheBytes, DEFAULT_RECONSTRUCTION_CACHE_BYTES),
     codecConcurrency: concurrency,
     tempDir,
     minPartSize: positive('minPartSize', minPartSize, DEFAULT_MIN_PART_SIZE),

@@ -93,6 +93,6 @@ t.test('SIGKILL during uploads, then restart', { skip: existsSync(CLI) ? false :
   const staging = join(dataDir, '.tmp');
   t.same(existsSync(staging) ? readdirSync(staging).filter((n) => n.startsWith(`${deadPid}-`)) : [], [], 'no staged file of the dead process remains');
   const leftover = walkFiles(tempDir).length;
-  recordResults('sigkill', { uploadsInFlightWhenKilled: 4, tempFilesBeforeKill: spoolsBefore, tempFilesAfterRestart: leftover, partialObjectsVisible: 0 });
+  recordResults('kill', { uploadsInFlightWhenKilled: 4, tempFilesBeforeKill: spoolsBefore, tempFilesAfterRestart: leftover, partialObjectsVisible: 0 });
   proxy.kill('SIGKILL');
 });
