@@ -84,7 +84,7 @@ export async function createReverseProxy(options: ReverseProxyOptions = {}): Pro
       : new FileSystemStore(resolve(config.dataDir)));
   const engine = new DeltaGliderEngine({
     store,
-    codec: createCodec({ codec: config.codec }),
+    codec: createCodec({ codec: config.codec, xdelta3: { level: config.codecLevel } }),
     maxDeltaRatio: config.maxDeltaRatio,
     maxDeltaObjectSize: config.maxObjectSize,
     referenceCacheBytes: config.cacheMb * 1024 * 1024,
