@@ -128,23 +128,24 @@ const BOTTLENECKS = `
   22-37% larger deltas), starting the encode while the body is still arriving, and on a 2-core
   box accepting that 8 concurrent encodes are CPU-bound.
 - **Warm delta GET (target 0.8x).** FORMAT.md requires verification before the first byte, so a
-  delta GET is: fetch the delta, \`xdelta3 -d\` into a temp file (~100 MB/s on ts-tar), SHA-256 of
-  the whole file, then stream the file; time to first byte is 4x a passthrough GET. The
-  middleware reaches 0.89x at concurrency 1, the proxy and plugin 0.5-0.6x, 0.3-0.4x at
-  concurrency 8 (8 decodes on 2 cores). Closing it:
-  hash the decoder output as it is produced (one pass less), decode in-process with the
-  TypeScript decoder (no spawn, similar speed), and keep a small on-disk LRU of verified
-  reconstructions of hot keys (a warm GET becomes a local file stream).
+  first delta GET is: fetch the delta, `xdelta3 -d` into a temp file (hashed as it is written), then
+  stream the file. Since this run a verified reconstruction is kept in an on-disk LRU
+  (DGP_RECONSTRUCTION_CACHE_MB, default 256): a warm GET streams it, and concurrent GETs of one object
+  decode once. Warm GET is now 1.33x (proxy) and 1.06x (middleware) of a passthrough GET at
+  concurrency 1 (was 0.61x / 0.64x earlier the same day); it is still 0.3-0.5x at concurrency 8,
+  where 8 different 22-32 MB objects exceed the cache budget on this run and decode in parallel on
+  2 cores. Closing the rest: a larger budget where disk allows, decoding in-process with the
+  TypeScript decoder (no spawn).
 - **Cold delta GET (target 0.5x).** Adds the download of the whole reference and its SHA-256 check
   before decoding; at concurrency 8 the fetch is shared, at concurrency 1 every GET after a
   restart pays it. Closing it: keep the on-disk reference cache across restarts (index it by
   reference SHA-256 at startup), so a restarted proxy is not cold.
-- **Memory.** The node process stays flat (~115 MiB) whatever the object size: bodies are spooled,
-  never buffered. The xdelta3 child is not: the codec passes \`-B\` = reference size rounded up to a
-  power of two (to find far matches), so xdelta3 holds the whole reference (500 MiB for a 200 MiB
-  reference; a 1 GiB reference would exceed 1 GiB). Closing it: cap \`-B\` (64-128 MiB; costs ratio
-  on objects with far-moved blocks, synth-200m 0.009 vs 0.001) or make the window a configured cache
-  budget; the TypeScript encoder also grows with the reference (273 MiB for a 22 MB ts-tar pair).
+- **Memory (met since this run).** The node process stays flat (~115 MiB) whatever the object size:
+  bodies are spooled, never buffered. xdelta3 allocates its whole source window (`-B`), which is now
+  capped at 64 MiB (was the reference size: 501 MiB for a 200 MiB reference): 291 MiB for the
+  proxy with its xdelta3 child at 200 MiB. The cost is ratio on objects with blocks moved farther
+  than 64 MiB (synth-200m 0.009 vs 0.001); the TypeScript encoder matches the whole reference but
+  grows with it (273 MiB for a 22 MB ts-tar pair).
 - **Filesystem store.** The "direct filesystem copy" side is a write of an in-memory buffer into the
   page cache (GB/s); against it any HTTP surface is 0.05-0.2x. The meaningful figures for the
   embedded store are the delta/passthrough ratios through the same surface.
