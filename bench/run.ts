@@ -128,7 +128,7 @@ const BOTTLENECKS = `
   22-37% larger deltas), starting the encode while the body is still arriving, and on a 2-core
   box accepting that 8 concurrent encodes are CPU-bound.
 - **Warm delta GET (target 0.8x).** FORMAT.md requires verification before the first byte, so a
-  first delta GET is: fetch the delta, `xdelta3 -d` into a temp file (hashed as it is written), then
+  first delta GET is: fetch the delta, \`xdelta3 -d\` into a temp file (hashed as it is written), then
   stream the file. Since this run a verified reconstruction is kept in an on-disk LRU
   (DGP_RECONSTRUCTION_CACHE_MB, default 256): a warm GET streams it, and concurrent GETs of one object
   decode once. Warm GET is now 1.33x (proxy) and 1.06x (middleware) of a passthrough GET at
@@ -141,7 +141,7 @@ const BOTTLENECKS = `
   restart pays it. Closing it: keep the on-disk reference cache across restarts (index it by
   reference SHA-256 at startup), so a restarted proxy is not cold.
 - **Memory (met since this run).** The node process stays flat (~115 MiB) whatever the object size:
-  bodies are spooled, never buffered. xdelta3 allocates its whole source window (`-B`), which is now
+  bodies are spooled, never buffered. xdelta3 allocates its whole source window (\`-B\`), which is now
   capped at 64 MiB (was the reference size: 501 MiB for a 200 MiB reference): 291 MiB for the
   proxy with its xdelta3 child at 200 MiB. The cost is ratio on objects with blocks moved farther
   than 64 MiB (synth-200m 0.009 vs 0.001); the TypeScript encoder matches the whole reference but
