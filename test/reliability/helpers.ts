@@ -414,7 +414,9 @@ export function walkFiles(dir: string): string[] {
 export async function leftoverTempFiles(dir: string): Promise<string[]> {
   let left: string[] = [];
   for (let i = 0; i < 20; i++) {
-    left = walkFiles(dir).filter((f) => !f.endsWith('-ref'));
+    // Cached references (-ref) and verified reconstructions (-cached) stay by design,
+    // within their byte budgets; anything else (spools, deltas, outputs) must be gone.
+    left = walkFiles(dir).filter((f) => !f.endsWith('-ref') && !f.endsWith('-cached'));
     if (left.length === 0) return left;
     await sleep(100);
   }

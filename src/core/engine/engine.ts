@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { copyFile, stat } from 'node:fs/promises';
+import { copyFile, rename, stat } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import { PassThrough, Readable, Transform, pipeline as streamPipeline } from 'node:stream';
 import { Semaphore } from '../concurrency.js';
@@ -319,7 +319,10 @@ export class DeltaGliderEngine {
         await removeQuietly(spool.path);
         throw new IntegrityError(`the reference ${refKey} in bucket ${bucket} is corrupt: its SHA-256 is ${spool.sha256}, its metadata says ${meta.fileSha256}`);
       }
-      return { path: spool.path, size: spool.size, sha256: spool.sha256, etag: got.info.etag };
+      // Cache files carry their own label, so a temp-dir audit can tell them from spools.
+      const path = this.temp.file('ref');
+      await rename(spool.path, path);
+      return { path, size: spool.size, sha256: spool.sha256, etag: got.info.etag };
     };
     let held = await this.references.acquire(id, load);
     if (expectedSha && held.reference.sha256 !== expectedSha) {
@@ -455,7 +458,9 @@ export class DeltaGliderEngine {
     const sha256 = r.meta.fileSha256;
     const held = await this.reconstructions.acquire(`${input.bucket}\0${r.stored.key}\0${r.stored.etag}\0${sha256}`, async () => {
       const out = await this.#reconstruct(input.bucket, r, input.signal);
-      return { path: out.path, size: out.size, sha256, etag: r.stored.etag };
+      const path = this.temp.file('cached');
+      await rename(out.path, path);
+      return { path, size: out.size, sha256, etag: r.stored.etag };
     });
     const out = held.reference;
     // A delta without dg-file-size (lenient reading): its size is known once rebuilt.
