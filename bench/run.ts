@@ -142,8 +142,10 @@ const BOTTLENECKS = `
   reference SHA-256 at startup), so a restarted proxy is not cold.
 - **Memory (met since this run).** The node process stays flat (~115 MiB) whatever the object size:
   bodies are spooled, never buffered. xdelta3 allocates its whole source window (\`-B\`), which is now
-  capped at 64 MiB (was the reference size: 501 MiB for a 200 MiB reference): 291 MiB for the
-  proxy with its xdelta3 child at 200 MiB. The cost is ratio on objects with blocks moved farther
+  capped at 64 MiB (was the reference size: 501 MiB for a 200 MiB reference), and the S3 backend
+  store no longer hands objects between 512 MiB and 5 GiB to lib-storage, whose buffered parts took
+  the node process to 510 MiB for a 1 GiB reference (a single streamed PUT now; 16 MiB x 2 parts
+  above 5 GiB): 115 MiB for the node process and 291 MiB with its xdelta3 child at 1 GiB (--large). The cost is ratio on objects with blocks moved farther
   than 64 MiB (synth-200m 0.009 vs 0.001); the TypeScript encoder matches the whole reference but
   grows with it (273 MiB for a 22 MB ts-tar pair).
 - **Filesystem store.** The "direct filesystem copy" side is a write of an in-memory buffer into the

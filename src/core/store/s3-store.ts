@@ -43,9 +43,15 @@ import type {
   StoredObjectInfo,
 } from './object-store.js';
 
-/** Objects above this size are uploaded with multipart (S3's single PUT limit is 5 GiB). */
-export const MULTIPART_THRESHOLD = 512 * 1024 * 1024;
-const MULTIPART_PART_SIZE = 64 * 1024 * 1024;
+/** Objects above this size are uploaded with multipart: S3's single PUT limit is 5 GiB. */
+export const MULTIPART_THRESHOLD = 5 * 1024 ** 3;
+/**
+ * lib-storage buffers each part in memory (partSize x queueSize), so parts stay small:
+ * 16 MiB x 2 keeps a multipart upload near 50 MiB of heap, and 10,000 parts still
+ * cover objects up to 156 GiB. Below the threshold a single PUT streams from the spool.
+ */
+const MULTIPART_PART_SIZE = 16 * 1024 * 1024;
+const MULTIPART_QUEUE = 2;
 
 export interface S3StoreOptions {
   /** A ready client; when given, the fields below are ignored. */
@@ -165,7 +171,7 @@ export class S3Store implements ObjectStore {
           client: this.client,
           params: { ...common, Body: createReadStream(source.path, { highWaterMark: 1024 * 1024 }) },
           partSize: MULTIPART_PART_SIZE,
-          queueSize: 4,
+          queueSize: MULTIPART_QUEUE,
         });
         const r = await upload.done();
         return { etag: (r.ETag ?? '').replace(/"/g, '') };
