@@ -1,4 +1,5 @@
 /** Calls to the UI's JSON API. A 401 anywhere sends the user to the login form. */
+import type { DeltaspaceView } from '../api.js';
 
 export class HttpError extends Error {
   constructor(readonly status: number, readonly code: string, message: string) {
@@ -85,17 +86,8 @@ export interface ObjectsResponse {
   nextToken?: string;
 }
 
-export interface Deltaspace {
-  deltaspace: string;
-  objects: number;
-  deltas: number;
-  originalBytes: number;
-  storedBytes: number;
-  referenceBytes: number;
-  savingsPercent: number;
-  medianDeltaRatio?: number;
-  grade?: 'Excellent' | 'Good' | 'Fair' | 'Poor';
-}
+/** One deltaspace as the server describes it (the server's type, so the two cannot drift). */
+export type Deltaspace = DeltaspaceView;
 
 export interface DeltaspacesResponse {
   bucket: string;
