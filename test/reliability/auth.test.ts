@@ -99,7 +99,7 @@ function tamperSig(sig: string): string {
   return sig.slice(0, -1) + (last === '0' ? '1' : '0');
 }
 
-for (const kind of ['proxy/filesystem', 'middleware/s3rver'] as const satisfies readonly (typeof ENDPOINT_KINDS)[number][]) {
+for (const kind of ENDPOINT_KINDS) {
   t.test(kind, async (t) => {
     const ep = await startEndpoint(kind, { credentials: CREDS });
     t.teardown(() => ep.close());
