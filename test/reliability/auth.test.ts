@@ -230,7 +230,7 @@ for (const kind of ENDPOINT_KINDS) {
 
 t.teardown(() => {
   recordResults('auth', {
-    endpoints: 'proxy/filesystem, middleware/s3rver',
+    endpoints: ENDPOINT_KINDS.join(', '),
     'operations covered': ops().length,
     'forged requests (unsigned, unknown key, wrong secret, tampered signature, tampered request, expired; presigned: expired, tampered, unknown key, wrong secret)': figures.requests,
     'refused with 403': figures.refused,
