@@ -1,13 +1,12 @@
 import t from 'tap';
 import { Buffer } from 'node:buffer';
-import { createHash, createHmac } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
-import type { SourceData } from '@smithy/types';
 import { DeleteObjectsCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { S3Error, renderErrorXml, toS3Error } from '../../src/s3/error-table.js';
 import {
@@ -25,23 +24,7 @@ import {
   type SigV4Request,
 } from '../../src/s3/sigv4.js';
 import { parseDeleteObjects, renderDeleteResult, renderListObjectsV2Result } from '../../src/s3/xml.js';
-
-/** Node crypto behind the Checksum interface the smithy signer expects. */
-const toBuf = (d: SourceData): Buffer =>
-  typeof d === 'string' ? Buffer.from(d) : ArrayBuffer.isView(d) ? Buffer.from(d.buffer, d.byteOffset, d.byteLength) : Buffer.from(d);
-class NodeSha256 {
-  #h;
-  constructor(secret?: SourceData) {
-    this.#h = secret === undefined ? createHash('sha256') : createHmac('sha256', toBuf(secret));
-  }
-  update(data: SourceData): void {
-    this.#h.update(toBuf(data));
-  }
-  async digest(): Promise<Uint8Array> {
-    return new Uint8Array(this.#h.digest());
-  }
-  reset(): void {}
-}
+import { Sha256 } from '../../src/reverse-proxy/sha256.js';
 
 const CREDS = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY' };
 const OTHER = { accessKeyId: 'AKIDOTHER', secretAccessKey: 'other-secret' };
@@ -49,7 +32,7 @@ const KEYS = [CREDS, OTHER];
 const NOW = new Date('2025-03-04T05:06:07Z');
 
 function signer(creds = CREDS, region = 'us-east-1') {
-  return new SignatureV4({ credentials: creds, region, service: 's3', sha256: NodeSha256, uriEscapePath: false });
+  return new SignatureV4({ credentials: creds, region, service: 's3', sha256: Sha256, uriEscapePath: false });
 }
 
 /** What the S3 SDK puts on the wire for a key: each segment extended-encodeURIComponent'ed. */
