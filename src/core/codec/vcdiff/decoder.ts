@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { open, type FileHandle } from 'node:fs/promises';
 import { CodecFailedError, CodecUnavailableError, IntegrityError } from '../../errors.js';
 import type { DecodeOptions } from '../codec.js';
@@ -24,9 +25,13 @@ export const MAX_TARGET_WINDOW = 64 << 20;
 /** Largest source segment read into memory for one window. */
 export const MAX_SOURCE_SEGMENT = 1 << 30;
 
-/** Reads source segments, reusing the last one when consecutive windows overlap it. */
+/**
+ * Reads source segments into one reusable buffer, keeping the bytes it already
+ * holds when consecutive windows' segments overlap (they usually advance).
+ */
 class SegmentReader {
   private pos = 0;
+  private len = 0;
   private buf: Buffer = Buffer.alloc(0);
   constructor(private readonly fh: FileHandle, readonly size: number) {}
 
@@ -34,19 +39,24 @@ class SegmentReader {
     if (pos + len > this.size) {
       throw new CodecFailedError(`VCDIFF source segment ${pos}+${len} is beyond the ${this.size}-byte file`);
     }
-    if (pos >= this.pos && pos + len <= this.pos + this.buf.length) {
+    if (pos >= this.pos && pos + len <= this.pos + this.len) {
       return this.buf.subarray(pos - this.pos, pos - this.pos + len);
     }
-    const buf = Buffer.allocUnsafe(len);
-    let done = 0;
-    while (done < len) {
-      const { bytesRead } = await this.fh.read(buf, done, len - done, pos + done);
+    let have = 0;
+    if (len > this.buf.length) {
+      this.buf = Buffer.allocUnsafe(len);
+    } else if (pos >= this.pos && pos < this.pos + this.len) {
+      have = this.pos + this.len - pos;
+      this.buf.copyWithin(0, pos - this.pos, this.len);
+    }
+    while (have < len) {
+      const { bytesRead } = await this.fh.read(this.buf, have, len - have, pos + have);
       if (bytesRead === 0) throw new CodecFailedError('source file shrank while decoding');
-      done += bytesRead;
+      have += bytesRead;
     }
     this.pos = pos;
-    this.buf = buf;
-    return buf;
+    this.len = len;
+    return this.buf.subarray(0, len);
   }
 }
 
@@ -60,7 +70,7 @@ export async function decodeVcdiff(
   deltaPath: string,
   outPath: string,
   options: DecodeOptions = {},
-): Promise<{ size: number }> {
+): Promise<{ size: number; sha256: string }> {
   const deltaFh = await open(deltaPath, 'r');
   let refFh: FileHandle | undefined;
   let outFh: FileHandle | undefined;
@@ -87,7 +97,10 @@ export async function decodeVcdiff(
     const cache = new AddressCache();
     const t = DEFAULT_CODE_TABLE;
     let sources: SegmentReader | undefined;
+    let tgtBuf = Buffer.alloc(0);
     let total = 0;
+    // Hashed as it is written, so a GET does not read the reconstruction again.
+    const hash = createHash('sha256');
     const maxOut = options.maxOutputBytes ?? Number.MAX_SAFE_INTEGER;
 
     for (;;) {
@@ -161,7 +174,8 @@ export async function decodeVcdiff(
         src = b;
       }
 
-      const tgt = Buffer.allocUnsafe(tgtLen);
+      if (tgtBuf.length < tgtLen) tgtBuf = Buffer.allocUnsafe(tgtLen);
+      const tgt = tgtBuf.subarray(0, tgtLen);
       executeWindow(t, cache, src, tgt, dataSec, instSec, addrSec);
       if (checksum >= 0) {
         const actual = adler32(tgt);
@@ -169,6 +183,7 @@ export async function decodeVcdiff(
           throw new IntegrityError(`VCDIFF window checksum mismatch at output offset ${total}: expected ${hex(checksum)}, got ${hex(actual)}`);
         }
       }
+      hash.update(tgt);
       let written = 0;
       while (written < tgtLen) {
         const { bytesWritten } = await outFh.write(tgt, written, tgtLen - written, total + written);
@@ -176,7 +191,7 @@ export async function decodeVcdiff(
       }
       total += tgtLen;
     }
-    return { size: total };
+    return { size: total, sha256: hash.digest('hex') };
   } finally {
     await deltaFh.close();
     await refFh?.close();

@@ -1,23 +1,26 @@
-import { open, stat, readFile } from 'node:fs/promises';
-import { CodecUnavailableError, DeltaTooLargeError } from '../../errors.js';
+import { open, stat, type FileHandle } from 'node:fs/promises';
+import { DeltaTooLargeError } from '../../errors.js';
 import type { EncodeOptions } from '../codec.js';
 import { adler32 } from './adler32.js';
 import { ByteWriter } from './byte-writer.js';
 import { VCDIFF_MAGIC } from './header.js';
 import { InstructionWriter } from './instruction-writer.js';
-import { ReferenceIndex } from './reference-index.js';
+import { ReferenceView } from './reference-view.js';
 import { MatchList } from './match-list.js';
 import { WindowMatcher } from './window-matcher.js';
 
 /** Target bytes per window: the xdelta3 3.0.x decoder refuses windows over 16 MiB (XD3_HARDMAXWINSIZE). */
 export const ENCODE_WINDOW = 16 << 20;
-/**
- * Largest reference the encoder accepts: the reference is held in memory
- * (plus an index of at most 64 MiB). Larger references need xdelta3.
- */
-export const MAX_REFERENCE_BYTES = 2 ** 31 - 1;
 /** Shortest run of one byte inside literals worth a RUN instruction. */
 const MIN_RUN = 12;
+/** Sizes the encoder normally derives itself; tests shrink them to exercise slabs and windows with small files. */
+export interface VcdiffEncoderTuning {
+  /** Reference bytes held in memory at once (default DEFAULT_SLAB_BYTES). */
+  slabBytes?: number;
+  /** Target bytes per window (default and maximum ENCODE_WINDOW). */
+  windowBytes?: number;
+}
+
 const VCD_SOURCE = 0x01;
 const VCD_ADLER32 = 0x04;
 
@@ -31,27 +34,27 @@ export async function encodeVcdiff(
   referencePath: string,
   targetPath: string,
   deltaPath: string,
-  options: EncodeOptions = {},
+  options: EncodeOptions & VcdiffEncoderTuning = {},
 ): Promise<{ size: number }> {
+  const windowBytes = options.windowBytes ?? ENCODE_WINDOW;
+  if (!Number.isInteger(windowBytes) || windowBytes < 1 || windowBytes > ENCODE_WINDOW) throw new RangeError(`windowBytes must be 1..${ENCODE_WINDOW}, got ${windowBytes}`);
   const refSize = (await stat(referencePath)).size;
-  if (refSize > MAX_REFERENCE_BYTES) {
-    throw new CodecUnavailableError(`reference of ${refSize} bytes exceeds the TypeScript encoder limit of ${MAX_REFERENCE_BYTES}; use xdelta3`);
-  }
-  const ref = await readFile(referencePath);
-  options.signal?.throwIfAborted();
-  const index = new ReferenceIndex(ref);
-  const limit = options.maxOutputBytes ?? Number.MAX_SAFE_INTEGER;
-
-  const tfh = await open(targetPath, 'r');
-  const out = await open(deltaPath, 'w');
+  const reference = await ReferenceView.open(referencePath, refSize, options.slabBytes);
+  let tfh: FileHandle | undefined;
+  let out: FileHandle | undefined;
   try {
+    options.signal?.throwIfAborted();
+    const limit = options.maxOutputBytes ?? Number.MAX_SAFE_INTEGER;
+    tfh = await open(targetPath, 'r');
+    const sink = (out = await open(deltaPath, 'w'));
+    const target = tfh;
     const header = Buffer.from([...VCDIFF_MAGIC, 0]);
     let written = 0;
     const write = async (b: Uint8Array): Promise<void> => {
       if (written + b.length > limit) throw new DeltaTooLargeError(limit);
       let off = 0;
       while (off < b.length) {
-        const { bytesWritten } = await out.write(b, off, b.length - off, written + off);
+        const { bytesWritten } = await sink.write(b, off, b.length - off, written + off);
         off += bytesWritten;
       }
       written += b.length;
@@ -59,22 +62,25 @@ export async function encodeVcdiff(
     await write(header);
 
     const w = new InstructionWriter();
-    const win = Buffer.allocUnsafe(ENCODE_WINDOW);
-    const matcher = new WindowMatcher(ref, index);
+    const win = Buffer.allocUnsafe(windowBytes);
+    const matcher = new WindowMatcher(reference);
     const ops = new MatchList();
     const frame = new ByteWriter(64);
     let base = 0;
     for (;;) {
       options.signal?.throwIfAborted();
       let n = 0;
-      while (n < ENCODE_WINDOW) {
-        const { bytesRead } = await tfh.read(win, n, ENCODE_WINDOW - n, base + n);
+      while (n < windowBytes) {
+        const { bytesRead } = await target.read(win, n, windowBytes - n, base + n);
         if (bytesRead === 0) break;
         n += bytesRead;
       }
       // An empty target still gets one (empty) window: xdelta3 -d rejects a
       // delta without windows ("nothing to output").
       if (n === 0 && base > 0) break;
+      const full = n;
+      // A sliced reference may end the window early: the rest comes from elsewhere.
+      n = await reference.prepare(win.subarray(0, n), n, base);
       const t = win.subarray(0, n);
       ops.reset();
       matcher.findMatches(t, n, base, ops);
@@ -130,12 +136,13 @@ export async function encodeVcdiff(
       await write(w.inst.view());
       await write(w.addr.view());
       base += n;
-      if (n < ENCODE_WINDOW) break;
+      if (full < windowBytes && n === full) break;
     }
     return { size: written };
   } finally {
-    await tfh.close();
-    await out.close();
+    await tfh?.close();
+    await out?.close();
+    await reference.close();
   }
 }
 

@@ -26,26 +26,30 @@ export class ReferenceIndex {
   readonly stride: number;
   readonly strideShift: number;
 
-  constructor(readonly ref: Uint8Array) {
-    const n = ref.length;
+  /**
+   * Sizes the tables for references of up to `capacity` bytes, sampling at most
+   * `maxPositions` of them; `build()` fills them.
+   */
+  constructor(capacity: number, maxPositions = MAX_INDEX_POSITIONS) {
+    const n = capacity;
     // At least every other position: halves the (cache-missing) build cost and
     // still finds every match of FINGERPRINT_LENGTH + 1 bytes.
     let strideShift = 1;
-    while (n / (1 << strideShift) > MAX_INDEX_POSITIONS) strideShift++;
+    while (n / (1 << strideShift) > maxPositions) strideShift++;
     this.strideShift = strideShift;
     this.stride = 1 << strideShift;
     let bits = 10;
     while (1 << bits < n / this.stride && bits < MAX_HEAD_BITS) bits++;
     this.shift = 32 - bits;
-    this.head = new Int32Array(1 << bits).fill(-1);
+    this.head = new Int32Array(1 << bits);
     this.chain = new Int32Array(Math.max(1, Math.ceil(n / this.stride)));
-    this.build();
   }
 
-  private build(): void {
-    const ref = this.ref;
+  /** Indexes `ref` (at most `capacity` bytes), replacing what was indexed before. */
+  build(ref: Uint8Array): this {
+    if (Math.ceil(ref.length / this.stride) > this.chain.length) throw new RangeError(`reference of ${ref.length} bytes exceeds the index capacity`);
     const last = ref.length - FINGERPRINT_LENGTH;
-    const head = this.head;
+    const head = this.head.fill(-1);
     const chain = this.chain;
     const shift = this.shift;
     const stride = this.stride;
@@ -55,5 +59,6 @@ export class ReferenceIndex {
       chain[p >>> ss] = head[slot]!;
       head[slot] = p;
     }
+    return this;
   }
 }

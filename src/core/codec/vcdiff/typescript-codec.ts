@@ -1,5 +1,6 @@
 import { CodecFailedError, CodecUnavailableError } from '../../errors.js';
 import type { DecodeOptions, DecodeResult, DeltaCodec, EncodeOptions, EncodeResult } from '../codec.js';
+import { CodecWorkerPool, sharedCodecWorkerPool } from './codec-worker-pool.js';
 import { decodeVcdiff } from './decoder.js';
 import { encodeVcdiff } from './encoder.js';
 import { readVcdiffHeader, usesExternalCompression } from './header.js';
@@ -17,9 +18,21 @@ export const TYPESCRIPT_CODEC_COMMAND = 'deltaglider-ts vcdiff (no secondary)';
  */
 export class TypeScriptCodec implements DeltaCodec {
   readonly name = 'typescript';
+  readonly #pool: CodecWorkerPool | undefined;
 
-  async encode(referencePath: string, targetPath: string, deltaPath: string, options?: EncodeOptions): Promise<EncodeResult> {
-    const { size } = await encodeVcdiff(referencePath, targetPath, deltaPath, options);
+  /**
+   * @param options.workers the worker pool jobs run on (default: the process-wide
+   *   pool), or `false` to run on the calling thread (blocks its event loop).
+   */
+  constructor(options: { workers?: CodecWorkerPool | false } = {}) {
+    this.#pool = options.workers === false ? undefined : (options.workers ?? sharedCodecWorkerPool());
+  }
+
+  async encode(referencePath: string, targetPath: string, deltaPath: string, options: EncodeOptions = {}): Promise<EncodeResult> {
+    const { maxOutputBytes, signal } = options;
+    const { size } = this.#pool
+      ? await this.#pool.run<{ size: number }>({ op: 'encode', referencePath, targetPath, deltaPath, maxOutputBytes }, signal)
+      : await encodeVcdiff(referencePath, targetPath, deltaPath, options);
     return { size, command: TYPESCRIPT_CODEC_COMMAND };
   }
 
@@ -32,7 +45,12 @@ export class TypeScriptCodec implements DeltaCodec {
     } else if (info.secondaryId !== undefined && !secondarySupported(info.secondaryId)) {
       reason = `secondary compressor ${secondaryName(info.secondaryId)}`;
     }
-    if (reason === undefined) return decodeVcdiff(referencePath, deltaPath, outPath, options);
+    if (reason === undefined) {
+      const { maxOutputBytes, signal } = options ?? {};
+      return this.#pool
+        ? this.#pool.run<DecodeResult>({ op: 'decode', referencePath, deltaPath, outPath, maxOutputBytes }, signal)
+        : decodeVcdiff(referencePath, deltaPath, outPath, options);
+    }
     const binary = await findXdelta3();
     if (!binary) throw new CodecUnavailableError(`delta uses ${reason}, which needs the xdelta3 binary on PATH`);
     await decodeWithXdelta3(binary, referencePath, deltaPath, outPath, external, options?.signal);

@@ -1,5 +1,5 @@
 import type { MatchList } from './match-list.js';
-import type { ReferenceIndex } from './reference-index.js';
+import type { ReferenceView } from './reference-view.js';
 import { FINGERPRINT_LENGTH, fingerprint } from './fingerprint.js';
 
 /** Shortest copy at the displacement of a recent copy (cheap to address). */
@@ -24,6 +24,8 @@ const SKIP_SHIFT = 6;
 const MAX_SKIP = 31;
 /** log2 of the window index's head table. */
 const SELF_BITS = 18;
+/** Most window-index entries per window (12 bytes each): bounds memory on incompressible data. */
+const MAX_SELF_ENTRIES = 1 << 21;
 const NEAR = 4;
 
 /** Bytes of a VCDIFF varint holding `v`. */
@@ -59,21 +61,20 @@ export class WindowMatcher {
   /** Cost of an address with no nearby copy: the varint of a typical segment offset. */
   private readonly farCost: number;
 
-  constructor(
-    private readonly ref: Uint8Array,
-    private readonly index: ReferenceIndex,
-  ) {
-    this.farCost = Math.max(2, varintCost(ref.length));
+  constructor(private readonly reference: ReferenceView) {
+    this.farCost = Math.max(2, varintCost(Math.min(reference.size, reference.bytes.length || reference.size)));
   }
 
   /**
-   * Appends the copies of `t[0, n)` to `out`. `base` is the absolute target
-   * offset of `t[0]`; reference copies carry absolute reference offsets.
+   * Appends the copies of `t[0, n)` to `out`, matching against the reference
+   * view's current bytes. `base` is the absolute target offset of `t[0]`;
+   * reference copies carry absolute reference offsets.
    */
   findMatches(t: Uint8Array, n: number, base: number, out: MatchList): void {
-    const ref = this.ref;
+    const ref = this.reference.bytes;
+    const refBase = this.reference.base;
     const refLen = ref.length;
-    const { head, chain, strideShift: ss, shift } = this.index;
+    const { head, chain, strideShift: ss, shift } = this.reference.index;
     const reps = this.reps;
     const near = this.near;
     const L = FINGERPRINT_LENGTH;
@@ -111,7 +112,7 @@ export class WindowMatcher {
     };
 
     const indexUpTo = (p: number): void => {
-      const stop = Math.min(p, selfLast + 1);
+      const stop = Math.min(p, selfLast + 1, indexed + MAX_SELF_ENTRIES - this.selfCount);
       for (let q = indexed; q < stop; q++) {
         const key = t[q]! | (t[q + 1]! << 8) | (t[q + 2]! << 16) | (t[q + 3]! << 24);
         const h = Math.imul(key, 0x9e3779b1) >>> selfShift;
@@ -138,18 +139,18 @@ export class WindowMatcher {
       const maxFwd = n - i;
       // 1. Displacements of recent copies.
       for (let r = 0; r < REPS; r++) {
-        const s = base + i + reps[r]!;
+        const s = base + i + reps[r]! - refBase;
         if (!(s >= 0 && s < refLen)) continue;
         const max = Math.min(maxFwd, refLen - s);
         if (max < MIN_REP_MATCH || t[i] !== ref[s] || t[i + 1] !== ref[s + 1] || t[i + 3] !== ref[s + 3]) continue;
         let len = 2;
         while (len < max && t[i + len] === ref[s + len]) len++;
         if (len < MIN_REP_MATCH || len <= bestLen) continue;
-        const gain = len - sizeCost(len) - addrCost(s);
+        const gain = len - sizeCost(len) - addrCost(s + refBase);
         if (gain > bestGain) {
           bestGain = gain;
           bestLen = len;
-          bestSrc = s;
+          bestSrc = s + refBase;
         }
       }
       if (bestLen >= REP_GOOD_ENOUGH) {
@@ -175,12 +176,12 @@ export class WindowMatcher {
               let back = 0;
               while (i - back > lit && c - back > 0 && t[i - back - 1] === ref[c - back - 1]) back++;
               const total = len + back;
-              const gain = total - sizeCost(total) - addrCost(c - back);
+              const gain = total - sizeCost(total) - addrCost(c - back + refBase);
               if (gain > bestGain) {
                 bestGain = gain;
                 bestLen = total;
                 bestStart = i - back;
-                bestSrc = c - back;
+                bestSrc = c - back + refBase;
                 bestSelf = false;
                 want = len + 1;
                 if (len >= GOOD_ENOUGH) break;
@@ -271,7 +272,9 @@ export class WindowMatcher {
           continue;
         }
         misses++;
-        nextSearch = i + 1 + Math.min(MAX_SKIP, misses >>> SKIP_SHIFT);
+        // Odd steps only: the reference index samples every `stride` positions, and an
+        // even step would never visit the positions that line up with the samples.
+        nextSearch = i + 1 + (Math.min(MAX_SKIP, misses >>> SKIP_SHIFT) & ~1);
       }
       indexUpTo(i + 1);
       i++;

@@ -1,0 +1,22 @@
+/**
+ * Worker thread entry of the TypeScript codec: runs one job at a time and
+ * answers with the result or a serialized error (see codec-worker-pool.ts).
+ */
+import { parentPort } from 'node:worker_threads';
+import type { CodecJob } from './codec-worker-pool.js';
+import { serializeError } from './codec-worker-pool.js';
+import { decodeVcdiff } from './decoder.js';
+import { encodeVcdiff } from './encoder.js';
+
+const port = parentPort;
+if (!port) throw new Error('codec-worker.js must run as a worker thread');
+
+port.on('message', (job: CodecJob) => {
+  const run = job.op === 'encode'
+    ? encodeVcdiff(job.referencePath, job.targetPath, job.deltaPath, { maxOutputBytes: job.maxOutputBytes })
+    : decodeVcdiff(job.referencePath, job.deltaPath, job.outPath, { maxOutputBytes: job.maxOutputBytes });
+  run.then(
+    (result) => port.postMessage({ ok: true, result }),
+    (err: unknown) => port.postMessage({ ok: false, error: serializeError(err) }),
+  );
+});
