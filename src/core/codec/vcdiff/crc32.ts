@@ -1,4 +1,5 @@
-const TABLE = (() => {
+/** The CRC-32 byte table; the LZMA match finder also uses it as a cheap byte hash. */
+export const CRC32_TABLE: Uint32Array = (() => {
   const t = new Uint32Array(256);
   for (let n = 0; n < 256; n++) {
     let c = n;
@@ -11,6 +12,6 @@ const TABLE = (() => {
 /** CRC-32 (IEEE), needed for the xz stream and block headers of LZMA secondary sections. */
 export function crc32(data: Uint8Array, start = 0, end = data.length): number {
   let c = 0xffffffff;
-  for (let i = start; i < end; i++) c = TABLE[(c ^ data[i]!) & 0xff]! ^ (c >>> 8);
+  for (let i = start; i < end; i++) c = CRC32_TABLE[(c ^ data[i]!) & 0xff]! ^ (c >>> 8);
   return (c ^ 0xffffffff) >>> 0;
 }

@@ -1,9 +1,8 @@
 import { CodecFailedError } from '../../errors.js';
 import { crc32 } from './crc32.js';
 import { LzmaDecoder } from './lzma-decoder.js';
+import { LZMA2_DICT_BYTE_MAX, XZ_FILTER_LZMA2, XZ_MAGIC, lzma2DictSize } from './xz-format.js';
 
-const XZ_MAGIC = [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00];
-const FILTER_LZMA2 = 0x21;
 const CHECK_SIZES: Record<number, number> = { 0: 0, 1: 4, 4: 8, 10: 32 };
 
 function fail(msg: string): never {
@@ -72,13 +71,12 @@ export class XzSectionDecoder {
         };
         if (flags & 0x40) vli();
         if (flags & 0x80) vli();
-        if (vli() !== FILTER_LZMA2) fail('xz filter is not LZMA2');
+        if (vli() !== XZ_FILTER_LZMA2) fail('xz filter is not LZMA2');
         if (vli() !== 1) fail('LZMA2 properties size');
         if (p >= hend) fail('xz block header overrun');
         const dictByte = input[p++]!;
-        if (dictByte > 40) fail('LZMA2 dictionary size');
-        const dictSize = dictByte === 40 ? 0xffffffff : (2 | (dictByte & 1)) * 2 ** ((dictByte >> 1) + 11);
-        this.lzma = new LzmaDecoder(dictSize);
+        if (dictByte > LZMA2_DICT_BYTE_MAX) fail('LZMA2 dictionary size');
+        this.lzma = new LzmaDecoder(lzma2DictSize(dictByte));
         this.needDictReset = true;
         this.needProps = true;
         pos += hsize;
