@@ -1,5 +1,5 @@
 // Child process: one codec measurement, so the parent can read this process's peak RSS.
-//   node codec-child.mjs <xdelta3|typescript> <encode|decode> <reference> <input> <output>
+//   node codec-child.mjs <xdelta3|xdelta3-9|typescript> <encode|decode> <reference> <input> <output>
 // Prints {"ms", "size", "selfHwm"} (selfHwm: this node process's VmHWM in bytes; the
 // parent also samples the whole process tree, which includes a spawned xdelta3).
 import { readFileSync } from 'node:fs';
@@ -7,6 +7,7 @@ import { Xdelta3Codec } from '../../dist/index.js';
 const [name, op, ref, input, out] = process.argv.slice(2);
 let codec;
 if (name === 'xdelta3') codec = new Xdelta3Codec();
+else if (name === 'xdelta3-9') codec = new Xdelta3Codec({ level: 9 });
 else {
   const { TypeScriptCodec } = await import('../../dist/core/codec/vcdiff/index.js');
   codec = new TypeScriptCodec();

@@ -63,10 +63,14 @@ interface Slot {
   idleTimer?: NodeJS.Timeout;
 }
 
-/** The worker script next to this module (`.ts` when running from source under a TypeScript loader). */
-function workerUrl(): URL {
+/**
+ * Starts a worker on the script next to this module: `.js` once built, `.ts` when
+ * running from source under a TypeScript loader (tests), which workers inherit
+ * through `execArgv`.
+ */
+function startWorker(): Worker {
   const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
-  return new URL(`./codec-worker${ext}`, import.meta.url);
+  return new Worker(new URL(`./codec-worker${ext}`, import.meta.url));
 }
 
 /**
@@ -178,7 +182,7 @@ export class CodecWorkerPool {
 
   #spawn(): Slot {
     this.#count++;
-    const worker = new Worker(workerUrl());
+    const worker = startWorker();
     // A worker that dies while idle is simply forgotten (run() listens while busy).
     worker.on('error', () => undefined);
     return { worker };

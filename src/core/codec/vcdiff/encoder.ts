@@ -3,7 +3,8 @@ import { DeltaTooLargeError } from '../../errors.js';
 import type { EncodeOptions } from '../codec.js';
 import { adler32 } from './adler32.js';
 import { ByteWriter } from './byte-writer.js';
-import { VCDIFF_MAGIC } from './header.js';
+import { SECONDARY_LZMA, VCD_DECOMPRESS, VCDIFF_MAGIC } from './header.js';
+import { XzSectionEncoder } from './xz-section-encoder.js';
 import { InstructionWriter } from './instruction-writer.js';
 import { ReferenceView } from './reference-view.js';
 import { MatchList } from './match-list.js';
@@ -19,6 +20,22 @@ export interface VcdiffEncoderTuning {
   slabBytes?: number;
   /** Target bytes per window (default and maximum ENCODE_WINDOW). */
   windowBytes?: number;
+  /** Secondary compression of the sections (default `lzma`, as xdelta3 writes by default). */
+  secondary?: 'lzma' | 'none';
+}
+
+/** Sections shorter than this stay uncompressed (xdelta3's SECONDARY_MIN_INPUT is 10). */
+const SECONDARY_MIN_INPUT = 16;
+/** How much larger than the size cap raw sections may grow before the encode is abandoned. */
+const RAW_SLACK = 4;
+
+/**
+ * LZMA dictionary for a target of `size` bytes: the sections are a fraction of the
+ * target, so a dictionary of a quarter of it (1..8 MiB) holds all of them. The
+ * decoder allocates what the header announces, so it is kept no larger.
+ */
+function xzDictSize(size: number): number {
+  return Math.min(8 << 20, Math.max(1 << 20, 2 ** Math.ceil(Math.log2(Math.max(1, size / 4)))));
 }
 
 const VCD_SOURCE = 0x01;
@@ -26,7 +43,8 @@ const VCD_ADLER32 = 0x04;
 
 /**
  * Encodes `targetPath` against `referencePath` as VCDIFF with the default code
- * table, Adler-32 per window and no secondary compression. Matching covers the
+ * table, Adler-32 per window and LZMA secondary compression (xdelta3's default
+ * format, so `xdelta3 -d` decodes it). Matching covers the
  * whole reference (fingerprint index + greedy extension + repeat offsets), not
  * a sliding source window, so moved blocks anywhere in the reference are found.
  */
@@ -46,9 +64,12 @@ export async function encodeVcdiff(
     options.signal?.throwIfAborted();
     const limit = options.maxOutputBytes ?? Number.MAX_SAFE_INTEGER;
     tfh = await open(targetPath, 'r');
+    const targetSize = (await tfh.stat()).size;
     const sink = (out = await open(deltaPath, 'w'));
     const target = tfh;
-    const header = Buffer.from([...VCDIFF_MAGIC, 0]);
+    const secondary = options.secondary ?? 'lzma';
+    const xz = secondary === 'lzma' ? [0, 1, 2].map(() => new XzSectionEncoder({ dictSize: xzDictSize(targetSize) })) : undefined;
+    const header = Buffer.from(xz ? [...VCDIFF_MAGIC, VCD_DECOMPRESS, SECONDARY_LZMA] : [...VCDIFF_MAGIC, 0]);
     let written = 0;
     const write = async (b: Uint8Array): Promise<void> => {
       if (written + b.length > limit) throw new DeltaTooLargeError(limit);
@@ -98,6 +119,9 @@ export async function encodeVcdiff(
       const segLen = fromRef > 0 ? segEnd - segStart : 0;
       w.reset();
       const budget = limit - written;
+      // Raw sections shrink under secondary compression: give up early only when even
+      // a generous compression could not bring them under the cap.
+      const rawSlack = xz ? RAW_SLACK : 1;
       let pos = 0;
       for (let k = 0; k < ops.count; k++) {
         const start = ops.start[k]!;
@@ -105,18 +129,37 @@ export async function encodeVcdiff(
         emitLiterals(w, t, pos, start);
         w.copy(ops.self[k] ? segLen + ops.src[k]! : ops.src[k]! - segStart, len, segLen + start);
         pos = start + len;
-        if (w.size > budget) throw new DeltaTooLargeError(limit);
+        if (w.size > budget * rawSlack) throw new DeltaTooLargeError(limit);
       }
       emitLiterals(w, t, pos, n);
       w.flush();
 
+      // Secondary compression, per section kind, each kind one continuing LZMA
+      // stream across windows as xdelta3 writes it. A section too small to pay for
+      // its size prefix stays raw and never enters its stream.
+      let deltaIndicator = 0;
+      const sections: Uint8Array[] = [w.data.view(), w.inst.view(), w.addr.view()];
+      if (xz) {
+        for (let kind = 0; kind < 3; kind++) {
+          const raw = sections[kind]!;
+          if (raw.length < SECONDARY_MIN_INPUT) continue;
+          const packed = xz[kind]!.encode(raw);
+          const sec = new ByteWriter(packed.length + 8);
+          sec.varint(raw.length);
+          sec.bytes(packed);
+          sections[kind] = sec.view();
+          deltaIndicator |= 1 << kind;
+        }
+      }
+      const sectionBytes = sections[0]!.length + sections[1]!.length + sections[2]!.length;
+
       const checksum = adler32(t);
       const body = new ByteWriter(32);
       body.varint(n);
-      body.byte(0);
-      body.varint(w.data.length);
-      body.varint(w.inst.length);
-      body.varint(w.addr.length);
+      body.byte(deltaIndicator);
+      body.varint(sections[0]!.length);
+      body.varint(sections[1]!.length);
+      body.varint(sections[2]!.length);
       body.byte(checksum >>> 24);
       body.byte((checksum >>> 16) & 0xff);
       body.byte((checksum >>> 8) & 0xff);
@@ -127,14 +170,12 @@ export async function encodeVcdiff(
         frame.varint(segLen);
         frame.varint(segStart);
       }
-      frame.varint(body.length + w.size);
-      const total = frame.length + body.length + w.size;
+      frame.varint(body.length + sectionBytes);
+      const total = frame.length + body.length + sectionBytes;
       if (written + total > limit) throw new DeltaTooLargeError(limit);
       await write(frame.view());
       await write(body.view());
-      await write(w.data.view());
-      await write(w.inst.view());
-      await write(w.addr.view());
+      for (const section of sections) await write(section);
       base += n;
       if (full < windowBytes && n === full) break;
     }

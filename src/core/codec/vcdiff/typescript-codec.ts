@@ -9,7 +9,7 @@ import { decodeWithXdelta3, findXdelta3 } from './xdelta3-fallback.js';
 import { stat } from 'node:fs/promises';
 
 /** The `dg-delta-cmd` our encoder records. */
-export const TYPESCRIPT_CODEC_COMMAND = 'deltaglider-ts vcdiff (no secondary)';
+export const TYPESCRIPT_CODEC_COMMAND = 'deltaglider-ts vcdiff -S lzma';
 
 /**
  * The pure TypeScript VCDIFF codec. Decodes what xdelta3 writes (falling back to
