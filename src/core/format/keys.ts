@@ -38,13 +38,20 @@ export function deltaKeyOf(key: string): string {
 }
 
 /**
- * Throws if the user key cannot be stored: empty, too long, containing NUL, or
- * colliding with the internals (last segment `reference.bin` or ending in `.delta`).
+ * Throws if the user key cannot be stored: empty, too long, containing NUL or a `.` /
+ * `..` segment, or colliding with the internals (last segment `reference.bin` or
+ * ending in `.delta`).
  */
 export function assertUserKey(key: string): void {
   if (key.length === 0) throw new InvalidKeyError(key, 'Object key must not be empty.');
   if (Buffer.byteLength(key, 'utf8') > MAX_KEY_BYTES) throw new InvalidKeyError(key, 'Your key is too long (max 1024 bytes).');
   if (key.includes('\0')) throw new InvalidKeyError(key, 'Object key must not contain NUL.');
+  // S3-compatible servers that keep objects as files (s3rver, found by the fuzz run)
+  // resolve these segments as directory moves: `a/../../x` would be written outside
+  // their data directory. MinIO refuses such keys for the same reason.
+  if (key.split('/').some((segment) => segment === '.' || segment === '..')) {
+    throw new InvalidKeyError(key, 'Object key must not contain "." or ".." path segments.');
+  }
   const name = fileNameOf(key);
   if (name === REFERENCE_NAME) {
     throw new ReservedKeyError(key, `The key "${key}" is reserved: "${REFERENCE_NAME}" is the name deltaglider uses for a deltaspace's baseline. Rename the object.`);
