@@ -15,6 +15,7 @@ import {
   DeltaTooLargeError,
   EntityTooLargeError,
   IntegrityError,
+  InvalidBucketNameError,
   NoSuchBucketError,
   NoSuchKeyError,
   PreconditionFailedError,
@@ -25,6 +26,7 @@ import {
   deltaKeyOf,
   deltaspaceOf,
   fileNameOf,
+  isValidBucketName,
   referenceKeyOf,
 } from '../format/keys.js';
 import {
@@ -696,7 +698,9 @@ export class DeltaGliderEngine {
 
   // ---------------------------------------------------------------- BUCKETS
 
-  createBucket(bucket: string): Promise<void> {
+  /** Creates a bucket; its name must follow S3's current rules on every backend. */
+  async createBucket(bucket: string): Promise<void> {
+    if (!isValidBucketName(bucket)) throw new InvalidBucketNameError(bucket);
     return this.store.createBucket(bucket);
   }
 

@@ -95,6 +95,17 @@ export function compareKeys(a: string, b: string): number {
 
 const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 
+/**
+ * Bucket names a request may address. New buckets follow isValidBucketName; buckets
+ * made under S3's older rules (upper case, underscores, up to 255 characters) still
+ * exist, so they are addressed by this looser rule. Anything else (NUL, `/`, a name of
+ * dots only) never reaches a backend: s3rver answered `%00abc` with a 500 and resolved
+ * `..` as a directory (found by the fuzz run).
+ */
+export function isAddressableBucketName(name: string): boolean {
+  return /^[A-Za-z0-9._-]{1,255}$/.test(name) && !/^\.+$/.test(name);
+}
+
 /** S3 bucket naming rules (the subset every backend agrees on). */
 export function isValidBucketName(name: string): boolean {
   return BUCKET_NAME.test(name) && !name.includes('..') && !/^\d+\.\d+\.\d+\.\d+$/.test(name) && !name.includes('.-') && !name.includes('-.');
