@@ -43,8 +43,9 @@ export interface RestartableS3rver {
 }
 
 /** s3rver with resetOnClose off, so it can be killed and restarted with its data. */
-export async function startRestartableS3rver(): Promise<RestartableS3rver> {
-  const directory = await mkdtemp(join(tmpdir(), 'dg-rel-s3rver-'));
+export async function startRestartableS3rver(directory?: string): Promise<RestartableS3rver> {
+  if (directory) mkdirSync(directory, { recursive: true });
+  else directory = await mkdtemp(join(tmpdir(), 'dg-rel-s3rver-'));
   let port = 0;
   let server: S3rver | undefined;
   const start = async (): Promise<void> => {
@@ -64,6 +65,7 @@ export async function startRestartableS3rver(): Promise<RestartableS3rver> {
   };
   await start();
   const endpoint = `http://127.0.0.1:${port}`;
+  const dir = directory;
   const client = new S3Client({
     endpoint,
     region: 'us-east-1',
@@ -87,14 +89,14 @@ export async function startRestartableS3rver(): Promise<RestartableS3rver> {
     get port() {
       return port;
     },
-    directory,
+    directory: dir,
     client,
     stop,
     start,
     async close() {
       client.destroy();
       await stop();
-      await rm(directory, { recursive: true, force: true });
+      await rm(dir, { recursive: true, force: true });
     },
   };
 }
@@ -157,6 +159,8 @@ export interface Endpoint {
   url: string;
   client: S3Client;
   proxy?: ReverseProxy;
+  /** The node:http server answering `url` (the proxy's, or the one the middleware is mounted in). */
+  server: Server;
   engine: DeltaGliderEngine;
   dataDir?: string;
   tempDir: string;
@@ -170,6 +174,12 @@ export interface EndpointOptions {
   s3Endpoint?: string;
   credentials?: { accessKeyId: string; secretAccessKey: string };
   tempDir?: string;
+  /**
+   * One directory for everything the endpoint may write: data/ (filesystem store),
+   * temp/ and s3rver/ (its directory) are made inside it, so a test can check that
+   * nothing else appears.
+   */
+  root?: string;
   /** Client retry attempts (1 = none). */
   maxAttempts?: number;
   maxObjectSize?: number;
@@ -203,10 +213,20 @@ export function clientFor(url: string, credentials = { accessKeyId: 'any', secre
   });
 }
 
+/** The data and temp directories of an endpoint (fresh ones, or inside options.root). */
+async function endpointDirs(options: EndpointOptions): Promise<{ dataDir?: string; tempDir: string }> {
+  const dir = async (name: string): Promise<string> => {
+    if (!options.root) return mkdtemp(join(tmpdir(), `dg-rel-${name}-`));
+    mkdirSync(join(options.root, name), { recursive: true });
+    return join(options.root, name);
+  };
+  const dataDir = options.s3Endpoint ? undefined : await dir('data');
+  return { dataDir, tempDir: options.tempDir ?? (await dir('temp')) };
+}
+
 /** The reverse proxy, in process, over s3rver (s3Endpoint) or a fresh data directory. */
 export async function startProxy(options: EndpointOptions = {}): Promise<Endpoint> {
-  const dataDir = options.s3Endpoint ? undefined : await mkdtemp(join(tmpdir(), 'dg-rel-data-'));
-  const tempDir = options.tempDir ?? (await mkdtemp(join(tmpdir(), 'dg-rel-temp-')));
+  const { dataDir, tempDir } = await endpointDirs(options);
   const logs: Record<string, unknown>[] = [];
   const proxy = await createReverseProxy({
     config: {
@@ -232,6 +252,7 @@ export async function startProxy(options: EndpointOptions = {}): Promise<Endpoin
     url,
     client,
     proxy,
+    server: proxy.server,
     engine: proxy.engine,
     dataDir,
     tempDir,
@@ -247,8 +268,7 @@ export async function startProxy(options: EndpointOptions = {}): Promise<Endpoin
 
 /** The middleware on a bare node:http server, over s3rver or a fresh data directory. */
 export async function startMiddleware(options: EndpointOptions = {}): Promise<Endpoint> {
-  const dataDir = options.s3Endpoint ? undefined : await mkdtemp(join(tmpdir(), 'dg-rel-data-'));
-  const tempDir = options.tempDir ?? (await mkdtemp(join(tmpdir(), 'dg-rel-temp-')));
+  const { dataDir, tempDir } = await endpointDirs(options);
   const logs: Record<string, unknown>[] = [];
   const store = options.s3Endpoint
     ? new S3Store({ endpoint: options.s3Endpoint, credentials: S3RVER_CREDENTIALS, forcePathStyle: true })
@@ -263,6 +283,7 @@ export async function startMiddleware(options: EndpointOptions = {}): Promise<En
     name: `middleware/${options.s3Endpoint ? 's3rver' : 'filesystem'}`,
     url,
     client,
+    server,
     engine,
     dataDir,
     tempDir,
@@ -284,7 +305,7 @@ export const ENDPOINT_KINDS = ['proxy/filesystem', 'proxy/s3rver', 'middleware/f
 
 export async function startEndpoint(kind: (typeof ENDPOINT_KINDS)[number], options: Omit<EndpointOptions, 's3Endpoint'> = {}): Promise<Endpoint & { s3?: RestartableS3rver }> {
   const [way, backend] = kind.split('/') as ['proxy' | 'middleware', 'filesystem' | 's3rver'];
-  const s3 = backend === 's3rver' ? await startRestartableS3rver() : undefined;
+  const s3 = backend === 's3rver' ? await startRestartableS3rver(options.root && join(options.root, 's3rver')) : undefined;
   const ep = await (way === 'proxy' ? startProxy : startMiddleware)({ ...options, s3Endpoint: s3?.endpoint });
   return {
     ...ep,
@@ -433,15 +454,19 @@ const SECTIONS: { file: string; title: string }[] = [
   { file: 'corruption', title: 'Corruption' },
   { file: 'fuzz', title: 'Hostile input (fuzz)' },
   { file: 'auth', title: 'Authentication' },
-  { file: 'load', title: 'Mixed load' },
+  { file: 'load', title: 'Mixed load (CI: 20 s per target)' },
+  { file: 'load-soak', title: 'Mixed load, 2 minutes per target (SOAK=1)' },
 ];
 
 export type Figures = Record<string, number | string | boolean>;
 
-/** Records a test file's figures and regenerates docs/RELIABILITY.md from all recorded files. */
-export function recordResults(file: string, figures: Figures, notes: string[] = []): void {
+/**
+ * Records a test file's figures and regenerates docs/RELIABILITY.md from all recorded
+ * files. Notes become bullets; `markdown` lines (a table) follow them as they are.
+ */
+export function recordResults(file: string, figures: Figures, notes: string[] = [], markdown: string[] = []): void {
   mkdirSync(RESULTS_DIR, { recursive: true });
-  writeFileSync(join(RESULTS_DIR, `${file}.json`), JSON.stringify({ file, soak: SOAK, node: process.version, recordedAt: new Date().toISOString(), figures, notes }, null, 2) + '\n');
+  writeFileSync(join(RESULTS_DIR, `${file}.json`), JSON.stringify({ file, soak: SOAK, node: process.version, recordedAt: new Date().toISOString(), figures, notes, markdown }, null, 2) + '\n');
   writeReliabilityDoc();
 }
 
@@ -465,13 +490,14 @@ export function writeReliabilityDoc(): void {
       lines.push('_Not run yet._', '');
       continue;
     }
-    const r = JSON.parse(readFileSync(path, 'utf8')) as { soak: boolean; node: string; recordedAt: string; figures: Figures; notes: string[] };
+    const r = JSON.parse(readFileSync(path, 'utf8')) as { soak: boolean; node: string; recordedAt: string; figures: Figures; notes: string[]; markdown?: string[] };
     lines.push(`Test file: \`test/reliability/${s.file}.test.ts\` — last run ${r.recordedAt} (Node ${r.node}${r.soak ? ', SOAK=1' : ''}).`, '');
     lines.push('| figure | value |', '|---|---|');
     for (const [k, v] of Object.entries(r.figures)) lines.push(`| ${k} | ${String(v)} |`);
     lines.push('');
     for (const n of r.notes) lines.push(`- ${n}`);
     if (r.notes.length > 0) lines.push('');
+    if (r.markdown?.length) lines.push(...r.markdown, '');
   }
   mkdirSync(join(ROOT, 'docs'), { recursive: true });
   writeFileSync(join(ROOT, 'docs', 'RELIABILITY.md'), lines.join('\n'));
