@@ -161,6 +161,8 @@ export interface Endpoint {
   proxy?: ReverseProxy;
   /** The node:http server answering `url` (the proxy's, or the one the middleware is mounted in). */
   server: Server;
+  /** The proxy's UI port, when started with `ui`. */
+  uiUrl?: string;
   engine: DeltaGliderEngine;
   dataDir?: string;
   tempDir: string;
@@ -183,6 +185,8 @@ export interface EndpointOptions {
   /** Client retry attempts (1 = none). */
   maxAttempts?: number;
   maxObjectSize?: number;
+  /** Proxy only: serve the UI on a free port, with this admin password (besides the S3 keys). */
+  ui?: { adminPassword?: string };
 }
 
 /** A memory logger capturing pino JSON lines. */
@@ -231,7 +235,8 @@ export async function startProxy(options: EndpointOptions = {}): Promise<Endpoin
   const proxy = await createReverseProxy({
     config: {
       listenAddr: '127.0.0.1:0',
-      uiAddr: 'off',
+      uiAddr: options.ui ? '127.0.0.1:0' : 'off',
+      adminPassword: options.ui?.adminPassword,
       s3Endpoint: options.s3Endpoint,
       dataDir,
       tempDir,
@@ -243,9 +248,9 @@ export async function startProxy(options: EndpointOptions = {}): Promise<Endpoin
       ...(options.maxObjectSize ? { maxObjectSize: options.maxObjectSize } : {}),
     },
     logger: captureLogger(logs),
-    ui: false,
+    ...(options.ui ? {} : { ui: false as const }),
   });
-  const { url } = await proxy.listen();
+  const { url, uiUrl } = await proxy.listen();
   const client = clientFor(url, options.credentials, options.maxAttempts);
   return {
     name: `proxy/${options.s3Endpoint ? 's3rver' : 'filesystem'}`,
@@ -253,6 +258,7 @@ export async function startProxy(options: EndpointOptions = {}): Promise<Endpoin
     client,
     proxy,
     server: proxy.server,
+    uiUrl,
     engine: proxy.engine,
     dataDir,
     tempDir,
