@@ -23,10 +23,10 @@ import { ENDPOINT_KINDS, raw, recordResults, SOAK, sleep, startEndpoint, walkFil
 /**
  * Generated requests per endpoint. CI: 10,000 on the proxy over the filesystem store (the
  * default deployment), 3,000 on each other endpoint (19,000 in all, about 3 minutes on
- * 2 busy cores); SOAK=1: 50,000 each.
+ * 2 busy cores); SOAK=1: 20,000 each.
  */
 const PER_ENDPOINT: Record<(typeof ENDPOINT_KINDS)[number], number> = SOAK
-  ? { 'proxy/filesystem': 50_000, 'proxy/s3rver': 50_000, 'middleware/filesystem': 50_000, 'middleware/s3rver': 50_000 }
+  ? { 'proxy/filesystem': 20_000, 'proxy/s3rver': 20_000, 'middleware/filesystem': 20_000, 'middleware/s3rver': 20_000 }
   : { 'proxy/filesystem': 10_000, 'proxy/s3rver': 3_000, 'middleware/filesystem': 3_000, 'middleware/s3rver': 3_000 };
 const CONCURRENCY = 8;
 const BUCKET = 'fuzz';
@@ -397,7 +397,7 @@ t.teardown(() => {
     'keys with an empty segment (a//b) refused by s3rver (503, a backend limit)': totals.backendLimits,
   }, [
     ...perEndpoint,
-    `Requests per endpoint: ${Object.entries(PER_ENDPOINT).map(([k, v]) => `${k} ${v}`).join(', ')} (SOAK=1: 50,000 each). Memory is the test process's (endpoint, s3rver and fuzzer share it), after 1,000 requests and at the end: the heap that survives a full GC may grow at most ${RETAINED_HEAP_GROWTH_LIMIT_MB} MB, RSS at most ${RSS_GROWTH_LIMIT_MB} MB.`,
+    `Requests per endpoint: ${Object.entries(PER_ENDPOINT).map(([k, v]) => `${k} ${v}`).join(', ')} (SOAK=1: 20,000 each). Memory is the test process's (endpoint, s3rver and fuzzer share it), after 1,000 requests and at the end: the heap that survives a full GC may grow at most ${RETAINED_HEAP_GROWTH_LIMIT_MB} MB, RSS at most ${RSS_GROWTH_LIMIT_MB} MB.`,
     'Inputs: bad XML in DeleteObjects and CompleteMultipartUpload, billion laughs, XXE, 10,000-key DeleteObjects, huge Content-Length, bad ranges, invalid bucket names, keys with .., ../../etc, %00, %C0%AE, overlong keys, unknown subresources, aws-chunked garbage, random paths; on raw sockets negative and duplicate Content-Length, NUL in the path, 50 MB of headers, slowloris.',
     's3rver 3.7.1 cannot store keys with an empty segment (`a//b`, valid S3): its router answers 404 without an S3 code, which deltaglider reports as 503 ServiceUnavailable (a backend failure); on the filesystem store such keys are stored. These are counted apart, and only on s3rver endpoints.',
     'Each endpoint\'s data, temp and s3rver directories sit four levels below a sandbox directory; the run checks that no file appears anywhere else in the sandbox, and that no stored path has a . or .. segment.',
