@@ -141,7 +141,8 @@ for (const kind of TARGETS) {
     t.ok(warm > 0 && end > 0, `RSS sampled (${rss.samples.length} samples of pid ${target.server.pid})`);
     t.ok(end <= warm + RSS_GROWTH_LIMIT_MIB * MIB, `RSS flat after warm-up: ${Math.round(warm / MIB)} MiB at ${warmMs / 1000} s -> ${Math.round(end / MIB)} MiB at the end (peak ${Math.round(peak / MIB)} MiB; limit +${RSS_GROWTH_LIMIT_MIB} MiB)`);
     for (const k of Object.keys(totals) as (keyof typeof totals)[]) totals[k] += figures[k];
-    rows.push(`| ${kind} | ${DURATION_MS / 1000} | ${figures.requests} | ${figures.puts} / ${figures.gets} / ${figures.lists} / ${figures.deletes} | ${figures.errors} | ${figures.corruptReads} | ${figures.wrongListings} | ${Math.round(warm / MIB)} | ${Math.round(peak / MIB)} | ${Math.round(end / MIB)} |`);
+    const mib = (bytes: number): number => Math.round(bytes / MIB);
+    rows.push(`| ${kind} | ${DURATION_MS / 1000} | ${figures.requests} | ${figures.puts} / ${figures.gets} / ${figures.lists} / ${figures.deletes} | ${figures.errors} | ${figures.corruptReads} | ${figures.wrongListings} | ${mib(warm)} / ${mib(rss.at(DURATION_MS / 2))} / ${mib(rss.at((DURATION_MS * 3) / 4))} / ${mib(end)} | ${mib(peak)} |`);
   });
 }
 
@@ -160,8 +161,8 @@ t.teardown(() => {
   ], [
     'Per target (the server in its own process; RSS = its /proc/<pid>/status VmRSS in MiB, node only, xdelta3 children apart):',
     '',
-    '| target | s | requests | PUT / GET / LIST / DELETE | errors | corrupt | wrong LIST | RSS after warm-up | peak after warm-up | RSS at end |',
-    '|---|---|---|---|---|---|---|---|---|---|',
+    '| target | s | requests | PUT / GET / LIST / DELETE | errors | corrupt | wrong LIST | RSS at 25% / 50% / 75% / end | peak after warm-up |',
+    '|---|---|---|---|---|---|---|---|---|',
     ...rows,
   ]);
 });
