@@ -268,7 +268,7 @@ for (const kind of ENDPOINT_KINDS) {
     let rssWarm = 0;
     let heapWarm = 0;
     const started = Date.now();
-    const deadline = started + (SOAK ? 1_200_000 : 300_000);
+    const deadline = started + (SOAK ? 1_200_000 : 600_000);
     // s3rver 3.7.1 dies (an uncaught ENOENT in its putObject) when a DELETE prunes the
     // directory a concurrent PUT is writing into: on s3rver each worker writes its hostile
     // keys under its own prefix, so PUT and DELETE of one directory never race there. The
