@@ -456,7 +456,7 @@ export const RESULTS_DIR = join(HERE, '.results');
 const SECTIONS: { file: string; title: string }[] = [
   { file: 'concurrency', title: 'Concurrency' },
   { file: 'faults', title: 'Backend faults' },
-  { file: 'kill', title: 'Proxy killed (SIGKILL) and restarted' },
+  { file: 'kill', title: 'Server killed (SIGKILL) and restarted' },
   { file: 'corruption', title: 'Corruption' },
   { file: 'fuzz', title: 'Hostile input (fuzz)' },
   { file: 'auth', title: 'Authentication' },
