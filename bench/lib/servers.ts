@@ -65,9 +65,9 @@ export async function startProxy(o: ProxyStart): Promise<Running> {
   return { url, endpoint: url, pid: child.pid!, child, stop: () => stopChild(child) };
 }
 
-/** deltaGliderMiddleware in a plain node:http server (bench/lib/middleware-child.mjs). */
-export async function startMiddleware(kind: 's3' | 'fs', where: string): Promise<Running> {
-  const c = await startJsonChild([join(BENCH_DIR, 'lib', 'middleware-child.mjs'), kind, where]);
+/** deltaGliderMiddleware in a plain node:http server (bench/lib/middleware-child.mjs; DG_TEMP_DIR in `env` sets its temp dir). */
+export async function startMiddleware(kind: 's3' | 'fs', where: string, env: NodeJS.ProcessEnv = {}): Promise<Running> {
+  const c = await startJsonChild([join(BENCH_DIR, 'lib', 'middleware-child.mjs'), kind, where], env);
   const url = c.info.url as string;
   return { url, endpoint: url, pid: c.child.pid!, child: c.child, stop: c.stop };
 }

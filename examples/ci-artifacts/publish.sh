@@ -16,7 +16,7 @@
 # AWS_CA_BUNDLE (a PEM file to trust, e.g. the proxy's self-signed certificate),
 # AWS_CLI (the aws binary, default `aws`), PUBLISH_STATS=0 to skip the bucket totals
 # (they list the whole store; the proxy caches them for 10 s). Needs bash, curl, awk
-# and the aws CLI.
+# (7.75 or later, for --aws-sigv4) and the aws CLI.
 set -euo pipefail
 
 if [ "$#" -lt 4 ]; then
@@ -37,6 +37,12 @@ curl_opts=(-fsS)
 if [ -n "${AWS_CA_BUNDLE:-}" ]; then curl_opts+=(--cacert "$AWS_CA_BUNDLE"); fi
 
 aws_s3() { "$AWS" --endpoint-url "$endpoint" "$@"; }
+
+# /_/stats names every bucket: with SigV4 on, the proxy wants it signed like any S3 request.
+stats_opts=("${curl_opts[@]}")
+if [ -n "${AWS_ACCESS_KEY_ID:-}" ]; then
+  stats_opts+=(--aws-sigv4 "aws:amz:$AWS_DEFAULT_REGION:s3" --user "$AWS_ACCESS_KEY_ID:${AWS_SECRET_ACCESS_KEY:-}" -H "x-amz-content-sha256: e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+fi
 
 # A counter from the proxy's Prometheus metrics (0 when unavailable).
 metric() {
@@ -68,7 +74,7 @@ awk -v n="$#" -v sent="$((sent_after - sent_before))" -v stored="$((stored_after
 
 [ "${PUBLISH_STATS:-1}" = 0 ] && exit 0
 # Bucket totals (the proxy caches /_/stats for up to 10 s): {"bucket":"<name>","objects":N,"originalBytes":N,"storedBytes":N,"savingsPercent":N}
-stats=$(curl "${curl_opts[@]}" "$endpoint/_/stats" 2>/dev/null || true)
+stats=$(curl "${stats_opts[@]}" "$endpoint/_/stats" 2>/dev/null || true)
 line=$(printf '%s' "$stats" | grep -o "\"bucket\":\"$bucket\",\"objects\":[0-9]*,\"originalBytes\":[0-9]*,\"storedBytes\":[0-9]*,\"savingsPercent\":[-0-9.]*" || true)
 if [ -n "$line" ]; then
   printf '%s\n' "$line" | awk -F'[:,]' -v b="$bucket" '{ printf "bucket %s: %s objects, %s bytes original, %s bytes stored, savings %s%%\n", b, $4, $6, $8, $10 }'

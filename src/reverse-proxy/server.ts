@@ -3,6 +3,7 @@
  * S3 backend (MinIO, s3rver, AWS) or the embedded filesystem store, plus the UI
  * port, admin endpoints and graceful shutdown.
  */
+import { randomBytes } from 'node:crypto';
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -13,7 +14,8 @@ import { DeltaGliderEngine } from '../core/engine/engine.js';
 import { FileSystemStore } from '../core/store/fs-store.js';
 import type { ObjectStore } from '../core/store/object-store.js';
 import { S3Store } from '../core/store/s3-store.js';
-import { createS3Handler, type S3IncomingMessage } from '../s3/handler.js';
+import { createS3Handler, sendError, type S3IncomingMessage } from '../s3/handler.js';
+import { verifySigV4 } from '../s3/sigv4.js';
 import { createAdminHandler } from './admin.js';
 import { defaultUiAddr, loadConfig, type ProxyConfig } from './config.js';
 import { createForwarder } from './forward.js';
@@ -118,12 +120,25 @@ export async function createReverseProxy(options: ReverseProxyOptions = {}): Pro
     const url = req.url ?? '/';
     if (url.startsWith('/_/')) {
       const path = url.slice(3).split('?')[0] as string;
-      void admin(req, res, path).then((served) => {
-        if (!served) {
-          res.statusCode = 404;
-          res.end();
+      void (async () => {
+        // With S3 credentials set, /_/stats (every bucket's name and size) is as private
+        // as the buckets: it needs a SigV4 signature, as any S3 request (e.g.
+        // `curl --aws-sigv4`). /_/health and /_/metrics name no bucket or object and stay
+        // open for load balancers, health checks and Prometheus, which cannot sign.
+        if (credentials.length > 0 && path === 'stats') {
+          const q = url.indexOf('?');
+          await verifySigV4({ method: req.method ?? 'GET', path: q < 0 ? url : url.slice(0, q), query: q < 0 ? '' : url.slice(q + 1), headers: req.headers }, credentials, { region: config.s3Region });
         }
-      });
+        return admin(req, res, path);
+      })().then(
+        (served) => {
+          if (!served) {
+            res.statusCode = 404;
+            res.end();
+          }
+        },
+        (err: unknown) => sendError(req, res, err, url.split('?')[0] as string, randomBytes(8).toString('hex').toUpperCase()),
+      );
       return;
     }
     handler(req as S3IncomingMessage, res);

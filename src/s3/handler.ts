@@ -7,8 +7,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream/promises';
 import type { DeltaGliderEngine } from '../core/engine/engine.js';
 import type { Conditions, ObjectInfo, StorageType } from '../core/engine/types.js';
-import { InvalidArgumentError, NoSuchBucketError } from '../core/errors.js';
-import { isValidBucketName } from '../core/format/keys.js';
+import { InvalidArgumentError, InvalidBucketNameError, NoSuchBucketError } from '../core/errors.js';
+import { isAddressableBucketName, isValidBucketName } from '../core/format/keys.js';
 import { renderErrorXml, S3Error, toS3Error } from './error-table.js';
 import { headerBytes, storedHeadersFrom, userMetadataFrom } from './metadata-headers.js';
 import { decodeRequestBody, readSmallBody } from './request-body.js';
@@ -270,9 +270,13 @@ export function createS3Handler(options: S3HandlerOptions): S3RequestHandler {
           { region },
         );
       }
+      if (op === undefined && next) {
+        event.op = 'Forward';
+        return next();
+      }
+      if (target.bucket !== undefined && !isAddressableBucketName(target.bucket)) throw new InvalidBucketNameError(target.bucket);
       if (op === undefined) {
         event.op = 'Forward';
-        if (next) return next();
         // A method S3 has no operation for at all (PATCH...): S3 answers 405, not "not implemented".
         if (!S3_METHODS.has(req.method ?? '')) throw new S3Error('MethodNotAllowed', `The specified method (${req.method}) is not allowed against this resource.`);
         if (fallback) return fallback(req, res, target);

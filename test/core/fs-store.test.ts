@@ -10,7 +10,7 @@ t.test('concurrent PUT and DELETE of keys sharing pruned directories never fail'
   const fx = await fsEngine();
   t.teardown(() => fx.close());
   await fx.engine.createBucket('race');
-  const keys = ['/../../x', '//../x', '../x', 'a/../../b', 'deep/a/b/c/d.txt'];
+  const keys = ['/up/up/x', '//up/x', 'up/x', 'a/up/up/b', 'deep/a/b/c/d.txt'];
   const errors: string[] = [];
   await Promise.all(
     Array.from({ length: 8 }, async (_, w) => {
@@ -32,4 +32,31 @@ t.test('concurrent PUT and DELETE of keys sharing pruned directories never fail'
   }
   const staging = readdirSync((fx.store as unknown as { description: string }).description.replace(/^filesystem /, '') + '/.tmp');
   t.same(staging, [], 'no staged file left behind');
+});
+
+t.test('keys with . and .. segments cannot address a path outside the data directory', async (t) => {
+  const fx = await fsEngine();
+  t.teardown(() => fx.close());
+  const store = fx.store;
+  const root = store.description.replace(/^filesystem /, '');
+  await store.createBucket('esc');
+  const { mkdtempSync, writeFileSync, readdirSync: ls, existsSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join, dirname, relative } = await import('node:path');
+  const src = join(mkdtempSync(join(tmpdir(), 'dg-esc-')), 'body');
+  writeFileSync(src, 'x');
+  // The engine refuses these keys; the store must be safe even when given them.
+  const keys = ['../../escaped-1', 'a/../../../escaped-2', '..', '.', './x', '../reference.bin'];
+  for (const key of keys) {
+    await store.putObject('esc', key, { path: src, size: 1 }, { metadata: {} });
+    t.ok(await store.headObject('esc', key), `${key} stored and found again`);
+  }
+  const walk = (dir: string): string[] => ls(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(dir, e.name)) : [join(dir, e.name)]));
+  const files = walk(root).map((f) => relative(root, f));
+  t.same(files.filter((f) => f.split('/').some((s) => s === '..' || s === '.')), [], 'no . or .. on disk');
+  t.notOk(existsSync(join(dirname(root), 'escaped-1')) || existsSync(join(root, '..', '..', 'escaped-1')), 'nothing written above the data directory');
+  for (const key of keys) {
+    await t.rejects(fx.engine.putObject({ bucket: 'esc', key, body: body('y') }), { code: 'InvalidKey' }, `the engine refuses ${key}`);
+  }
+  await t.rejects(fx.engine.getObject({ bucket: 'esc', key: '../../escaped-1' }), { code: 'NoSuchKey' }, 'reading such a key is a 404');
 });

@@ -3,20 +3,27 @@
  * a wrong secret, an expired date or a tampered signature (or tampered request) is
  * refused with 403 and the right code, for header-signed requests, presigned URLs and
  * the chunk signatures of STREAMING-AWS4-HMAC-SHA256-PAYLOAD uploads. Nothing changes.
+ * The proxy's UI and its JSON API refuse every request without a live session (forged
+ * cookies included), and /_/stats on the S3 port wants a signature. Secrets are only
+ * ever compared in constant time.
  */
 import t from 'tap';
 import { createHash, createHmac } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { HttpRequest } from '@smithy/protocol-http';
 import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { versions } from '../helpers/data.js';
-import { ENDPOINT_KINDS, getBytes, raw, recordResults, startEndpoint, xmlCode } from './helpers.js';
+import { ENDPOINT_KINDS, getBytes, raw, recordResults, ROOT, startEndpoint, walkFiles, xmlCode } from './helpers.js';
 
 const CREDS = { accessKeyId: 'AKIDRELIABILITY', secretAccessKey: 'reliability-secret-key' };
 const BUCKET = 'authb';
 const REGION = 'us-east-1';
 const data = versions(20 * 1024, 2, 41);
-const figures = { requests: 0, refused: 0, wrongCode: 0, accepted: 0, tamperedChunks: 0 };
+const figures = { requests: 0, refused: 0, wrongCode: 0, accepted: 0, tamperedChunks: 0, uiRequests: 0, uiRefused: 0, adminRequests: 0, adminRefused: 0, comparisonsScanned: 0 };
+const PASSWORD = 'reliability admin password';
+const UI_HEADER = { 'X-DeltaGlider-UI': '1' };
 
 class Sha256 {
   readonly #h;
@@ -228,6 +235,119 @@ for (const kind of ENDPOINT_KINDS) {
   });
 }
 
+for (const kind of ['proxy/filesystem', 'proxy/s3rver'] as const) {
+  t.test(`${kind}: the UI, its API and /_/stats are closed too`, async (t) => {
+    const ep = await startEndpoint(kind, { credentials: CREDS, ui: { adminPassword: PASSWORD } });
+    t.teardown(() => ep.close());
+    await ep.client.send(new CreateBucketCommand({ Bucket: BUCKET }));
+    await ep.client.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'k.zip', Body: data[0] }));
+    const ui = ep.uiUrl as string;
+    const refusedUi = async (label: string, res: Response, status = 401): Promise<void> => {
+      const body = await res.text();
+      figures.uiRequests++;
+      t.equal(res.status, status, `${label}: ${status}`);
+      if (res.status === status) figures.uiRefused++;
+      t.notMatch(body, new RegExp(BUCKET), `${label}: no bucket name in the answer`);
+    };
+
+    await t.test('every UI data endpoint refuses requests without a live session', async () => {
+      const reads = ['/stats', '/metrics', '/api/buckets', `/api/objects?bucket=${BUCKET}`, `/api/object?bucket=${BUCKET}&key=k.zip`, `/api/deltaspaces?bucket=${BUCKET}`, `/api/download?bucket=${BUCKET}&key=k.zip`];
+      const cookies = [undefined, 'dg_session=forged', `dg_session=${'A'.repeat(43)}`, 'dg_session=', 'dg_session=../../etc/passwd', `other=1; dg_session=${'x'.repeat(5000)}`];
+      for (const path of reads) {
+        for (const cookie of cookies) await refusedUi(`GET ${path} ${cookie ? `with ${cookie.slice(0, 40)}` : 'without a session'}`, await fetch(ui + path, { headers: cookie ? { cookie } : {} }));
+      }
+      await refusedUi('upload without a session', await fetch(`${ui}/api/upload?bucket=${BUCKET}&key=b.txt`, { method: 'PUT', headers: UI_HEADER, body: 'x' }));
+      await refusedUi('delete without a session', await fetch(`${ui}/api/object?bucket=${BUCKET}&key=k.zip`, { method: 'DELETE', headers: UI_HEADER }));
+    });
+
+    await t.test('logins with a wrong key id, secret or password are refused; cross-site logins too', async () => {
+      const login = (body: unknown, headers: Record<string, string> = UI_HEADER) => fetch(`${ui}/api/login`, { method: 'POST', headers: { ...headers, 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+      await refusedUi('login with a wrong secret', await login({ accessKeyId: CREDS.accessKeyId, secretAccessKey: 'wrong' }));
+      await refusedUi('login with an unknown key id', await login({ accessKeyId: 'AKIDNOTKNOWN', secretAccessKey: CREDS.secretAccessKey }));
+      await refusedUi('login with a wrong password', await login({ password: 'wrong' }));
+      await refusedUi('login with nothing', await login({}));
+      await refusedUi('login with non-strings', await login({ accessKeyId: [CREDS.accessKeyId], secretAccessKey: { s: CREDS.secretAccessKey }, password: [PASSWORD] }));
+      await refusedUi('login without the UI header (a cross-site form)', await login(CREDS, {}), 403);
+      await refusedUi('login from another origin', await login(CREDS, { ...UI_HEADER, Origin: 'http://evil.example' }), 403);
+      // The checks are not simply refusing everything: the right keys open a session.
+      const ok = await login(CREDS);
+      t.equal(ok.status, 200, 'the right keys log in');
+      const cookie = ok.headers.get('set-cookie')?.split(';')[0] as string;
+      const buckets = await fetch(`${ui}/api/buckets`, { headers: { cookie } });
+      t.equal(buckets.status, 200, 'and see the buckets');
+      t.match(await buckets.text(), new RegExp(BUCKET));
+      await refusedUi('a state change with a session but without the UI header', await fetch(`${ui}/api/object?bucket=${BUCKET}&key=k.zip`, { method: 'DELETE', headers: { cookie } }), 403);
+      await fetch(`${ui}/api/logout`, { method: 'POST', headers: { ...UI_HEADER, cookie } });
+      await refusedUi('the session after logout', await fetch(`${ui}/api/buckets`, { headers: { cookie } }));
+      t.equal((await fetch(`${ui}/health`)).status, 200, '/health stays open for monitors');
+    });
+
+    await t.test('/_/stats on the S3 port needs a signature; /_/health and /_/metrics name no bucket', async () => {
+      const op: Op = { name: 'AdminStats', method: 'GET', path: '/_/stats' };
+      const refusedAdmin = async (label: string, path: string, headers: Record<string, string>, code: string) => {
+        const r = await raw(ep.url, 'GET', path, headers);
+        figures.adminRequests++;
+        t.equal(r.status, 403, `${label}: 403`);
+        t.equal(xmlCode(r.body), code, `${label}: ${code}`);
+        if (r.status === 403) figures.adminRefused++;
+        t.notMatch(r.body.toString(), new RegExp(BUCKET), `${label}: no bucket name`);
+      };
+      await refusedAdmin('unsigned', '/_/stats', {}, 'AccessDenied');
+      const wrongSecret = await signed(ep.url, op, { ...CREDS, secretAccessKey: 'wrong-secret' });
+      await refusedAdmin('wrong secret', wrongSecret.path, wrongSecret.headers, 'SignatureDoesNotMatch');
+      const wrongKey = await signed(ep.url, op, { ...CREDS, accessKeyId: 'AKIDNOTKNOWN' });
+      await refusedAdmin('unknown key id', wrongKey.path, wrongKey.headers, 'InvalidAccessKeyId');
+      const good = await signed(ep.url, op, CREDS);
+      await refusedAdmin('tampered signature', good.path, { ...good.headers, authorization: good.headers.authorization!.replace(/Signature=([0-9a-f]+)/, (_m, sig: string) => `Signature=${tamperSig(sig)}`) }, 'SignatureDoesNotMatch');
+      const expired = await signed(ep.url, op, CREDS, { presign: 60, date: new Date(Date.now() - 2 * 60 * 60 * 1000) });
+      await refusedAdmin('presigned, expired', expired.path, expired.headers, 'AccessDenied');
+      const ok = await raw(ep.url, 'GET', good.path, good.headers);
+      t.equal(ok.status, 200, 'a signed /_/stats answers');
+      t.match(ok.body.toString(), new RegExp(BUCKET), 'with the buckets');
+      const presigned = await signed(ep.url, op, CREDS, { presign: 300 });
+      t.equal((await raw(ep.url, 'GET', presigned.path, presigned.headers)).status, 200, 'a presigned /_/stats answers');
+      for (const path of ['/_/health', '/_/metrics']) {
+        const r = await raw(ep.url, 'GET', path);
+        t.equal(r.status, 200, `${path} stays open (load balancers, Prometheus)`);
+        t.notMatch(r.body.toString(), new RegExp(BUCKET), `${path} names no bucket`);
+      }
+    });
+  });
+}
+
+t.test('secrets are compared in constant time', async (t) => {
+  // Signatures (header, presigned, chunk and trailer), UI secrets and passwords go through
+  // crypto.timingSafeEqual: src/s3/sigv4.ts signaturesEqual, src/ui/auth.ts safeEqual.
+  const { signaturesEqual } = await import('../../src/s3/sigv4.js');
+  const { safeEqual } = await import('../../src/ui/auth.js');
+  const sig = 'a'.repeat(64);
+  t.ok(signaturesEqual(sig, sig) && !signaturesEqual(sig, `${'a'.repeat(63)}b`) && !signaturesEqual(sig, 'a'.repeat(63)), 'signaturesEqual compares');
+  t.ok(safeEqual('secret', 'secret') && !safeEqual('secret', 'secreT') && !safeEqual('secret', 'secret2'), 'safeEqual compares');
+  for (const [file, fn] of [['src/s3/sigv4.ts', 'signaturesEqual'], ['src/ui/auth.ts', 'safeEqual']] as const) {
+    const text = readFileSync(join(ROOT, file), 'utf8');
+    const body = text.slice(text.indexOf(`export function ${fn}`), text.indexOf('\n}\n', text.indexOf(`export function ${fn}`)));
+    t.match(body, /timingSafeEqual\(/, `${fn} uses crypto.timingSafeEqual`);
+  }
+  // No comparison in src/ puts a signature, secret, password or session token on either
+  // side of ===, !==, == or != (checks against undefined, null, literals and typeof aside).
+  const CMP = /(typeof\s+)?([\w$.#]+|'[^']*'|"[^"]*"|`[^`]*`)\s*([!=]==?)\s*([\w$.#]+|'[^']*'|"[^"]*")/g;
+  const literal = (x: string): boolean => /^(undefined|null|true|false|-?\d[\d_.]*|'.*'|".*"|`.*`)$/.test(x);
+  const secretName = (x: string): boolean => /(signature|secret|password|token)/i.test(x) && !/continuation/i.test(x) && !/^[A-Z_]+$/.test(x.split('.').pop() as string);
+  const offenders: string[] = [];
+  for (const file of walkFiles(join(ROOT, 'src')).filter((f) => f.endsWith('.ts'))) {
+    readFileSync(file, 'utf8').split('\n').forEach((line, i) => {
+      for (const m of line.matchAll(CMP)) {
+        figures.comparisonsScanned++;
+        const [, isTypeof, a = '', , b = ''] = m;
+        if (isTypeof || literal(a) || literal(b)) continue;
+        if (secretName(a) || secretName(b)) offenders.push(`${relative(ROOT, file)}:${i + 1}: ${m[0]}`);
+      }
+    });
+  }
+  t.ok(figures.comparisonsScanned > 100, `${figures.comparisonsScanned} comparisons scanned`);
+  t.same(offenders, [], 'no secret compared with === / !==');
+});
+
 t.teardown(() => {
   recordResults('auth', {
     endpoints: ENDPOINT_KINDS.join(', '),
@@ -237,5 +357,13 @@ t.teardown(() => {
     'accepted (must be 0)': figures.accepted,
     'wrong error code': figures.wrongCode,
     'tampered aws-chunked uploads': figures.tamperedChunks,
-  });
+    'UI requests without a live session, forged cookies or wrong logins (proxy x filesystem, s3rver)': figures.uiRequests,
+    'UI requests refused (401, or 403 for cross-site)': figures.uiRefused,
+    'unsigned or forged /_/stats requests refused with 403': `${figures.adminRefused} of ${figures.adminRequests}`,
+    'comparisons in src/ scanned for secrets compared with ===': figures.comparisonsScanned,
+  }, [
+    'The UI runs with the proxy only (the middleware has none), so the UI checks run on proxy/filesystem and proxy/s3rver.',
+    'With client keys set, /_/stats (it names every bucket) needs a SigV4 signature on the S3 port; /_/health and /_/metrics carry no bucket or object name and stay open for load balancers and Prometheus.',
+    'Constant time: signatures (header, presigned, aws-chunked chunk and trailer) are compared by signaturesEqual (src/s3/sigv4.ts), UI keys and the admin password by safeEqual (src/ui/auth.ts), both crypto.timingSafeEqual; a scan of src/ finds no secret on either side of === or !==.',
+  ]);
 });

@@ -1,8 +1,9 @@
 /**
- * Corruption behind our back: a flipped byte or a truncation in a stored delta or in
- * reference.bin, or reference.bin deleted directly on the backend. GET must answer
- * 500 InternalError with a clear message (never wrong bytes) and log the cause;
- * HEAD and LIST keep working.
+ * Corruption behind our back: a flipped byte or a truncation in a stored delta, in
+ * reference.bin or in a passthrough object, or reference.bin deleted directly on the
+ * backend. GET must answer 500 InternalError with a clear message (never wrong bytes,
+ * and for these objects before the first byte) and log the cause; HEAD and LIST keep
+ * working.
  */
 import t from 'tap';
 import { CreateBucketCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
@@ -12,7 +13,7 @@ import { ENDPOINT_KINDS, recordResults, startEndpoint, tamperBackend } from './h
 const BUCKET = 'corrupt';
 const data = versions(48 * 1024, 3, 11);
 
-type Tamper = { name: string; target: 'delta' | 'reference'; mutate: ((b: Buffer) => Buffer) | null };
+type Tamper = { name: string; target: 'delta' | 'reference' | 'passthrough'; mutate: ((b: Buffer) => Buffer) | null };
 const TAMPERS: Tamper[] = [
   { name: 'flip a byte in a delta', target: 'delta', mutate: (b) => flip(b, Math.floor(b.length / 2)) },
   { name: 'flip the last byte of a delta', target: 'delta', mutate: (b) => flip(b, b.length - 1) },
@@ -21,6 +22,8 @@ const TAMPERS: Tamper[] = [
   { name: 'flip a byte in reference.bin', target: 'reference', mutate: (b) => flip(b, 1234) },
   { name: 'truncate reference.bin', target: 'reference', mutate: (b) => b.subarray(0, b.length - 100) },
   { name: 'delete reference.bin', target: 'reference', mutate: null },
+  { name: 'flip a byte in a passthrough object', target: 'passthrough', mutate: (b) => flip(b, 777) },
+  { name: 'truncate a passthrough object', target: 'passthrough', mutate: (b) => b.subarray(0, b.length - 1) },
 ];
 
 function flip(b: Buffer, at: number): Buffer {
@@ -42,16 +45,18 @@ for (const kind of ENDPOINT_KINDS) {
         for (const [v, buf] of data.entries()) {
           await ep.client.send(new PutObjectCommand({ Bucket: BUCKET, Key: `${space}/v${v}.zip`, Body: buf }));
         }
-        // v0 seeded the reference (its self-delta); v1, v2 are real deltas.
-        const backendKey = tamper.target === 'reference' ? `${space}/reference.bin` : `${space}/v1.zip.delta`;
+        await ep.client.send(new PutObjectCommand({ Bucket: BUCKET, Key: `${space}/plain.bin`, Body: data[1] }));
+        // v0 seeded the reference (its self-delta); v1, v2 are real deltas; plain.bin is passthrough.
+        const backendKey = { reference: `${space}/reference.bin`, delta: `${space}/v1.zip.delta`, passthrough: `${space}/plain.bin` }[tamper.target];
         await tamperBackend(ep, BUCKET, backendKey, tamper.mutate);
         // A restart or cache eviction: the engine must read the backend again.
         await ep.engine.references.clear();
         const logsBefore = ep.logs.length;
-        const affected = tamper.target === 'reference' ? [0, 1, 2] : [1];
-        for (const v of [0, 1, 2]) {
+        const affected = { reference: [0, 1, 2], delta: [1], passthrough: [3] }[tamper.target];
+        for (const v of [0, 1, 2, 3]) {
           figures.cases++;
-          const key = `${space}/v${v}.zip`;
+          const key = v === 3 ? `${space}/plain.bin` : `${space}/v${v}.zip`;
+          const want = (v === 3 ? data[1] : data[v]) as Buffer;
           let status = 200;
           let code: string | undefined;
           let message = '';
@@ -72,15 +77,15 @@ for (const kind of ENDPOINT_KINDS) {
           } else {
             t.equal(status, 200, `${key} untouched reads fine`);
           }
-          if (body && !body.equals(data[v] as Buffer)) figures.wrongBytesServed++;
-          if (body) t.ok(body.equals(data[v] as Buffer), `${key}: never wrong bytes`);
-          // HEAD keeps working.
+          if (body && !body.equals(want)) figures.wrongBytesServed++;
+          if (body) t.ok(body.equals(want), `${key}: never wrong bytes`);
+          // HEAD keeps working (a truncated passthrough object reports what the backend holds).
           const head = await ep.client.send(new HeadObjectCommand({ Bucket: BUCKET, Key: key }));
-          t.equal(head.ContentLength, (data[v] as Buffer).length, `${key}: HEAD reports the original size`);
+          t.ok(head.ContentLength === want.length || (tamper.target === 'passthrough' && v === 3), `${key}: HEAD answers (${head.ContentLength} bytes)`);
           figures.headOk++;
         }
         const list = await ep.client.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: `${space}/` }));
-        t.same((list.Contents ?? []).map((o) => o.Key), [`${space}/v0.zip`, `${space}/v1.zip`, `${space}/v2.zip`], 'LIST keeps working and hides internals');
+        t.same((list.Contents ?? []).map((o) => o.Key), [`${space}/plain.bin`, `${space}/v0.zip`, `${space}/v1.zip`, `${space}/v2.zip`], 'LIST keeps working and hides internals');
         figures.listOk++;
         const logged = ep.logs.slice(logsBefore).filter((l) => JSON.stringify(l).match(/corrupt|could not be decoded|failed verification|missing|SHA-256/));
         t.ok(logged.length > 0, 'the cause is logged');

@@ -1,20 +1,29 @@
 /**
- * Backend faults, with a fault-injecting HTTP proxy between the reverse proxy and s3rver:
- * HEAD of reference.bin answering 500 / 503 / a cut connection / slowly; the backend
- * stopped mid-PUT and mid-GET and restarted on the same port and directory; the temp
- * disk full while spooling. Clients get a clean S3 error (503 ServiceUnavailable for
- * backend faults), nothing half-written becomes visible, retries succeed, and no
- * reference is ever created on a failed check, replaced or deleted while deltas use it.
+ * Backend faults, with a fault-injecting HTTP proxy between the endpoint (the reverse
+ * proxy, then the middleware) and s3rver: HEAD of reference.bin answering 500 / 503 / a
+ * cut connection / slowly; the backend stopped mid-PUT, mid-GET and mid-multipart-complete
+ * and restarted on the same port and directory; the temp disk full while spooling (every
+ * surface x store). Clients get a clean S3 error (503 ServiceUnavailable for backend
+ * faults), nothing half-written becomes visible, retries succeed, and no reference is
+ * ever created on a failed check, replaced or deleted while deltas use it.
  */
 import t from 'tap';
 import { symlinkSync } from 'node:fs';
-import { CreateBucketCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
+import {
+  CompleteMultipartUploadCommand,
+  CreateBucketCommand,
+  CreateMultipartUploadCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  UploadPartCommand,
+} from '@aws-sdk/client-s3';
 import { versions } from '../helpers/data.js';
-import { getBytes, recordResults, sleep, startFaultProxy, startProxy, startRestartableS3rver, leftoverTempFiles, type FaultAction } from './helpers.js';
+import { ENDPOINT_KINDS, getBytes, recordResults, sleep, startEndpoint, startFaultProxy, startMiddleware, startProxy, startRestartableS3rver, leftoverTempFiles, type FaultAction } from './helpers.js';
 
 const BUCKET = 'faults';
 const family = versions(64 * 1024, 12, 31);
-const figures = { faultsInjected: 0, backendRestarts: 0, failedPutsClean: 0, retriesSucceeded: 0, referencesCreatedOnFailedCheck: 0, referencesReplaced: 0, enospcInjected: 0, corruptReads: 0 };
+const figures = { faultsInjected: 0, backendRestarts: 0, failedPutsClean: 0, failedCompletesClean: 0, retriesSucceeded: 0, referencesCreatedOnFailedCheck: 0, referencesReplaced: 0, enospcInjected: 0, corruptReads: 0 };
 
 async function s3Error(p: Promise<unknown>): Promise<{ status: number; code?: string }> {
   try {
@@ -26,12 +35,12 @@ async function s3Error(p: Promise<unknown>): Promise<{ status: number; code?: st
   }
 }
 
-t.test('proxy over s3rver behind a fault-injecting proxy', async (t) => {
+for (const way of ['proxy', 'middleware'] as const) t.test(`${way} over s3rver behind a fault-injecting proxy`, async (t) => {
   const s3 = await startRestartableS3rver();
   t.teardown(() => s3.close());
   const fp = await startFaultProxy(s3.port);
   t.teardown(() => fp.close());
-  const ep = await startProxy({ s3Endpoint: fp.endpoint, maxAttempts: 1 });
+  const ep = await (way === 'proxy' ? startProxy : startMiddleware)({ s3Endpoint: fp.endpoint, maxAttempts: 1 });
   t.teardown(() => ep.close());
   await ep.client.send(new CreateBucketCommand({ Bucket: BUCKET }));
   const direct = s3.client;
@@ -122,6 +131,45 @@ t.test('proxy over s3rver behind a fault-injecting proxy', async (t) => {
     t.equal(await refHead(space), before, 'reference untouched');
   });
 
+  await t.test('backend stopped mid-multipart-complete, restarted, the retried Complete succeeds', async (t) => {
+    // Two uploads: into a deltaspace with a reference (completion writes a delta) and into
+    // a fresh one (completion creates the reference). The backend write of each completion
+    // is held while the backend stops.
+    await ep.client.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'midmp/v0.zip', Body: family[0] }));
+    const before = await refHead('midmp');
+    const part1 = Buffer.concat(Array.from({ length: 82 }, (_, i) => family[i % family.length] as Buffer)).subarray(0, 5 * 1024 * 1024);
+    const part2 = family[5] as Buffer;
+    for (const key of ['midmp/big.zip', 'midmp-fresh/big.zip']) {
+      const { UploadId } = await ep.client.send(new CreateMultipartUploadCommand({ Bucket: BUCKET, Key: key }));
+      const p1 = await ep.client.send(new UploadPartCommand({ Bucket: BUCKET, Key: key, UploadId, PartNumber: 1, Body: part1 }));
+      const p2 = await ep.client.send(new UploadPartCommand({ Bucket: BUCKET, Key: key, UploadId, PartNumber: 2, Body: part2 }));
+      const complete = () =>
+        s3Error(ep.client.send(new CompleteMultipartUploadCommand({ Bucket: BUCKET, Key: key, UploadId, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: p1.ETag }, { PartNumber: 2, ETag: p2.ETag }] } })));
+      const space = key.split('/')[0] as string;
+      fp.rule = (req) => (req.method === 'PUT' && req.url?.startsWith(`/${BUCKET}/${space}/`) ? { kind: 'delay', ms: 300 } : { kind: 'pass' });
+      const completing = complete();
+      await sleep(150);
+      await s3.stop();
+      figures.faultsInjected++;
+      const r = await completing;
+      fp.rule = () => ({ kind: 'pass' });
+      t.same(r, { status: 503, code: 'ServiceUnavailable' }, `${key}: Complete answers 503 while the backend is down`);
+      figures.failedCompletesClean++;
+      await s3.start();
+      figures.backendRestarts++;
+      t.equal((await getBytes(ep.client, BUCKET, key)).status, 404, `${key}: nothing half-written is visible`);
+      t.same(await complete(), { status: 200 }, `${key}: the same Complete, retried, succeeds`);
+      figures.retriesSucceeded++;
+      const got = await getBytes(ep.client, BUCKET, key);
+      const whole = got.body?.equals(Buffer.concat([part1, part2]));
+      if (!whole) figures.corruptReads++;
+      t.ok(whole, `${key}: byte-exact`);
+    }
+    t.equal(await refHead('midmp'), before, 'the existing reference untouched');
+    t.ok(await refHead('midmp-fresh'), 'the fresh deltaspace got its reference on the retry');
+    t.same(await leftoverTempFiles(ep.tempDir), [], 'no assembled or spooled temp file left');
+  });
+
   await t.test('backend stopped mid-GET, restarted, retry succeeds', async (t) => {
     const space = 'midget';
     await ep.client.send(new PutObjectCommand({ Bucket: BUCKET, Key: `${space}/v0.zip`, Body: family[0] }));
@@ -167,10 +215,10 @@ t.test('proxy over s3rver behind a fault-injecting proxy', async (t) => {
   });
 });
 
-t.test('temp disk full while spooling (real ENOSPC from /dev/full)', async (t) => {
+for (const kind of ENDPOINT_KINDS) t.test(`temp disk full while spooling (real ENOSPC from /dev/full): ${kind}`, async (t) => {
   // The spool file is created as a symlink to /dev/full: the kernel answers every write
   // with ENOSPC, exactly as a full temp filesystem would, mid-stream.
-  const ep = await startProxy({ maxAttempts: 1 });
+  const ep = await startEndpoint(kind, { maxAttempts: 1 });
   t.teardown(() => ep.close());
   await ep.client.send(new CreateBucketCommand({ Bucket: BUCKET }));
   const temp = ep.engine.temp;
@@ -205,12 +253,15 @@ t.teardown(() => {
     'backend restarts (same port and directory)': figures.backendRestarts,
     'ENOSPC injected while spooling': figures.enospcInjected,
     'failed PUTs answered cleanly (503 / 500), nothing visible': figures.failedPutsClean,
+    'failed CompleteMultipartUploads answered cleanly (503), nothing visible': figures.failedCompletesClean,
     'retries that succeeded': figures.retriesSucceeded,
     'references created on a failed HEAD': figures.referencesCreatedOnFailedCheck,
     'references replaced': figures.referencesReplaced,
     'corrupt reads': figures.corruptReads,
   }, [
+    'Backend faults run on the proxy and on the middleware, each over its own s3rver behind a fault-injecting HTTP proxy; the temp-disk-full case on all four surface x store endpoints.',
     'HEAD reference.bin faults: 500, 503, cut connection, 403 and a 1.5 s delay, each into a deltaspace with a reference and a fresh one.',
+    'Backend stopped mid-PUT, mid-GET and mid-CompleteMultipartUpload (the completion writing a delta, and one creating a reference), then restarted: the retried request (the same upload ID for Complete) succeeds.',
     'Temp disk full: the spool file is a symlink to /dev/full, so writes fail with a real ENOSPC from the kernel; a tmpfs or loop mount would need root.',
   ]);
 });

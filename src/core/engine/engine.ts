@@ -10,9 +10,12 @@ import { PassThrough, Readable, Transform, pipeline as streamPipeline } from 'no
 import { Semaphore } from '../concurrency.js';
 import { ReferenceCache, type CachedReference } from '../cache/reference-cache.js';
 import {
+  BackendError,
+  DeltaGliderError,
   DeltaTooLargeError,
   EntityTooLargeError,
   IntegrityError,
+  InvalidBucketNameError,
   NoSuchBucketError,
   NoSuchKeyError,
   PreconditionFailedError,
@@ -23,6 +26,7 @@ import {
   deltaKeyOf,
   deltaspaceOf,
   fileNameOf,
+  isValidBucketName,
   referenceKeyOf,
 } from '../format/keys.js';
 import {
@@ -56,6 +60,20 @@ import type {
 
 /** Extra looks a read takes before it answers 404 (an overwrite may be switching variant). */
 const RESOLVE_RECHECKS = 2;
+/**
+ * Extra attempts a GET makes when the object it resolved changed before it was read (an
+ * overwrite landed between the HEAD and the GET, or a backend that rewrites objects in
+ * place, like s3rver, was caught mid-write). Each attempt resolves the key afresh.
+ */
+const GET_RETRIES = 4;
+/** Pause before looking again at an object caught mid-write (ms, times the attempt number). */
+const UNSETTLED_PAUSE_MS = 20;
+/**
+ * Passthrough objects up to this size are read whole and verified before the first byte
+ * is sent, so a mismatch becomes a retry or a clean S3 error; larger ones are verified
+ * while streaming (a mismatch then cuts the response before its last chunk).
+ */
+export const VERIFY_BEFORE_SENDING_BYTES = 1024 * 1024;
 
 /** How a user key is held on the backend right now. */
 interface Resolved {
@@ -350,9 +368,7 @@ export class DeltaGliderEngine {
         this.store.headObject(bucket, deltaKeyOf(key)),
         this.store.headObject(bucket, key),
       ]);
-      // Both exist only during an overwrite's short window: the newer one wins.
-      let stored = delta ?? plain;
-      if (delta && plain && plain.lastModified.getTime() > delta.lastModified.getTime()) stored = plain;
+      const stored = delta && plain ? newerComplete(delta, plain) : (delta ?? plain);
       if (stored) return this.#describe(key, stored, stored === delta);
       if (attempt >= RESOLVE_RECHECKS) return undefined;
     }
@@ -407,18 +423,27 @@ export class DeltaGliderEngine {
     }
   }
 
-  /** GET: original bytes, verified before the first byte leaves. */
+  /**
+   * GET: original bytes, verified before the first byte leaves (passthrough objects over
+   * VERIFY_BEFORE_SENDING_BYTES: while streaming). A reader racing an overwrite gets the
+   * old or the new object, whole: whatever changed between resolving and reading is
+   * resolved again.
+   */
   async getObject(input: GetObjectInput): Promise<GetObjectResult> {
     this.#assertReadableKey(input.key);
     for (let attempt = 0; ; attempt++) {
+      const last = attempt >= GET_RETRIES;
       try {
-        return await this.#getResolved(input);
+        return await this.#getResolved(input, last);
       } catch (err) {
-        // The variant we resolved was deleted by a concurrent overwrite before we read
-        // it: resolve again (the new variant exists by then). A missing reference is an
+        // The variant we resolved was deleted or replaced by a concurrent overwrite before
+        // we read it, or caught mid-write: resolve again. A missing reference is an
         // IntegrityError, not NoSuchKey, and is not retried.
-        if ((err instanceof VariantVanishedError || err instanceof InconsistentObjectError) && attempt < RESOLVE_RECHECKS) {
-          if (err instanceof InconsistentObjectError) await new Promise((ok) => setTimeout(ok, 20 * (attempt + 1)));
+        if (last) throw err;
+        if (err instanceof VariantVanishedError) continue;
+        // A replaced object is usually readable at once; one caught mid-write needs a moment.
+        if (err instanceof VariantChangedError || err instanceof InconsistentObjectError || err instanceof InterruptedReadError) {
+          await pause(UNSETTLED_PAUSE_MS * (err instanceof VariantChangedError ? attempt : attempt + 1));
           continue;
         }
         throw err;
@@ -426,38 +451,28 @@ export class DeltaGliderEngine {
     }
   }
 
-  async #getResolved(input: GetObjectInput): Promise<GetObjectResult> {
+  async #getResolved(input: GetObjectInput, last: boolean): Promise<GetObjectResult> {
     const r = await this.#resolveOrThrow(input.bucket, input.key);
     evaluateConditions(input.conditions, r.info.etag, r.info.lastModified, true);
-    if (r.info.storageType === 'passthrough') {
-      const range = resolveRange(input.range, r.info.size);
-      const contentLength = range ? range.end - range.start + 1 : r.info.size;
-      if (r.meta.fileSize !== undefined && r.meta.fileSize !== r.stored.size) {
-        // The backend reports a size other than the one we recorded: the object is being
-        // rewritten in place (s3rver and other non-atomic backends) or was damaged.
-        throw new InconsistentObjectError(`${input.bucket}/${r.stored.key} has ${r.stored.size} bytes on the backend, its metadata says ${r.meta.fileSize}`);
-      }
-      if (r.info.size === 0) return { info: r.info, body: Readable.from([]), range, contentLength };
-      const got = await this.store.getObject(input.bucket, r.stored.key, range).catch(vanished(input.key));
-      // A whole passthrough object is checked against its recorded SHA-256 as it streams:
-      // a backend that tears reads during an overwrite (or bit rot) ends the response in
-      // an error instead of completing it with wrong bytes.
-      const body = !range && r.meta.fileSha256 && r.meta.fileSize === r.info.size
-        ? verifyStream(got.body, r.meta.fileSha256, r.info.size, `${input.bucket}/${r.stored.key}`)
-        : got.body;
-      return { info: r.info, body, range, contentLength };
-    }
+    const where = `${input.bucket}/${r.stored.key}`;
+    if (r.info.storageType === 'passthrough') return this.#getPassthrough(input, r);
     if (!r.meta.fileSha256) {
       // Without the original's SHA-256 a reconstruction cannot be verified (and a backend
       // caught rewriting the object's metadata in place shows exactly this): never serve it.
-      throw new InconsistentObjectError(`the delta ${input.bucket}/${r.stored.key} has no dg-file-sha256: its reconstruction cannot be verified`);
+      throw new InconsistentObjectError(`the delta ${where} has no dg-file-sha256: its reconstruction cannot be verified`);
+    }
+    if (!last && r.meta.deltaSize !== undefined && r.meta.deltaSize !== r.stored.size) {
+      // A hint only (other tools may count differently): the reconstruction is verified anyway.
+      throw new InconsistentObjectError(`the delta ${where} has ${r.stored.size} bytes on the backend, its metadata says ${r.meta.deltaSize}`);
     }
     // Verified reconstructions are kept (LRU by bytes, on disk) under the delta's backend
     // ETag and the original's SHA-256: a warm GET streams a file that already passed the
     // check, and concurrent GETs of one object decode it once.
     const sha256 = r.meta.fileSha256;
     const held = await this.reconstructions.acquire(`${input.bucket}\0${r.stored.key}\0${r.stored.etag}\0${sha256}`, async () => {
-      const out = await this.#reconstruct(input.bucket, r, input.signal);
+      const out = await this.#reconstruct(input.bucket, r, input.signal).catch((err: unknown) =>
+        err instanceof IntegrityError && !(err instanceof ReferenceMissingError) ? this.#settleOrThrow(input.bucket, r, err) : Promise.reject(err),
+      );
       const path = this.temp.file('cached');
       await rename(out.path, path);
       return { path, size: out.size, sha256, etag: r.stored.etag };
@@ -482,10 +497,66 @@ export class DeltaGliderEngine {
     return { info, body, range, contentLength };
   }
 
+  async #getPassthrough(input: GetObjectInput, resolved: Resolved): Promise<GetObjectResult> {
+    const where = `${input.bucket}/${resolved.stored.key}`;
+    if (resolved.meta.fileSize !== undefined && resolved.meta.fileSize !== resolved.stored.size) {
+      // The backend reports a size other than the one we recorded: the object is being
+      // rewritten in place (s3rver and other non-atomic backends) or was damaged.
+      throw new InconsistentObjectError(`${where} has ${resolved.stored.size} bytes on the backend, its metadata says ${resolved.meta.fileSize}`);
+    }
+    const range = resolveRange(input.range, resolved.info.size);
+    if (resolved.info.size === 0) return { info: resolved.info, body: Readable.from([]), range, contentLength: 0 };
+    const got = await this.store.getObject(input.bucket, resolved.stored.key, range).catch(vanished(input.key));
+    let r = resolved;
+    if (!sameObject(got.info, resolved.stored)) {
+      // Overwritten between the HEAD and the GET: the GET's own description is the one
+      // that matches the bytes it carries (a range resolved against the old size is retried).
+      r = this.#describe(input.key, got.info, false);
+      const unusable = range !== undefined || (r.meta.fileSize !== undefined && r.meta.fileSize !== got.info.size);
+      try {
+        if (unusable) throw new VariantChangedError(`${where} changed between its HEAD and its GET`);
+        evaluateConditions(input.conditions, r.info.etag, r.info.lastModified, true);
+      } catch (err) {
+        got.body.destroy();
+        throw err;
+      }
+    }
+    const contentLength = range ? range.end - range.start + 1 : r.info.size;
+    const sha256 = r.meta.fileSha256;
+    if (range || !sha256 || r.meta.fileSize !== r.info.size) return { info: r.info, body: got.body, range, contentLength };
+    if (r.info.size > VERIFY_BEFORE_SENDING_BYTES) {
+      // A large object is checked against its recorded SHA-256 as it streams: bit rot
+      // ends the response in an error instead of completing it with wrong bytes.
+      return { info: r.info, body: verifyStream(got.body, sha256, r.info.size, where), range, contentLength };
+    }
+    const bytes = await readWhole(got.body, r.info.size, where);
+    const sha = createHash('sha256').update(bytes).digest('hex');
+    if (bytes.length !== r.info.size || sha !== sha256) {
+      await this.#settleOrThrow(input.bucket, r, new IntegrityError(`${where} failed verification: ${bytes.length} bytes with SHA-256 ${sha}, expected ${r.info.size} bytes with ${sha256}`));
+    }
+    return { info: r.info, body: Readable.from([bytes]), range, contentLength };
+  }
+
+  /**
+   * A verification failed. If the stored object changed meanwhile (a backend that writes
+   * in place published the bytes before the metadata), the read was torn: throw
+   * VariantChangedError so the GET starts over. Otherwise the stored data is damaged.
+   */
+  async #settleOrThrow(bucket: string, r: Resolved, failure: Error): Promise<never> {
+    await pause(UNSETTLED_PAUSE_MS);
+    const now = await this.store.headObject(bucket, r.stored.key);
+    if (!now || !sameObject(now, r.stored) || parseMetadata(now.metadata).fileSha256 !== r.meta.fileSha256) throw new VariantChangedError(`${bucket}/${r.stored.key} changed while it was being read`);
+    throw failure;
+  }
+
   /** Rebuilds a delta object into a temp file and verifies it. The caller removes the file. */
   async #reconstruct(bucket: string, r: Resolved, signal?: AbortSignal): Promise<{ path: string; size: number }> {
     const refKey = r.meta.refKey && !r.meta.refKey.startsWith('/') ? r.meta.refKey : referenceKeyOf(deltaspaceOf(r.info.key));
     const deltaGot = await this.store.getObject(bucket, r.stored.key).catch(vanished(r.info.key));
+    if (!sameObject(deltaGot.info, r.stored)) {
+      deltaGot.body.destroy();
+      throw new VariantChangedError(`${bucket}/${r.stored.key} changed between its HEAD and its GET`);
+    }
     const deltaPath = this.temp.file('delta-in');
     const outPath = this.temp.file('out');
     try {
@@ -627,7 +698,9 @@ export class DeltaGliderEngine {
 
   // ---------------------------------------------------------------- BUCKETS
 
-  createBucket(bucket: string): Promise<void> {
+  /** Creates a bucket; its name must follow S3's current rules on every backend. */
+  async createBucket(bucket: string): Promise<void> {
+    if (!isValidBucketName(bucket)) throw new InvalidBucketNameError(bucket);
     return this.store.createBucket(bucket);
   }
 
@@ -657,6 +730,70 @@ class ReferenceMissingError extends IntegrityError {
 /** A variant resolved by HEAD was gone by the time it was read (a concurrent overwrite or delete). */
 class VariantVanishedError extends NoSuchKeyError {
   override name = 'VariantVanishedError';
+}
+
+/**
+ * A variant resolved by HEAD was replaced by the time it was read (a concurrent overwrite).
+ * Retried; an object that keeps changing through every attempt answers 503, "retry".
+ */
+class VariantChangedError extends BackendError {
+  override name = 'VariantChangedError';
+}
+
+/**
+ * The backend cut a body we were reading before sending a byte on (it failed, or it
+ * truncated the object to rewrite it in place): the GET starts over, then answers 503.
+ */
+class InterruptedReadError extends BackendError {
+  override name = 'InterruptedReadError';
+}
+
+/** Two descriptions of one backend key name the same stored bytes (ETag and size agree). */
+function sameObject(a: StoredObjectInfo, b: StoredObjectInfo): boolean {
+  return a.etag === b.etag && a.size === b.size;
+}
+
+/**
+ * Of the two variants of a key (both exist only while an overwrite switches variant), the
+ * one to serve: a variant whose metadata is missing or contradicts its size is still being
+ * written on a backend that publishes data before metadata (s3rver), so the complete one
+ * wins; between two complete ones, the newer.
+ */
+function newerComplete(delta: StoredObjectInfo, plain: StoredObjectInfo): StoredObjectInfo {
+  const deltaComplete = isComplete(delta, true);
+  if (deltaComplete !== isComplete(plain, false)) return deltaComplete ? delta : plain;
+  return plain.lastModified.getTime() > delta.lastModified.getTime() ? plain : delta;
+}
+
+function isComplete(stored: StoredObjectInfo, isDelta: boolean): boolean {
+  const meta = parseMetadata(stored.metadata);
+  if (!meta.fileSha256) return false;
+  const recorded = isDelta ? meta.deltaSize : meta.fileSize;
+  return recorded === undefined || recorded === stored.size;
+}
+
+function pause(ms: number): Promise<void> {
+  return new Promise((ok) => setTimeout(ok, ms));
+}
+
+/** Reads a stream of an expected size into memory (at most one chunk more, to notice a longer body). */
+async function readWhole(body: Readable, size: number, what: string): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let seen = 0;
+  try {
+    for await (const chunk of body) {
+      chunks.push(chunk as Buffer);
+      seen += (chunk as Buffer).length;
+      if (seen > size) {
+        body.destroy();
+        break;
+      }
+    }
+  } catch (err) {
+    if (err instanceof DeltaGliderError) throw err;
+    throw new InterruptedReadError(`reading ${what} from the backend failed: ${(err as Error).message}`, { cause: err });
+  }
+  return Buffer.concat(chunks);
 }
 
 function vanished(key: string): (err: unknown) => never {

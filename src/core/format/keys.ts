@@ -38,13 +38,20 @@ export function deltaKeyOf(key: string): string {
 }
 
 /**
- * Throws if the user key cannot be stored: empty, too long, containing NUL, or
- * colliding with the internals (last segment `reference.bin` or ending in `.delta`).
+ * Throws if the user key cannot be stored: empty, too long, containing NUL or a `.` /
+ * `..` segment, or colliding with the internals (last segment `reference.bin` or
+ * ending in `.delta`).
  */
 export function assertUserKey(key: string): void {
   if (key.length === 0) throw new InvalidKeyError(key, 'Object key must not be empty.');
   if (Buffer.byteLength(key, 'utf8') > MAX_KEY_BYTES) throw new InvalidKeyError(key, 'Your key is too long (max 1024 bytes).');
   if (key.includes('\0')) throw new InvalidKeyError(key, 'Object key must not contain NUL.');
+  // S3-compatible servers that keep objects as files (s3rver, found by the fuzz run)
+  // resolve these segments as directory moves: `a/../../x` would be written outside
+  // their data directory. MinIO refuses such keys for the same reason.
+  if (key.split('/').some((segment) => segment === '.' || segment === '..')) {
+    throw new InvalidKeyError(key, 'Object key must not contain "." or ".." path segments.');
+  }
   const name = fileNameOf(key);
   if (name === REFERENCE_NAME) {
     throw new ReservedKeyError(key, `The key "${key}" is reserved: "${REFERENCE_NAME}" is the name deltaglider uses for a deltaspace's baseline. Rename the object.`);
@@ -87,6 +94,17 @@ export function compareKeys(a: string, b: string): number {
 }
 
 const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+
+/**
+ * Bucket names a request may address. New buckets follow isValidBucketName; buckets
+ * made under S3's older rules (upper case, underscores, up to 255 characters) still
+ * exist, so they are addressed by this looser rule. Anything else (NUL, `/`, a name of
+ * dots only) never reaches a backend: s3rver answered `%00abc` with a 500 and resolved
+ * `..` as a directory (found by the fuzz run).
+ */
+export function isAddressableBucketName(name: string): boolean {
+  return /^[A-Za-z0-9._-]{1,255}$/.test(name) && !/^\.+$/.test(name);
+}
 
 /** S3 bucket naming rules (the subset every backend agrees on). */
 export function isValidBucketName(name: string): boolean {

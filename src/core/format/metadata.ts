@@ -126,6 +126,8 @@ export interface ParsedMetadata {
   refKey?: string;
   refPath?: string;
   refSha256?: string;
+  /** Bytes of the stored delta (a hint: a backend object of another size is mid-rewrite). */
+  deltaSize?: number;
   deltaCmd?: string;
   note?: string;
   contentType?: string;
@@ -143,8 +145,7 @@ export function parseMetadata(meta: Record<string, string>): ParsedMetadata {
   const refKey = readField(lower, META.refKey);
   const refPath = readField(lower, META.refPath);
   const isDelta = !plain && (refKey !== undefined || refPath !== undefined || note === 'delta' || (note?.startsWith('zero-diff') ?? false));
-  const sizeText = readField(lower, META.fileSize);
-  const size = sizeText !== undefined && /^\d+$/.test(sizeText) ? Number(sizeText) : undefined;
+  const size = count(readField(lower, META.fileSize));
   const userMetadata: Record<string, string> = {};
   for (const [k, v] of Object.entries(lower)) {
     if (k.startsWith(USER_META_PREFIX)) userMetadata[k.slice(USER_META_PREFIX.length)] = v;
@@ -159,9 +160,15 @@ export function parseMetadata(meta: Record<string, string>): ParsedMetadata {
     refKey,
     refPath,
     refSha256: readField(lower, META.refSha256)?.toLowerCase(),
+    deltaSize: count(readField(lower, META.deltaSize)),
     deltaCmd: readField(lower, META.deltaCmd),
     note,
     contentType: plain ? undefined : lower[META.contentType],
     userMetadata,
   };
+}
+
+/** A non-negative integer field, undefined when absent or malformed. */
+function count(text: string | undefined): number | undefined {
+  return text !== undefined && /^\d+$/.test(text) ? Number(text) : undefined;
 }
