@@ -1,12 +1,12 @@
 /**
  * Codec selection: `auto` (default), `xdelta3`, or `typescript`.
  *
- * `auto` uses the xdelta3 binary when it is on PATH and the TypeScript codec
- * otherwise. Measured on the bench families (docs/OPERATIONS.md "Codec settings"):
- * xdelta3 -6 with LZMA secondary writes 1.4-2.6x smaller deltas than our encoder
- * (which has no secondary compression yet) and decodes its own LZMA sections
- * faster than JS can, so where the binary exists it is the better default; the
- * TypeScript codec makes everything work where it does not (Lambda, slim images).
+ * `auto` is the TypeScript codec: no binary to install, no process per request,
+ * matching against the whole reference (not a 64 MiB window), and deltas as small
+ * as `xdelta3 -9`'s on the bench families (bench/RESULTS.md "Codecs"). It still
+ * uses the xdelta3 binary, when present, for the rare deltas only xdelta3 can
+ * decode (DJW/FGK secondary compression, external compression). `xdelta3` runs
+ * the binary for everything, as the other DeltaGlider tools do.
  */
 import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
@@ -44,8 +44,6 @@ export function findXdelta3Sync(pathEnv = process.env.PATH ?? ''): string | unde
 export function createCodec(options: CreateCodecOptions = {}): DeltaCodec {
   const { codec = 'auto' } = options;
   if (!CODEC_NAMES.includes(codec)) throw new TypeError(`deltaglider: codec must be one of ${CODEC_NAMES.join(', ')}, got ${String(codec)}`);
-  if (codec === 'typescript') return new TypeScriptCodec();
   if (codec === 'xdelta3') return new Xdelta3Codec(options.xdelta3);
-  const binary = options.xdelta3?.binary ?? findXdelta3Sync();
-  return binary ? new Xdelta3Codec({ ...options.xdelta3, binary }) : new TypeScriptCodec();
+  return new TypeScriptCodec();
 }
