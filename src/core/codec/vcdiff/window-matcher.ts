@@ -5,7 +5,7 @@ import { FINGERPRINT_LENGTH, fingerprint } from './fingerprint.js';
 /** Shortest copy at the displacement of a recent copy (cheap to address). */
 const MIN_REP_MATCH = 4;
 /** Shortest copy of earlier bytes of the same window. */
-const MIN_SELF_MATCH = 4;
+const MIN_SELF_MATCH = 5;
 /** Displacements of recent reference copies tried at every position. */
 const REPS = 4;
 /** A repeat match this long is taken without looking further. */
@@ -17,7 +17,7 @@ const MAX_SELF_CHAIN = 16;
 /** A candidate this long ends a chain walk early. */
 const GOOD_ENOUGH = 512;
 /** Matches shorter than this are checked against the next position first (lazy matching). */
-const LAZY_LIMIT = 64;
+const LAZY_LIMIT = 256;
 /** Failed searches in a row before the scan starts skipping (log2 of the step growth). */
 const SKIP_SHIFT = 6;
 /** Largest skip between searches in unmatched data. */
