@@ -13,6 +13,7 @@ import {
   DeltaTooLargeError,
   EntityTooLargeError,
   IntegrityError,
+  UnsupportedFormatError,
   NoSuchBucketError,
   NoSuchKeyError,
   PreconditionFailedError,
@@ -20,18 +21,29 @@ import {
 } from '../errors.js';
 import {
   assertUserKey,
+  compactReferenceKeyOf,
   deltaKeyOf,
   deltaspaceOf,
   fileNameOf,
+  generationOf,
+  isReferenceKey,
+  isValidReferenceFor,
   referenceKeyOf,
+  REFERENCE_NAME,
+  userKeyOf,
 } from '../format/keys.js';
 import {
+  compressedMetadata,
   deltaMetadata,
   parseMetadata,
   passthroughMetadata,
   referenceMetadata,
+  type CompactFields,
   type ParsedMetadata,
 } from '../format/metadata.js';
+import { COMPACT_FORMAT_VERSION, COMPACT_PROFILE_TAG, parseProfileTag } from '../format/profile.js';
+import { compressFile, decodedBody } from '../compress/storage-compression.js';
+import { formatGzipRecipe, parseGzipRecipe, probeGzip, rebuildGzip, type GzipInner } from '../compress/gzip-recipe.js';
 import { KeyedRwLock } from '../rw-lock.js';
 import { removeQuietly, spoolToFile, TempDir, type Spool } from '../spool.js';
 import type { StoredHeaders, StoredObjectInfo } from '../store/object-store.js';
@@ -56,6 +68,21 @@ import type {
 
 /** Extra looks a read takes before it answers 404 (an overwrite may be switching variant). */
 const RESOLVE_RECHECKS = 2;
+/** Deltas smaller than this are not worth a compression attempt (the frame costs more than it saves). */
+const MIN_COMPRESSIBLE_DELTA_BYTES = 4096;
+
+/** Bytes on local disk with their digests (a spool, or the inner stream of a gzip upload). */
+interface SourceFile {
+  path: string;
+  size: number;
+  sha256: string;
+  md5: string;
+}
+
+/** The compact fields every compact write carries. */
+function compactFields(compression: string, gz?: GzipInner): CompactFields {
+  return { profile: COMPACT_PROFILE_TAG, compression, gzip: gz ? formatGzipRecipe(gz.recipe) : undefined };
+}
 
 /** How a user key is held on the backend right now. */
 interface Resolved {
@@ -150,13 +177,16 @@ export class DeltaGliderEngine {
       }
     }
     const eligible = this.options.eligible(key) && spool.size <= this.options.maxDeltaObjectSize;
-    const result = eligible ? await this.#putEligible(spool, fields) : await this.#putPassthrough(spool, fields);
+    let result: PutObjectResult;
+    if (!eligible) result = await this.#putPassthrough(spool, fields);
+    else if (this.options.profile(bucket, key) === 'compact') result = await this.#putCompact(spool, fields);
+    else result = await this.#putEligible(spool, fields);
     this.options.observer.onPut?.({ storageType: result.storageType, size: result.size, storedSize: result.storedSize, ratio: result.deltaRatio, encodeMs: result.encodeMs });
     this.options.logger.debug({ bucket, key, storageType: result.storageType, size: result.size, stored: result.storedSize, ratio: result.deltaRatio }, 'put');
     return result;
   }
 
-  async #putPassthrough(spool: Spool, fields: PutFields, deltaRatio?: number): Promise<PutObjectResult> {
+  async #putPassthrough(spool: Spool, fields: PutFields, deltaRatio?: number, compact = false): Promise<PutObjectResult> {
     const { bucket, key } = fields;
     const metadata = passthroughMetadata({
       fileSha256: spool.sha256,
@@ -166,6 +196,7 @@ export class DeltaGliderEngine {
       fileName: fileNameOf(key),
       contentType: fields.contentType,
       userMetadata: fields.userMetadata,
+      compact: compact ? compactFields('none') : undefined,
     });
     // New variant first, then the old one goes: the key is never missing.
     await this.#locks.exclusive(this.#keyLock(bucket, key), async () => {
@@ -273,6 +304,156 @@ export class DeltaGliderEngine {
     }
   }
 
+  // ---------------------------------------------------------------- PUT (compact profile)
+
+  /**
+   * Compact profile (docs/STORAGE_FORMAT.md addendum): the source (the upload, or the
+   * inner stream of a reproducible gzip upload) is delta-encoded against the deltaspace's
+   * newest baseline, and the object is stored as the smallest of that delta (compressed
+   * when that pays), the source compressed on its own, or the upload as is.
+   */
+  async #putCompact(spool: Spool, fields: PutFields): Promise<PutObjectResult> {
+    const { bucket, key } = fields;
+    const space = deltaspaceOf(key);
+    const lockName = `${bucket}\0${space}`;
+    const gz = this.options.gzipAware ? await probeGzip(spool, this.temp, { maxInnerBytes: this.options.maxDeltaObjectSize, signal: fields.signal }) : undefined;
+    const source: SourceFile = gz ?? spool;
+    try {
+      for (let attempt = 0; ; attempt++) {
+        const base = await this.#currentBaseline(bucket, space);
+        if (!base) {
+          const refKey = compactReferenceKeyOf(space, 1);
+          const done = await this.#locks.exclusive(lockName, async () => {
+            if (await this.#currentBaseline(bucket, space)) return undefined;
+            const stored = await this.#storeBaseline(bucket, refKey, source, key);
+            if (stored === undefined) return undefined; // another process created it first
+            const self = { path: source.path, size: source.size, sha256: source.sha256, release: () => undefined };
+            const result = await this.#storeCompact(spool, gz, fields, refKey, self, true);
+            return { ...result, storedSize: result.storedSize + stored };
+          });
+          if (done) return done;
+        } else {
+          try {
+            return await this.#locks.shared(lockName, async () => {
+              const reference = await this.#acquireReference(bucket, base);
+              return this.#storeCompact(spool, gz, fields, base, reference, false);
+            });
+          } catch (err) {
+            if (!(err instanceof ReferenceMissingError)) throw err;
+          }
+        }
+        if (attempt >= 3) throw new IntegrityError(`could not find or create a baseline for ${bucket}/${space === '' ? '(root)' : space} after ${attempt + 1} attempts`);
+      }
+    } finally {
+      if (gz) await removeQuietly(gz.path);
+    }
+  }
+
+  /**
+   * The baseline new deltas of a deltaspace use: its newest compact baseline, else its
+   * compatible `reference.bin`, else none. One LIST of `P/reference.` finds both.
+   */
+  async #currentBaseline(bucket: string, space: string): Promise<string | undefined> {
+    const prefix = `${space === '' ? '' : `${space}/`}reference.`;
+    let newest: { key: string; generation: number } | undefined;
+    let compatible: string | undefined;
+    let after: string | undefined;
+    for (;;) {
+      const page = await this.store.listObjects(bucket, { prefix, delimiter: '/', startAfter: after, maxKeys: 1000 });
+      for (const o of page.objects) {
+        const generation = generationOf(o.key);
+        if (generation !== undefined && (!newest || generation > newest.generation)) newest = { key: o.key, generation };
+        else if (fileNameOf(o.key) === REFERENCE_NAME) compatible = o.key;
+      }
+      if (!page.isTruncated) break;
+      after = page.nextStartAfter;
+    }
+    return newest?.key ?? compatible;
+  }
+
+  /** Writes a compact baseline (compressed when that is smaller); its stored size, or undefined when another writer created it first. */
+  async #storeBaseline(bucket: string, refKey: string, source: SourceFile, sourceKey: string): Promise<number | undefined> {
+    const packed = this.temp.file('ref-br');
+    try {
+      const compressed = await compressFile(source.path, packed, { level: this.options.compressionLevel, size: source.size, maxOutputBytes: source.size });
+      const body = compressed !== undefined ? { path: packed, size: compressed } : { path: source.path, size: source.size };
+      try {
+        await this.store.putObject(bucket, refKey, body, {
+          metadata: referenceMetadata({ fileSha256: source.sha256, fileSize: source.size, md5: source.md5, createdAt: new Date(), sourceKey, compact: compactFields(compressed !== undefined ? 'br' : 'none') }),
+          contentType: 'application/octet-stream',
+          ifNoneMatch: true,
+          md5: compressed !== undefined ? undefined : source.md5,
+        });
+      } catch (err) {
+        if (err instanceof PreconditionFailedError) return undefined;
+        throw err;
+      }
+      await this.#seedReferenceCache(bucket, refKey, source);
+      return body.size;
+    } finally {
+      await removeQuietly(packed);
+    }
+  }
+
+  /** Stores the smallest of delta, compressed and raw for a compact write against a held baseline. */
+  async #storeCompact(spool: Spool, gz: GzipInner | undefined, fields: PutFields, refKey: string, reference: { path: string; sha256: string; release: () => void }, created: boolean): Promise<PutObjectResult> {
+    const { bucket, key } = fields;
+    const source: SourceFile = gz ?? spool;
+    const deltaPath = this.temp.file('delta');
+    const packedDelta = this.temp.file('delta-br');
+    const packedSource = this.temp.file('obj-br');
+    try {
+      const level = this.options.compressionLevel;
+      let delta: { path: string; size: number; compression: string; command: string } | undefined;
+      const t0 = performance.now();
+      try {
+        // A delta no smaller than the upload itself can never be chosen: stop the encoder there.
+        const encoded = await this.#withCodec(() =>
+          this.options.codec.encode(reference.path, source.path, deltaPath, { maxOutputBytes: created ? undefined : Math.max(0, spool.size - 1), signal: fields.signal }),
+        );
+        delta = { path: deltaPath, size: encoded.size, compression: 'none', command: encoded.command };
+      } catch (err) {
+        if (!(err instanceof DeltaTooLargeError)) throw err;
+      }
+      const encodeMs = performance.now() - t0;
+      const deltaRatio = delta && spool.size > 0 ? delta.size / spool.size : undefined;
+      // Deltas without secondary compression (the TypeScript codec's) shrink further.
+      if (delta && delta.size >= MIN_COMPRESSIBLE_DELTA_BYTES) {
+        const packed = await compressFile(deltaPath, packedDelta, { level, size: delta.size, maxOutputBytes: delta.size, signal: fields.signal });
+        if (packed !== undefined) delta = { ...delta, path: packedDelta, size: packed, compression: 'br' };
+      }
+      // The source compressed on its own, kept only if smaller than the delta and the upload
+      // (the seed needs none: the baseline holds its bytes).
+      let packed: number | undefined;
+      if (!created) {
+        packed = await compressFile(source.path, packedSource, { level, size: source.size, maxOutputBytes: Math.min(delta?.size ?? Number.POSITIVE_INFINITY, spool.size), signal: fields.signal });
+      }
+      const common = { fileSha256: spool.sha256, fileSize: spool.size, md5: spool.md5, createdAt: new Date(), fileName: fileNameOf(key), contentType: fields.contentType, userMetadata: fields.userMetadata };
+      let body: { path: string; size: number };
+      let metadata: Record<string, string>;
+      let storageType: StorageType;
+      if (packed !== undefined) {
+        body = { path: packedSource, size: packed };
+        metadata = compressedMetadata({ ...common, compact: compactFields('br', gz) });
+        storageType = 'compressed';
+      } else if (delta && (created || delta.size < spool.size)) {
+        body = delta;
+        metadata = deltaMetadata({ ...common, refKey, refSha256: reference.sha256, deltaSize: delta.size, deltaCmd: delta.command, compact: compactFields(delta.compression, gz) });
+        storageType = created ? 'reference' : 'delta';
+      } else {
+        return await this.#putPassthrough(spool, fields, deltaRatio, true);
+      }
+      await this.#locks.exclusive(this.#keyLock(bucket, key), async () => {
+        await this.store.putObject(bucket, deltaKeyOf(key), body, { metadata, contentType: fields.contentType, headers: fields.headers });
+        await this.store.deleteObject(bucket, key);
+      });
+      return { etag: spool.md5, storageType, size: spool.size, storedSize: body.size, sha256: spool.sha256, deltaRatio, createdReference: created, encodeMs };
+    } finally {
+      reference.release();
+      await Promise.all([removeQuietly(deltaPath), removeQuietly(packedDelta), removeQuietly(packedSource)]);
+    }
+  }
+
   /**
    * Lock name for switching a key's variant: "write the new variant, delete the other"
    * must not interleave with another writer of the same key, or two overwrites (one
@@ -294,7 +475,7 @@ export class DeltaGliderEngine {
   }
 
   /** Caches a just-created reference from its spool, so the next PUT or GET does not download it. */
-  async #seedReferenceCache(bucket: string, refKey: string, spool: Spool): Promise<void> {
+  async #seedReferenceCache(bucket: string, refKey: string, spool: SourceFile): Promise<void> {
     const id = `${bucket}\0${refKey}`;
     this.references.invalidate(id);
     const held = await this.references.acquire(id, async () => {
@@ -313,8 +494,14 @@ export class DeltaGliderEngine {
         if (err instanceof NoSuchKeyError) throw new ReferenceMissingError(`the reference ${refKey} is missing from bucket ${bucket}: deltas in this deltaspace cannot be reconstructed`, { cause: err });
         throw err;
       });
-      const spool = await spoolToFile(got.body, this.temp);
       const meta = parseMetadata(got.info.metadata);
+      assertReadableProfile(meta, `the reference ${refKey} in bucket ${bucket}`);
+      const compressed = meta.compression !== undefined && meta.compression !== 'none';
+      if (compressed && !meta.fileSha256) {
+        got.body.destroy();
+        throw new IntegrityError(`the compressed reference ${refKey} in bucket ${bucket} has no dg-file-sha256: it cannot be verified`);
+      }
+      const spool = await spoolToFile(decodedBody(got.body, meta.compression, `the reference ${refKey} in bucket ${bucket}`), this.temp);
       if (meta.fileSha256 && meta.fileSha256 !== spool.sha256) {
         await removeQuietly(spool.path);
         throw new IntegrityError(`the reference ${refKey} in bucket ${bucket} is corrupt: its SHA-256 is ${spool.sha256}, its metadata says ${meta.fileSha256}`);
@@ -362,7 +549,10 @@ export class DeltaGliderEngine {
     const meta = parseMetadata(stored.metadata);
     const isDelta = isDeltaKey;
     let storageType: StorageType = 'passthrough';
-    if (isDelta) storageType = meta.fileSha256 && meta.refSha256 && meta.fileSha256 === meta.refSha256 ? 'reference' : 'delta';
+    if (isDelta) {
+      if (meta.note === 'compressed' && meta.refKey === undefined && meta.refPath === undefined) storageType = 'compressed';
+      else storageType = meta.fileSha256 && meta.refSha256 && meta.fileSha256 === meta.refSha256 ? 'reference' : 'delta';
+    }
     const size = isDelta ? (meta.fileSize ?? 0) : stored.size;
     const info: ObjectInfo = {
       key,
@@ -377,7 +567,8 @@ export class DeltaGliderEngine {
       sha256: meta.fileSha256,
       rawMetadata: stored.metadata,
       backendKey: stored.key,
-      referenceKey: isDelta ? referenceKeyOf(deltaspaceOf(key)) : undefined,
+      referenceKey: storageType === 'delta' || storageType === 'reference' ? referenceKeyFor(key, meta) : undefined,
+      profile: parseProfileTag(meta.profile)?.profile ?? 'compatible',
     };
     return { info, stored, meta };
   }
@@ -429,7 +620,10 @@ export class DeltaGliderEngine {
   async #getResolved(input: GetObjectInput): Promise<GetObjectResult> {
     const r = await this.#resolveOrThrow(input.bucket, input.key);
     evaluateConditions(input.conditions, r.info.etag, r.info.lastModified, true);
-    if (r.info.storageType === 'passthrough') {
+    assertReadableProfile(r.meta, `${input.bucket}/${r.stored.key}`);
+    // Stored bytes that are not the original (compressed, or a gzip's inner stream) are
+    // never streamed as they are, whatever key they sit under: they are rebuilt and verified.
+    if (r.info.storageType === 'passthrough' && !needsDecoding(r.meta)) {
       const range = resolveRange(input.range, r.info.size);
       const contentLength = range ? range.end - range.start + 1 : r.info.size;
       if (r.meta.fileSize !== undefined && r.meta.fileSize !== r.stored.size) {
@@ -482,44 +676,72 @@ export class DeltaGliderEngine {
     return { info, body, range, contentLength };
   }
 
-  /** Rebuilds a delta object into a temp file and verifies it. The caller removes the file. */
+  /**
+   * Rebuilds an object that is not stored as its original bytes (a delta, or a compact
+   * compressed or gzip-aware object) into a temp file and verifies it. The caller
+   * removes the file. Stages: stored bytes -> decompress -> VCDIFF decode against the
+   * baseline -> gzip rebuild -> SHA-256 and size check.
+   */
   async #reconstruct(bucket: string, r: Resolved, signal?: AbortSignal): Promise<{ path: string; size: number }> {
-    const refKey = r.meta.refKey && !r.meta.refKey.startsWith('/') ? r.meta.refKey : referenceKeyOf(deltaspaceOf(r.info.key));
-    const deltaGot = await this.store.getObject(bucket, r.stored.key).catch(vanished(r.info.key));
-    const deltaPath = this.temp.file('delta-in');
+    const what = `${bucket}/${r.stored.key}`;
+    const isDelta = r.info.storageType === 'delta' || r.info.storageType === 'reference';
+    const recipe = r.meta.gzip !== undefined ? parseGzipRecipe(r.meta.gzip, what) : undefined;
+    const refKey = isDelta ? referenceKeyFor(r.info.key, r.meta) : undefined;
+    if (isDelta && refKey === undefined) {
+      throw new IntegrityError(`the delta ${what} names the reference "${r.meta.refKey}", which is not a baseline of its deltaspace: refusing to read it`);
+    }
+    const storedGot = await this.store.getObject(bucket, r.stored.key).catch(vanished(r.info.key));
+    const storedPath = this.temp.file('delta-in');
+    const innerPath = this.temp.file('inner');
     const outPath = this.temp.file('out');
     try {
-      await pipeline(deltaGot.body, createWriteStream(deltaPath), { signal });
-      const reference = await this.#acquireReference(bucket, refKey, r.meta.refSha256);
-      try {
-        const t0 = performance.now();
-        const decoded = await this.#withCodec(() =>
-          this.options.codec.decode(reference.path, deltaPath, outPath, {
-            signal,
-            maxOutputBytes: r.meta.fileSize !== undefined ? r.meta.fileSize : undefined,
-          }),
-        ).catch((err) => {
-          throw new IntegrityError(`the delta ${r.stored.key} in bucket ${bucket} could not be decoded: ${(err as Error).message}`, { cause: err });
-        });
-        const size = (await stat(outPath)).size;
-        const sha = decoded.sha256 ?? (await sha256File(outPath));
-        const expected = r.meta.fileSha256;
-        if (expected && sha !== expected) {
-          throw new IntegrityError(`reconstruction of ${r.info.key} in bucket ${bucket} failed verification: SHA-256 ${sha}, expected ${expected}`);
+      await pipeline(decodedBody(storedGot.body, r.meta.compression, `the stored bytes of ${what}`), createWriteStream(storedPath), { signal });
+      const t0 = performance.now();
+      let decodedPath = storedPath;
+      let decodedSha: string | undefined;
+      if (isDelta) {
+        const reference = await this.#acquireReference(bucket, refKey as string, r.meta.refSha256);
+        try {
+          const decoded = await this.#withCodec(() =>
+            this.options.codec.decode(reference.path, storedPath, innerPath, {
+              signal,
+              maxOutputBytes: recipe ? recipe.innerSize : r.meta.fileSize,
+            }),
+          ).catch((err) => {
+            throw new IntegrityError(`the delta ${r.stored.key} in bucket ${bucket} could not be decoded: ${(err as Error).message}`, { cause: err });
+          });
+          decodedPath = innerPath;
+          decodedSha = decoded.sha256;
+        } finally {
+          reference.release();
         }
-        if (r.meta.fileSize !== undefined && size !== r.meta.fileSize) {
-          throw new IntegrityError(`reconstruction of ${r.info.key} in bucket ${bucket} has ${size} bytes, expected ${r.meta.fileSize}`);
-        }
-        this.options.observer.onDecode?.({ size, decodeMs: performance.now() - t0 });
-        return { path: outPath, size };
-      } finally {
-        reference.release();
       }
+      let size: number;
+      let sha: string;
+      if (recipe) {
+        const innerSize = (await stat(decodedPath)).size;
+        if (innerSize !== recipe.innerSize) throw new IntegrityError(`the inner stream of ${what} has ${innerSize} bytes, its gzip recipe says ${recipe.innerSize}`);
+        ({ size, sha256: sha } = await rebuildGzip(decodedPath, recipe, outPath, signal));
+      } else {
+        await rename(decodedPath, outPath);
+        size = (await stat(outPath)).size;
+        sha = decodedSha ?? (await sha256File(outPath));
+      }
+      const expected = r.meta.fileSha256;
+      if (expected && sha !== expected) {
+        const zlibNote = recipe && recipe.zlibVersion !== process.versions.zlib ? ` (the gzip recipe was made with zlib ${recipe.zlibVersion}, this runtime has ${process.versions.zlib}: its deflate output differs)` : '';
+        throw new IntegrityError(`reconstruction of ${r.info.key} in bucket ${bucket} failed verification: SHA-256 ${sha}, expected ${expected}${zlibNote}`);
+      }
+      if (r.meta.fileSize !== undefined && size !== r.meta.fileSize) {
+        throw new IntegrityError(`reconstruction of ${r.info.key} in bucket ${bucket} has ${size} bytes, expected ${r.meta.fileSize}`);
+      }
+      this.options.observer.onDecode?.({ size, decodeMs: performance.now() - t0 });
+      return { path: outPath, size };
     } catch (err) {
       await removeQuietly(outPath);
       throw err;
     } finally {
-      await removeQuietly(deltaPath);
+      await Promise.all([removeQuietly(storedPath), removeQuietly(innerPath)]);
     }
   }
 
@@ -569,17 +791,33 @@ export class DeltaGliderEngine {
     return result;
   }
 
-  /** Deletes a deltaspace's reference once it holds nothing else (exclusive with writers). */
+  /**
+   * Deletes a deltaspace's baselines (`reference.bin` and compact ones) once it holds no
+   * user object (exclusive with writers, so no delta against them is being written).
+   */
   async #collectReference(bucket: string, space: string): Promise<void> {
-    const refKey = referenceKeyOf(space);
     await this.#locks.exclusive(`${bucket}\0${space}`, async () => {
-      const prefix = space === '' ? '' : `${space}/`;
-      const page = await this.store.listObjects(bucket, { prefix, delimiter: '/', maxKeys: 2 });
-      const others = page.objects.filter((o) => o.key !== refKey);
-      if (others.length > 0 || page.objects.length === 0) return;
-      await this.store.deleteObject(bucket, refKey);
-      this.references.invalidate(`${bucket}\0${refKey}`);
+      const references = await this.#referencesIfUnused(bucket, space === '' ? '' : `${space}/`);
+      for (const refKey of references) {
+        await this.store.deleteObject(bucket, refKey);
+        this.references.invalidate(`${bucket}\0${refKey}`);
+      }
     });
+  }
+
+  /** The baselines directly under `prefix`, or none when a user object is there too. */
+  async #referencesIfUnused(bucket: string, prefix: string): Promise<string[]> {
+    const references: string[] = [];
+    let after: string | undefined;
+    for (;;) {
+      const page = await this.store.listObjects(bucket, { prefix, delimiter: '/', startAfter: after, maxKeys: 100 });
+      for (const o of page.objects) {
+        if (isReferenceKey(o.key)) references.push(o.key);
+        else if (userKeyOf(o.key) !== undefined) return [];
+      }
+      if (!page.isTruncated) return references;
+      after = page.nextStartAfter;
+    }
   }
 
   // ---------------------------------------------------------------- COPY
@@ -637,15 +875,40 @@ export class DeltaGliderEngine {
 
   /** Deletes an empty bucket (an orphan reference alone does not keep it alive). */
   async deleteBucket(bucket: string): Promise<void> {
-    const page = await this.store.listObjects(bucket, { maxKeys: 2 });
-    if (page.objects.length === 1 && page.objects[0]?.key === referenceKeyOf('') ) {
-      await this.store.deleteObject(bucket, referenceKeyOf(''));
+    const page = await this.store.listObjects(bucket, { maxKeys: 10 });
+    if (page.objects.length > 0 && !page.isTruncated && page.objects.every((o) => isReferenceKey(o.key) && !o.key.includes('/'))) {
+      for (const o of page.objects) await this.store.deleteObject(bucket, o.key);
     }
     return this.store.deleteBucket(bucket);
   }
 
   listBuckets() {
     return this.store.listBuckets();
+  }
+}
+
+/**
+ * The baseline a delta's metadata names, if it is one a read may fetch: `dg-ref-key`
+ * when it is reference-shaped and in the delta's own deltaspace; for compatible objects
+ * written with other spellings, the deltaspace's `reference.bin` (dg-ref-sha256 still
+ * checks it). Undefined for a compact object naming anything else (hostile metadata).
+ */
+function referenceKeyFor(userKey: string, meta: ParsedMetadata): string | undefined {
+  if (meta.refKey !== undefined && isValidReferenceFor(userKey, meta.refKey)) return meta.refKey;
+  if (meta.profile !== undefined && meta.refKey !== undefined) return undefined;
+  return referenceKeyOf(deltaspaceOf(userKey));
+}
+
+/** Stored bytes that are not the original: compressed, or the inner stream of a gzip. */
+function needsDecoding(meta: ParsedMetadata): boolean {
+  return (meta.compression !== undefined && meta.compression !== 'none') || meta.gzip !== undefined;
+}
+
+/** Refuses objects written by a newer compact-profile version than this build reads. */
+function assertReadableProfile(meta: ParsedMetadata, what: string): void {
+  const tag = parseProfileTag(meta.profile);
+  if (tag && tag.profile === 'compact' && !(tag.version <= COMPACT_FORMAT_VERSION)) {
+    throw new UnsupportedFormatError(`${what} was written with storage profile "${meta.profile}"; this build reads compact/${COMPACT_FORMAT_VERSION} at most: upgrade deltaglider to read it`);
   }
 }
 
