@@ -11,6 +11,7 @@ import { pino, type Logger } from 'pino';
 import { createCodec } from '../core/codec/create-codec.js';
 import { DeltaGliderEngine } from '../core/engine/engine.js';
 import { FileSystemStore } from '../core/store/fs-store.js';
+import { parseProfileRules, profileByPrefix } from '../core/format/profile.js';
 import type { ObjectStore } from '../core/store/object-store.js';
 import { S3Store } from '../core/store/s3-store.js';
 import { createS3Handler, type S3IncomingMessage } from '../s3/handler.js';
@@ -92,6 +93,9 @@ export async function createReverseProxy(options: ReverseProxyOptions = {}): Pro
     codecConcurrency: config.codecConcurrency,
     tempDir: config.tempDir,
     eligibleExtensions: config.eligibleExtensions,
+    profile: profileByPrefix(config.profile, parseProfileRules(config.profileOverrides)),
+    compressionLevel: config.compressionLevel,
+    gzipAware: config.gzipAware,
     logger,
     observer: metrics.observer,
   });
