@@ -19,3 +19,4 @@ export { evaluateConditions } from './engine/conditions.js';
 export { ReferenceCache, DEFAULT_REFERENCE_CACHE_BYTES } from './cache/reference-cache.js';
 export { TempDir, spoolToFile, type Spool } from './spool.js';
 export * from './engine/stats.js';
+export * from './engine/report.js';

@@ -175,6 +175,7 @@ export function helpText(): string {
     'deltaglider-proxy: an S3 endpoint that stores versioned binaries as deltas.',
     '',
     'Usage: deltaglider-proxy [--config FILE] [--help]',
+    '       deltaglider-proxy report <bucket> [prefix] [--json] [--config FILE]   per-deltaspace report of the configured store',
     '',
     'Settings (environment variable / TOML key: meaning [default]). Environment overrides the file.',
     '',

@@ -5,6 +5,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { DeltaGliderEngine } from '../core/engine/engine.js';
 import { deltaspaceStats, storeStats } from '../core/engine/stats.js';
+import { deltaspaceReport } from '../core/engine/report.js';
 import { deltaspaceOf, referenceKeyOf } from '../core/format/keys.js';
 import { DeltaGliderError } from '../core/errors.js';
 import { META } from '../core/format/metadata.js';
@@ -215,6 +216,12 @@ export async function handleApi(engine: DeltaGliderEngine, req: IncomingMessage,
       const prefix = param(url, 'prefix', false);
       await requireBucket(engine, bucket);
       return sendJson(res, 200, { bucket, prefix, deltaspaces: await deltaspaceViews(engine, bucket, prefix) });
+    }
+    case 'GET report': {
+      const bucket = param(url, 'bucket');
+      const prefix = param(url, 'prefix', false);
+      await requireBucket(engine, bucket);
+      return sendJson(res, 200, { bucket, prefix, deltaspaces: await deltaspaceReport(engine, bucket, prefix) });
     }
     case 'GET download':
     case 'HEAD download': {
