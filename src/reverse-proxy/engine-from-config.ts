@@ -39,6 +39,7 @@ export function engineFromConfig(config: ProxyConfig, store: ObjectStore, extra:
     profile: profileByPrefix(config.profile, parseProfileRules(config.profileOverrides)),
     compressionLevel: config.compressionLevel,
     gzipAware: config.gzipAware,
+    baselineRotationRatio: config.baselineRotationRatio,
     ...extra,
   });
 }

@@ -294,3 +294,59 @@ t.test('profile options are validated eagerly', async (t) => {
   const select = resolveEngineOptions({ ...base, profile: () => 'nope' as StorageProfile }).profile;
   t.throws(() => select('b', 'k'), /returned "nope"/);
 });
+
+/** Versions that drift away from the first: version i rewrites i*i/60 of it. */
+function drifting(size: number, count: number, seed: number): Buffer[] {
+  const first = versions(size, 1, seed)[0]!;
+  return Array.from({ length: count }, (_, i) => {
+    const v = Buffer.from(first);
+    versions(Math.max(1, Math.floor((size * i * i) / 60)), 1, seed + 1 + i)[0]!.copy(v, 0);
+    return v;
+  });
+}
+
+t.test('baselines follow the releases: a drifting upload becomes the next baseline, old ones are collected when unused', async (t) => {
+  const fx = await fsEngine({ profile: 'compact' });
+  t.teardown(() => fx.close());
+  const { engine, store } = fx;
+  await engine.createBucket('bkt');
+  const vs = drifting(200_000, 10, 61);
+  const types: string[] = [];
+  for (let i = 0; i < 8; i++) types.push((await engine.putObject({ bucket: 'bkt', key: `d/v${i}.zip`, body: body(vs[i]!) })).storageType);
+  const baselines = (await store.listObjects('bkt', { prefix: 'd/reference.' })).objects.map((o) => o.key);
+  t.ok(baselines.includes('d/reference.000002.delta.delta'), `a second generation was started (${types.join(', ')})`);
+  const refOf = async (i: number) => (await store.headObject('bkt', `d/v${i}.zip.delta`))?.metadata[META.refKey];
+  const rotatedAt = types.indexOf('reference', 1);
+  t.ok(rotatedAt > 1, `the baseline moved at v${rotatedAt}`);
+  t.equal(await refOf(rotatedAt - 1), 'd/reference.000001.delta.delta', 'deltas before the rotation keep their baseline (nothing rewritten)');
+  t.equal(await refOf(7), (await store.listObjects('bkt', { prefix: 'd/reference.' })).objects.at(-1)!.key, 'new uploads use the newest baseline');
+  for (let i = 0; i < 8; i++) t.equal(sha(await get(engine, `d/v${i}.zip`)), sha(vs[i]!), `v${i} byte-exact`);
+
+  // Delete every object of the first generation while new versions arrive and others are read.
+  const olds = Array.from({ length: rotatedAt }, (_, i) => `d/v${i}.zip`);
+  await Promise.all([
+    ...olds.map((key) => engine.deleteObject({ bucket: 'bkt', key })),
+    engine.putObject({ bucket: 'bkt', key: 'd/v8.zip', body: body(vs[8]!) }),
+    engine.putObject({ bucket: 'bkt', key: 'd/v9.zip', body: body(vs[9]!) }),
+    get(engine, `d/v${rotatedAt}.zip`),
+    get(engine, 'd/v7.zip'),
+  ]);
+  const left = (await store.listObjects('bkt', { prefix: 'd/' })).objects.map((o) => o.key);
+  t.notOk(left.includes('d/reference.000001.delta.delta'), `the first generation is collected once unused (${left.join(', ')})`);
+  for (const k of left.filter((k) => k.endsWith('.zip.delta'))) {
+    const ref = (await store.headObject('bkt', k))!.metadata[META.refKey]!;
+    t.ok(left.includes(ref), `${k} still has its baseline ${ref}`);
+  }
+  for (let i = rotatedAt; i < 10; i++) t.equal(sha(await get(engine, `d/v${i}.zip`)), sha(vs[i]!), `v${i} byte-exact after the collection`);
+  await engine.deleteObjects({ bucket: 'bkt', keys: Array.from({ length: 10 }, (_, i) => `d/v${i}.zip`) });
+  t.same((await store.listObjects('bkt', { prefix: 'd/' })).objects, [], 'every baseline goes with the last object');
+});
+
+t.test('baselineRotationRatio 0 keeps the first baseline', async (t) => {
+  const fx = await fsEngine({ profile: 'compact', baselineRotationRatio: 0 });
+  t.teardown(() => fx.close());
+  await fx.engine.createBucket('bkt');
+  const vs = drifting(200_000, 8, 71);
+  for (let i = 0; i < vs.length; i++) await fx.engine.putObject({ bucket: 'bkt', key: `d/v${i}.zip`, body: body(vs[i]!) });
+  t.same((await fx.store.listObjects('bkt', { prefix: 'd/reference.' })).objects.map((o) => o.key), ['d/reference.000001.delta.delta']);
+});

@@ -7,7 +7,7 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { copyFile, rename, stat } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import { PassThrough, Readable, Transform, pipeline as streamPipeline } from 'node:stream';
-import { Semaphore } from '../concurrency.js';
+import { mapLimit, Semaphore } from '../concurrency.js';
 import { ReferenceCache, type CachedReference } from '../cache/reference-cache.js';
 import {
   DeltaTooLargeError,
@@ -50,7 +50,7 @@ import type { StoredHeaders, StoredObjectInfo } from '../store/object-store.js';
 import { evaluateConditions } from './conditions.js';
 import { listUserObjects } from './listing.js';
 import { MultipartUploads } from './multipart.js';
-import { resolveEngineOptions, type EngineOptions, type ResolvedEngineOptions } from './options.js';
+import { DEFAULT_LIST_HEAD_CONCURRENCY, resolveEngineOptions, type EngineOptions, type ResolvedEngineOptions } from './options.js';
 import { resolveRange } from './range.js';
 import type {
   CopyObjectInput,
@@ -68,6 +68,8 @@ import type {
 
 /** Extra looks a read takes before it answers 404 (an overwrite may be switching variant). */
 const RESOLVE_RECHECKS = 2;
+/** What #storeCompact answers when the upload should become the next baseline. */
+const ROTATE = Symbol('rotate baseline');
 /** Deltas smaller than this are not worth a compression attempt (the frame costs more than it saves). */
 const MIN_COMPRESSIBLE_DELTA_BYTES = 4096;
 
@@ -321,27 +323,30 @@ export class DeltaGliderEngine {
     try {
       for (let attempt = 0; ; attempt++) {
         const base = await this.#currentBaseline(bucket, space);
-        if (!base) {
-          const refKey = compactReferenceKeyOf(space, 1);
-          const done = await this.#locks.exclusive(lockName, async () => {
-            if (await this.#currentBaseline(bucket, space)) return undefined;
-            const stored = await this.#storeBaseline(bucket, refKey, source, key);
-            if (stored === undefined) return undefined; // another process created it first
-            const self = { path: source.path, size: source.size, sha256: source.sha256, release: () => undefined };
-            const result = await this.#storeCompact(spool, gz, fields, refKey, self, true);
-            return { ...result, storedSize: result.storedSize + stored };
-          });
-          if (done) return done;
-        } else {
+        if (base) {
           try {
-            return await this.#locks.shared(lockName, async () => {
-              const reference = await this.#acquireReference(bucket, base);
-              return this.#storeCompact(spool, gz, fields, base, reference, false);
+            const outcome = await this.#locks.shared(lockName, async () => {
+              const reference = await this.#acquireReference(bucket, base.key);
+              return this.#storeCompact(spool, gz, fields, base.key, reference, false, base.storedSize);
             });
+            if (outcome !== ROTATE) return outcome;
           } catch (err) {
             if (!(err instanceof ReferenceMissingError)) throw err;
           }
         }
+        // No baseline yet, or the deltas against it have grown past the rotation point:
+        // this upload becomes the next generation (exclusive: one creator; old deltas keep theirs).
+        const refKey = compactReferenceKeyOf(space, (base?.generation ?? 0) + 1);
+        const done = await this.#locks.exclusive(lockName, async () => {
+          if ((await this.#currentBaseline(bucket, space))?.key !== base?.key) return undefined; // someone else got there first
+          const stored = await this.#storeBaseline(bucket, refKey, source, key);
+          if (stored === undefined) return undefined; // another process created it first
+          const self = { path: source.path, size: source.size, sha256: source.sha256, release: () => undefined };
+          const result = (await this.#storeCompact(spool, gz, fields, refKey, self, true)) as PutObjectResult;
+          if (base) this.options.logger.info({ bucket, deltaspace: space, from: base.key, to: refKey, key }, 'new baseline: deltas against the old one had grown past the rotation point');
+          return { ...result, storedSize: result.storedSize + stored };
+        });
+        if (done) return done;
         if (attempt >= 3) throw new IntegrityError(`could not find or create a baseline for ${bucket}/${space === '' ? '(root)' : space} after ${attempt + 1} attempts`);
       }
     } finally {
@@ -351,24 +356,28 @@ export class DeltaGliderEngine {
 
   /**
    * The baseline new deltas of a deltaspace use: its newest compact baseline, else its
-   * compatible `reference.bin`, else none. One LIST of `P/reference.` finds both.
+   * compatible `reference.bin` (generation 0), else none. One LIST of `P/reference.` finds both.
    */
-  async #currentBaseline(bucket: string, space: string): Promise<string | undefined> {
+  async #currentBaseline(bucket: string, space: string): Promise<{ key: string; generation: number; storedSize: number } | undefined> {
+    const baselines = await this.#listBaselines(bucket, space);
+    return baselines[baselines.length - 1];
+  }
+
+  /** A deltaspace's baselines, oldest generation first (`reference.bin` is generation 0). */
+  async #listBaselines(bucket: string, space: string): Promise<{ key: string; generation: number; storedSize: number }[]> {
     const prefix = `${space === '' ? '' : `${space}/`}reference.`;
-    let newest: { key: string; generation: number } | undefined;
-    let compatible: string | undefined;
+    const found: { key: string; generation: number; storedSize: number }[] = [];
     let after: string | undefined;
     for (;;) {
       const page = await this.store.listObjects(bucket, { prefix, delimiter: '/', startAfter: after, maxKeys: 1000 });
       for (const o of page.objects) {
-        const generation = generationOf(o.key);
-        if (generation !== undefined && (!newest || generation > newest.generation)) newest = { key: o.key, generation };
-        else if (fileNameOf(o.key) === REFERENCE_NAME) compatible = o.key;
+        const generation = fileNameOf(o.key) === REFERENCE_NAME ? 0 : generationOf(o.key);
+        if (generation !== undefined) found.push({ key: o.key, generation, storedSize: o.size });
       }
       if (!page.isTruncated) break;
       after = page.nextStartAfter;
     }
-    return newest?.key ?? compatible;
+    return found.sort((a, b) => a.generation - b.generation);
   }
 
   /** Writes a compact baseline (compressed when that is smaller); its stored size, or undefined when another writer created it first. */
@@ -395,8 +404,13 @@ export class DeltaGliderEngine {
     }
   }
 
-  /** Stores the smallest of delta, compressed and raw for a compact write against a held baseline. */
-  async #storeCompact(spool: Spool, gz: GzipInner | undefined, fields: PutFields, refKey: string, reference: { path: string; sha256: string; release: () => void }, created: boolean): Promise<PutObjectResult> {
+  /**
+   * Stores the smallest of delta, compressed and raw for a compact write against a held
+   * baseline, or answers ROTATE (storing nothing) when the delta has grown past the
+   * rotation point and this upload should become the next baseline instead.
+   * `baselineStored` (bytes the baseline occupies on the backend) enables that check.
+   */
+  async #storeCompact(spool: Spool, gz: GzipInner | undefined, fields: PutFields, refKey: string, reference: { path: string; size?: number; sha256: string; release: () => void }, created: boolean, baselineStored?: number): Promise<PutObjectResult | typeof ROTATE> {
     const { bucket, key } = fields;
     const source: SourceFile = gz ?? spool;
     const deltaPath = this.temp.file('delta');
@@ -417,6 +431,15 @@ export class DeltaGliderEngine {
       }
       const encodeMs = performance.now() - t0;
       const deltaRatio = delta && spool.size > 0 ? delta.size / spool.size : undefined;
+      // Rotation: a new baseline costs about the source compressed as well as the baseline
+      // compresses; once the delta is that large a share of it, future versions are better
+      // served by a fresh baseline. A delta no smaller than the source means the upload is
+      // unrelated (or incompressible), not a drifting release: no rotation for those.
+      const rotation = this.options.baselineRotationRatio;
+      if (!created && rotation > 0 && delta && delta.size < source.size && baselineStored !== undefined && reference.size) {
+        const estimate = source.size * Math.min(1, baselineStored / reference.size);
+        if (delta.size >= rotation * estimate) return ROTATE;
+      }
       // Deltas without secondary compression (the TypeScript codec's) shrink further.
       if (delta && delta.size >= MIN_COMPRESSIBLE_DELTA_BYTES) {
         const packed = await compressFile(deltaPath, packedDelta, { level, size: delta.size, maxOutputBytes: delta.size, signal: fields.signal });
@@ -792,16 +815,49 @@ export class DeltaGliderEngine {
   }
 
   /**
-   * Deletes a deltaspace's baselines (`reference.bin` and compact ones) once it holds no
-   * user object (exclusive with writers, so no delta against them is being written).
+   * Deletes a deltaspace's baselines once nothing needs them (exclusive with writers, so
+   * no delta against them is being written in this process): all of them when it holds no
+   * user object; otherwise the older compact generations no delta names any more (new
+   * deltas only ever use the newest, so an old generation can only lose users). The
+   * compatible `reference.bin` follows FORMAT.md: it goes with the last object.
    */
   async #collectReference(bucket: string, space: string): Promise<void> {
     await this.#locks.exclusive(`${bucket}\0${space}`, async () => {
-      const references = await this.#referencesIfUnused(bucket, space === '' ? '' : `${space}/`);
-      for (const refKey of references) {
+      const prefix = space === '' ? '' : `${space}/`;
+      const drop = async (refKey: string): Promise<void> => {
         await this.store.deleteObject(bucket, refKey);
         this.references.invalidate(`${bucket}\0${refKey}`);
+      };
+      const compact = (await this.#listBaselines(bucket, space)).filter((b) => b.generation > 0);
+      if (compact.length < 2) {
+        for (const refKey of await this.#referencesIfUnused(bucket, prefix)) await drop(refKey);
+        return;
       }
+      const users: string[] = [];
+      const references: string[] = [];
+      let after: string | undefined;
+      for (;;) {
+        const page = await this.store.listObjects(bucket, { prefix, delimiter: '/', startAfter: after, maxKeys: 1000 });
+        for (const o of page.objects) {
+          if (isReferenceKey(o.key)) references.push(o.key);
+          else if (userKeyOf(o.key) !== undefined && o.key.endsWith('.delta')) users.push(o.key);
+          else if (userKeyOf(o.key) !== undefined) users.push('');
+        }
+        if (!page.isTruncated) break;
+        after = page.nextStartAfter;
+      }
+      if (users.length === 0) {
+        for (const refKey of references) await drop(refKey);
+        return;
+      }
+      const stale = new Set(compact.slice(0, -1).map((b) => b.key));
+      await mapLimit(users.filter((k) => k !== ''), DEFAULT_LIST_HEAD_CONCURRENCY, async (deltaKey) => {
+        if (stale.size === 0) return;
+        const stored = await this.store.headObject(bucket, deltaKey);
+        const refKey = stored && parseMetadata(stored.metadata).refKey;
+        if (refKey) stale.delete(refKey);
+      });
+      for (const refKey of stale) await drop(refKey);
     });
   }
 

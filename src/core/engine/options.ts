@@ -21,6 +21,12 @@ export const DEFAULT_MAX_OBJECT_SIZE = 5 * 1024 ** 4;
 export const DEFAULT_MIN_PART_SIZE = 5 * 1024 * 1024;
 /** Disk budget for verified reconstructions of delta objects (warm GETs). */
 export const DEFAULT_RECONSTRUCTION_CACHE_BYTES = 256 * 1024 * 1024;
+/**
+ * Compact profile: an upload becomes the deltaspace's next baseline once its delta reaches
+ * this share of its estimated compressed size (0 never rotates). Measured on the bench
+ * families (docs/OPERATIONS.md "Baselines that follow the releases").
+ */
+export const DEFAULT_BASELINE_ROTATION_RATIO = 0.5;
 /** Concurrent backend HEADs while listing. */
 export const DEFAULT_LIST_HEAD_CONCURRENCY = 16;
 
@@ -78,6 +84,12 @@ export interface EngineOptions {
   compressionLevel?: number;
   /** Compact profile: store reproducible gzip uploads as their inner stream plus a recipe. Default true. */
   gzipAware?: boolean;
+  /**
+   * Compact profile: an upload becomes the next baseline when its delta against the current
+   * one is at least this share of its estimated compressed size (the source size times the
+   * baseline's own compression ratio). 0 keeps the first baseline forever. Default 0.5.
+   */
+  baselineRotationRatio?: number;
   logger?: EngineLogger;
   observer?: EngineObserver;
 }
@@ -97,6 +109,7 @@ export interface ResolvedEngineOptions {
   profile: ProfileSelector;
   compressionLevel: number;
   gzipAware: boolean;
+  baselineRotationRatio: number;
   logger: EngineLogger;
   observer: EngineObserver;
 }
@@ -112,7 +125,7 @@ function positive(name: string, v: number | undefined, fallback: number, integer
 }
 
 export function resolveEngineOptions(options: EngineOptions): ResolvedEngineOptions {
-  const { store, codec, maxDeltaRatio, eligibleExtensions, eligible, maxDeltaObjectSize, maxObjectSize, referenceCacheBytes, reconstructionCacheBytes, codecConcurrency, tempDir, minPartSize, profile, compressionLevel, gzipAware, logger, observer } = options;
+  const { store, codec, maxDeltaRatio, eligibleExtensions, eligible, maxDeltaObjectSize, maxObjectSize, referenceCacheBytes, reconstructionCacheBytes, codecConcurrency, tempDir, minPartSize, profile, compressionLevel, gzipAware, baselineRotationRatio, logger, observer } = options;
   if (!store) throw new TypeError('deltaglider: option store is required (an S3Store or FileSystemStore)');
   if (!codec) throw new TypeError('deltaglider: option codec is required (see createCodec())');
   const ratio = positive('maxDeltaRatio', maxDeltaRatio, DEFAULT_MAX_DELTA_RATIO, false);
@@ -148,6 +161,7 @@ export function resolveEngineOptions(options: EngineOptions): ResolvedEngineOpti
     profile: selectProfile,
     compressionLevel: level,
     gzipAware: gzipAware ?? true,
+    baselineRotationRatio: positive('baselineRotationRatio', baselineRotationRatio, DEFAULT_BASELINE_ROTATION_RATIO, false),
     logger: logger ?? silent,
     observer: observer ?? {},
   };
