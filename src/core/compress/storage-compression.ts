@@ -11,6 +11,7 @@
  * `zstd` objects are read where the runtime has zlib's zstd (Node >= 22.15).
  */
 import { createReadStream, createWriteStream } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { PassThrough, Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import zlib from 'node:zlib';
@@ -71,6 +72,41 @@ export function decodedBody(body: Readable, compression: string | undefined, wha
     decoder.destroy();
   });
   return body.pipe(decoder).pipe(out);
+}
+
+/** Bytes read from each of the start, middle and end of a file to estimate its compressed size. */
+export const ESTIMATE_SAMPLE_BYTES = 256 * 1024;
+
+/**
+ * Estimated brotli size of a file from three samples (start, middle, end), at most
+ * 768 KiB in memory. Brotli emits output in large blocks, so a capped compression
+ * cannot stop early; the estimate lets a PUT skip a compression that will clearly lose.
+ * It errs high on data whose redundancy spans more than a sample (the caller keeps a margin).
+ */
+export async function estimateCompressedSize(path: string, size: number, level: number): Promise<number> {
+  if (size <= 3 * ESTIMATE_SAMPLE_BYTES) {
+    const all = await readRange(path, 0, size);
+    return zlib.brotliCompressSync(all, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: level, [zlib.constants.BROTLI_PARAM_LGWIN]: BROTLI_WINDOW_BITS } }).length;
+  }
+  let sampled = 0;
+  let compressed = 0;
+  for (const at of [0, Math.floor(size / 2 - ESTIMATE_SAMPLE_BYTES / 2), size - ESTIMATE_SAMPLE_BYTES]) {
+    const sample = await readRange(path, at, ESTIMATE_SAMPLE_BYTES);
+    sampled += sample.length;
+    compressed += zlib.brotliCompressSync(sample, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: level, [zlib.constants.BROTLI_PARAM_LGWIN]: 20 } }).length;
+  }
+  return Math.ceil((compressed / sampled) * size);
+}
+
+async function readRange(path: string, position: number, length: number): Promise<Buffer> {
+  const fh = await open(path, 'r');
+  try {
+    const buf = Buffer.alloc(length);
+    const { bytesRead } = await fh.read(buf, 0, length, position);
+    return buf.subarray(0, bytesRead);
+  } finally {
+    await fh.close();
+  }
 }
 
 /** Thrown inside compressFile when the output passes its cap. */

@@ -42,7 +42,7 @@ import {
   type ParsedMetadata,
 } from '../format/metadata.js';
 import { COMPACT_FORMAT_VERSION, COMPACT_PROFILE_TAG, parseProfileTag } from '../format/profile.js';
-import { compressFile, decodedBody } from '../compress/storage-compression.js';
+import { compressFile, decodedBody, estimateCompressedSize } from '../compress/storage-compression.js';
 import { formatGzipRecipe, parseGzipRecipe, probeGzip, rebuildGzip, type GzipInner } from '../compress/gzip-recipe.js';
 import { KeyedRwLock } from '../rw-lock.js';
 import { removeQuietly, spoolToFile, TempDir, type Spool } from '../spool.js';
@@ -70,6 +70,12 @@ import type {
 const RESOLVE_RECHECKS = 2;
 /** What #storeCompact answers when the upload should become the next baseline. */
 const ROTATE = Symbol('rotate baseline');
+/**
+ * A source whose sampled compressed size is this many times its delta is not compressed
+ * in full: the samples err high on data with long-range redundancy, never by this much on
+ * the bench families (ts-tar: estimate 1.8x the real size; bcd-json 1.5x; esbuild-bin, ts-zip 1.0x).
+ */
+const COMPRESSION_SKIP_FACTOR = 3;
 /** Deltas smaller than this are not worth a compression attempt (the frame costs more than it saves). */
 const MIN_COMPRESSIBLE_DELTA_BYTES = 4096;
 
@@ -440,15 +446,17 @@ export class DeltaGliderEngine {
         const estimate = source.size * Math.min(1, baselineStored / reference.size);
         if (delta.size >= rotation * estimate) return ROTATE;
       }
-      // Deltas without secondary compression (the TypeScript codec's) shrink further.
-      if (delta && delta.size >= MIN_COMPRESSIBLE_DELTA_BYTES) {
+      // Deltas without secondary compression (the TypeScript codec's) shrink further; the
+      // xdelta3 codec's LZMA-compressed ones do not, which a sample tells cheaply.
+      if (delta && delta.size >= MIN_COMPRESSIBLE_DELTA_BYTES && (await estimateCompressedSize(delta.path, delta.size, level)) < delta.size * 0.95) {
         const packed = await compressFile(deltaPath, packedDelta, { level, size: delta.size, maxOutputBytes: delta.size, signal: fields.signal });
         if (packed !== undefined) delta = { ...delta, path: packedDelta, size: packed, compression: 'br' };
       }
       // The source compressed on its own, kept only if smaller than the delta and the upload
-      // (the seed needs none: the baseline holds its bytes).
+      // (the seed needs none: the baseline holds its bytes). Skipped when samples say it
+      // would come out at several times the delta: brotli cannot be stopped early.
       let packed: number | undefined;
-      if (!created) {
+      if (!created && !(delta && (await estimateCompressedSize(source.path, source.size, level)) >= COMPRESSION_SKIP_FACTOR * delta.size)) {
         packed = await compressFile(source.path, packedSource, { level, size: source.size, maxOutputBytes: Math.min(delta?.size ?? Number.POSITIVE_INFINITY, spool.size), signal: fields.signal });
       }
       const common = { fileSha256: spool.sha256, fileSize: spool.size, md5: spool.md5, createdAt: new Date(), fileName: fileNameOf(key), contentType: fields.contentType, userMetadata: fields.userMetadata };
