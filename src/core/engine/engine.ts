@@ -7,6 +7,7 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { copyFile, rename, stat } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import { PassThrough, Readable, Transform, pipeline as streamPipeline } from 'node:stream';
+import { LRUCache } from 'lru-cache';
 import { mapLimit, Semaphore } from '../concurrency.js';
 import { ReferenceCache, type CachedReference } from '../cache/reference-cache.js';
 import {
@@ -68,6 +69,8 @@ import type {
 
 /** Extra looks a read takes before it answers 404 (an overwrite may be switching variant). */
 const RESOLVE_RECHECKS = 2;
+/** A delta this many times the smallest seen against its baseline counts as drift (rotation's first condition). */
+const DRIFT_FACTOR = 2;
 /** What #storeCompact answers when the upload should become the next baseline. */
 const ROTATE = Symbol('rotate baseline');
 /**
@@ -127,6 +130,12 @@ export class DeltaGliderEngine {
   readonly codecSlots: Semaphore;
   readonly multipart: MultipartUploads;
   readonly #locks = new KeyedRwLock();
+  /**
+   * Smallest delta/original ratio seen per baseline (bucket + key), for rotation's drift
+   * check. Per process and forgotten on restart: rotation is an optimisation, and a
+   * forgotten history only delays it.
+   */
+  readonly #bestRatios = new LRUCache<string, number>({ max: 10_000 });
 
   constructor(options: EngineOptions) {
     this.options = resolveEngineOptions(options);
@@ -437,14 +446,21 @@ export class DeltaGliderEngine {
       }
       const encodeMs = performance.now() - t0;
       const deltaRatio = delta && spool.size > 0 ? delta.size / spool.size : undefined;
-      // Rotation: a new baseline costs about the source compressed as well as the baseline
-      // compresses; once the delta is that large a share of it, future versions are better
-      // served by a fresh baseline. A delta no smaller than the source means the upload is
-      // unrelated (or incompressible), not a drifting release: no rotation for those.
+      // Rotation, when both hold: (1) drift: this delta is DRIFT_FACTOR x the smallest delta
+      // ratio this process has seen against the same baseline (deltas that were large from
+      // the start, as between zips, gain nothing from a new baseline); (2) cost: the delta is
+      // at least baselineRotationRatio of what the new baseline will cost (the source
+      // compressed as well as the current baseline compresses). A delta no smaller than the
+      // source means an unrelated or incompressible upload, not a drifting release.
       const rotation = this.options.baselineRotationRatio;
-      if (!created && rotation > 0 && delta && delta.size < source.size && baselineStored !== undefined && reference.size) {
-        const estimate = source.size * Math.min(1, baselineStored / reference.size);
-        if (delta.size >= rotation * estimate) return ROTATE;
+      if (!created && delta && deltaRatio !== undefined && delta.size < source.size) {
+        const id = `${bucket}\0${refKey}`;
+        const best = this.#bestRatios.get(id);
+        if (best === undefined || deltaRatio < best) this.#bestRatios.set(id, deltaRatio);
+        if (rotation > 0 && best !== undefined && deltaRatio >= DRIFT_FACTOR * best && baselineStored !== undefined && reference.size) {
+          const estimate = source.size * Math.min(1, baselineStored / reference.size);
+          if (delta.size >= rotation * estimate) return ROTATE;
+        }
       }
       // Deltas without secondary compression (the TypeScript codec's) shrink further; the
       // xdelta3 codec's LZMA-compressed ones do not, which a sample tells cheaply.

@@ -22,7 +22,8 @@ export const DEFAULT_MIN_PART_SIZE = 5 * 1024 * 1024;
 /** Disk budget for verified reconstructions of delta objects (warm GETs). */
 export const DEFAULT_RECONSTRUCTION_CACHE_BYTES = 256 * 1024 * 1024;
 /**
- * Compact profile: an upload becomes the deltaspace's next baseline once its delta reaches
+ * Compact profile: an upload whose delta has drifted (2x the smallest delta ratio seen
+ * against the same baseline) becomes the deltaspace's next baseline once that delta reaches
  * this share of its estimated compressed size (0 never rotates). Measured on the bench
  * families (docs/OPERATIONS.md "Baselines that follow the releases").
  */
@@ -85,9 +86,10 @@ export interface EngineOptions {
   /** Compact profile: store reproducible gzip uploads as their inner stream plus a recipe. Default true. */
   gzipAware?: boolean;
   /**
-   * Compact profile: an upload becomes the next baseline when its delta against the current
-   * one is at least this share of its estimated compressed size (the source size times the
-   * baseline's own compression ratio). 0 keeps the first baseline forever. Default 0.5.
+   * Compact profile: an upload whose delta has drifted (2x the smallest delta ratio seen
+   * against the same baseline) becomes the next baseline when that delta is at least this
+   * share of its estimated compressed size (the source size times the baseline's own
+   * compression ratio). 0 keeps the first baseline forever. Default 0.5.
    */
   baselineRotationRatio?: number;
   logger?: EngineLogger;
