@@ -12,6 +12,8 @@ import type { StorageType } from './types.js';
 
 /** Recent deltas whose median ratio is this many times the first deltas' median flag a drifting baseline. */
 export const DEFAULT_DRIFT_WARNING_FACTOR = 1.5;
+/** Below this delta/original ratio a growing trend is not worth a warning (0.02% -> 2% is still excellent). */
+export const DRIFT_WARNING_MIN_RATIO = 0.05;
 /** Deltas on each end of the trend (first N against last N, by upload time). */
 const TREND_WINDOW = 3;
 
@@ -166,7 +168,7 @@ export async function deltaspaceReport(engine: DeltaGliderEngine, bucket: string
       const lastMedian = median(deltas.slice(-n).map((d) => d.ratio));
       const growth = firstMedian > 0 ? lastMedian / firstMedian : 1;
       s.trend = { firstMedian, lastMedian, growth };
-      if (growth >= driftFactor) {
+      if (growth >= driftFactor && lastMedian >= DRIFT_WARNING_MIN_RATIO) {
         s.warnings.push(`recent deltas are ${growth.toFixed(1)}x the size of the first ones (${(firstMedian * 100).toFixed(1)}% -> ${(lastMedian * 100).toFixed(1)}% of their originals): the baseline is drifting away from the releases`);
       }
     }
