@@ -157,6 +157,8 @@ t.test('gzip-aware deltas', async (t) => {
     const base = await store.headObject('bkt', 'npm/reference.000001.delta.delta');
     t.equal(base!.metadata[META.fileSha256], sha(inner[0]!), 'the baseline is the inner stream of the first upload');
     for (let i = 0; i < tgz.length; i++) t.same(await get(engine, `npm/pkg-${i}.tgz`), tgz[i], `pkg-${i}.tgz byte-exact`);
+    t.equal((await engine.headObject({ bucket: 'bkt', key: 'npm/pkg-0.tgz' })).storageType, 'reference', 'the seed (a self-delta of its inner stream) reads as the reference');
+    t.equal((await engine.headObject({ bucket: 'bkt', key: 'npm/pkg-1.tgz' })).storageType, 'delta');
   });
 
   t.test('a gzip that zlib does not reproduce (GNU gzip) takes the plain path and round-trips', async (t) => {

@@ -35,6 +35,8 @@ export interface GzipRecipe {
   windowBits: number;
   /** Byte count of the inner stream. */
   innerSize: number;
+  /** Hex SHA-256 of the inner stream (a seed's delta is against itself: this equals its dg-ref-sha256). */
+  innerSha256: string;
   /** `process.versions.zlib` that reproduced the upload (informative: names the deflate that must match). */
   zlibVersion: string;
 }
@@ -150,7 +152,8 @@ export async function probeGzip(spool: { path: string; size: number }, temp: Tem
         const params = { level, memLevel, strategy: zlib.constants.Z_DEFAULT_STRATEGY, windowBits: 15 };
         if (await reproduces(innerPath, fh, headerLength, spool.size - 8, params)) {
           keep = true;
-          return { path: innerPath, size: innerSize, sha256: hash.digest('hex'), md5: md5.digest('hex'), recipe: { ...params, header, trailer, innerSize, zlibVersion: process.versions.zlib ?? 'unknown' } };
+          const innerSha256 = hash.digest('hex');
+          return { path: innerPath, size: innerSize, sha256: innerSha256, md5: md5.digest('hex'), recipe: { ...params, header, trailer, innerSize, innerSha256, zlibVersion: process.versions.zlib ?? 'unknown' } };
         }
       }
     }
@@ -200,6 +203,7 @@ export function formatGzipRecipe(r: GzipRecipe): string {
     `strategy=${r.strategy}`,
     `window=${r.windowBits}`,
     `inner=${r.innerSize}`,
+    `inner-sha256=${r.innerSha256}`,
     `header=${r.header.toString('base64url')}`,
     `trailer=${r.trailer.toString('hex')}`,
     `zlib=${r.zlibVersion.replace(/[^\w.-]/g, '_')}`,
@@ -225,6 +229,8 @@ export function parseGzipRecipe(text: string, what: string): GzipRecipe {
   };
   const header = Buffer.from(fields.get('header') ?? '', 'base64url');
   if (gzipHeaderLength(Buffer.concat([header, Buffer.alloc(18)])) !== header.length) bad('header is not a gzip header');
+  const innerSha256 = fields.get('inner-sha256') ?? '';
+  if (!/^[0-9a-f]{64}$/.test(innerSha256)) bad('inner-sha256 is not a hex SHA-256');
   const trailerHex = fields.get('trailer') ?? '';
   if (!/^[0-9a-f]{16}$/.test(trailerHex)) bad('trailer is not 8 bytes of hex');
   return {
@@ -235,6 +241,7 @@ export function parseGzipRecipe(text: string, what: string): GzipRecipe {
     strategy: int('strategy', 0, 4),
     windowBits: int('window', 9, 15),
     innerSize: int('inner', 0, Number.MAX_SAFE_INTEGER),
+    innerSha256,
     zlibVersion: fields.get('zlib') ?? 'unknown',
   };
 }

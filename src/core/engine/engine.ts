@@ -598,7 +598,7 @@ export class DeltaGliderEngine {
     let storageType: StorageType = 'passthrough';
     if (isDelta) {
       if (meta.note === 'compressed' && meta.refKey === undefined && meta.refPath === undefined) storageType = 'compressed';
-      else storageType = meta.fileSha256 && meta.refSha256 && meta.fileSha256 === meta.refSha256 ? 'reference' : 'delta';
+      else storageType = meta.refSha256 && (meta.fileSha256 === meta.refSha256 || innerSha256Of(meta) === meta.refSha256) ? 'reference' : 'delta';
     }
     const size = isDelta ? (meta.fileSize ?? 0) : stored.size;
     const info: ObjectInfo = {
@@ -768,6 +768,7 @@ export class DeltaGliderEngine {
       if (recipe) {
         const innerSize = (await stat(decodedPath)).size;
         if (innerSize !== recipe.innerSize) throw new IntegrityError(`the inner stream of ${what} has ${innerSize} bytes, its gzip recipe says ${recipe.innerSize}`);
+        if (decodedSha !== undefined && decodedSha !== recipe.innerSha256) throw new IntegrityError(`the inner stream of ${what} has SHA-256 ${decodedSha}, its gzip recipe says ${recipe.innerSha256}`);
         ({ size, sha256: sha } = await rebuildGzip(decodedPath, recipe, outPath, signal));
       } else {
         await rename(decodedPath, outPath);
@@ -977,6 +978,16 @@ function referenceKeyFor(userKey: string, meta: ParsedMetadata): string | undefi
   if (meta.refKey !== undefined && isValidReferenceFor(userKey, meta.refKey)) return meta.refKey;
   if (meta.profile !== undefined && meta.refKey !== undefined) return undefined;
   return referenceKeyOf(deltaspaceOf(userKey));
+}
+
+/** The gzip inner stream's SHA-256 from a recipe, or undefined (no recipe, or one that does not parse: reads will say so). */
+function innerSha256Of(meta: ParsedMetadata): string | undefined {
+  if (meta.gzip === undefined) return undefined;
+  try {
+    return parseGzipRecipe(meta.gzip, 'object').innerSha256;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Stored bytes that are not the original: compressed, or the inner stream of a gzip. */
