@@ -29,6 +29,7 @@ export type DeltaGliderErrorCode =
   | 'DeltaTooLarge'
   | 'CodecUnavailable'
   | 'CodecFailed'
+  | 'UnsupportedFormat'
   | 'BackendError'
   | 'Internal';
 
@@ -204,6 +205,17 @@ export class CodecFailedError extends DeltaGliderError {
   override name = 'CodecFailedError';
   constructor(message: string, options?: { cause?: unknown }) {
     super('CodecFailed', message, options);
+  }
+}
+
+/**
+ * A stored object uses a format this build cannot read (a newer compact-profile version,
+ * an unknown compression, zstd on a runtime without it). Never served as raw bytes.
+ */
+export class UnsupportedFormatError extends DeltaGliderError {
+  override name = 'UnsupportedFormatError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('UnsupportedFormat', message, options);
   }
 }
 

@@ -9,9 +9,8 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { pino, type Logger } from 'pino';
-import { createCodec } from '../core/codec/create-codec.js';
-import { DeltaGliderEngine } from '../core/engine/engine.js';
-import { FileSystemStore } from '../core/store/fs-store.js';
+import type { DeltaGliderEngine } from '../core/engine/engine.js';
+import { engineFromConfig, storeFromConfig } from './engine-from-config.js';
 import type { ObjectStore } from '../core/store/object-store.js';
 import { S3Store } from '../core/store/s3-store.js';
 import { createS3Handler, sendError, type S3IncomingMessage } from '../s3/handler.js';
@@ -74,29 +73,8 @@ export async function createReverseProxy(options: ReverseProxyOptions = {}): Pro
   const config: ProxyConfig = { ...loadConfig(process.env), ...stripUndefined(options.config ?? {}) };
   const logger = options.logger ?? pino({ level: config.logLevel, base: { svc: 'deltaglider-proxy' } });
   const metrics = createMetrics();
-  const store =
-    options.store ??
-    (config.s3Endpoint
-      ? new S3Store({
-          endpoint: config.s3Endpoint,
-          region: config.s3Region,
-          forcePathStyle: config.s3PathStyle,
-          credentials: config.beAccessKeyId && config.beSecretAccessKey ? { accessKeyId: config.beAccessKeyId, secretAccessKey: config.beSecretAccessKey } : undefined,
-        })
-      : new FileSystemStore(resolve(config.dataDir)));
-  const engine = new DeltaGliderEngine({
-    store,
-    codec: createCodec({ codec: config.codec, xdelta3: { level: config.codecLevel } }),
-    maxDeltaRatio: config.maxDeltaRatio,
-    maxDeltaObjectSize: config.maxObjectSize,
-    referenceCacheBytes: config.cacheMb * 1024 * 1024,
-    reconstructionCacheBytes: config.reconstructionCacheMb * 1024 * 1024,
-    codecConcurrency: config.codecConcurrency,
-    tempDir: config.tempDir,
-    eligibleExtensions: config.eligibleExtensions,
-    logger,
-    observer: metrics.observer,
-  });
+  const store = options.store ?? storeFromConfig(config);
+  const engine = engineFromConfig(config, store, { logger, observer: metrics.observer });
   metrics.attach(engine);
   const startedAt = Date.now();
   const admin = createAdminHandler({ engine, metrics, startedAt });

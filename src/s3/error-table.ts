@@ -148,6 +148,8 @@ const CORE_TABLE: Record<DeltaGliderErrorCode, CoreMapper> = {
   // the message names the fix, which is what the operator reading client logs needs.
   CodecUnavailable: (err) => ({ code: 'InternalError', status: 500, message: err.message }),
   CodecFailed: () => ({ code: 'InternalError', status: 500, message: INTERNAL_MESSAGE }),
+  // Like a missing codec: an operator problem (upgrade, runtime), and the message says which.
+  UnsupportedFormat: (err) => ({ code: 'InternalError', status: 500, message: err.message }),
   // 503 ServiceUnavailable: every AWS SDK (v2/v3, botocore, Go, Java) treats 503 as
   // transient and retries with backoff; S3 itself never sends 502 with an XML body.
   BackendError: () => ({ code: 'ServiceUnavailable', status: 503, message: 'The storage backend is temporarily unavailable. Please retry.' }),

@@ -139,6 +139,9 @@ export class PluginBackend {
           referenceCacheBytes: p.referenceCacheBytes,
           tempDir: p.tempDir,
           maxDeltaObjectSize: p.maxDeltaObjectSize,
+          profile: p.profile,
+          compressionLevel: p.compressionLevel,
+          gzipAware: p.gzipAware,
           logger: p.logger,
         });
       })();

@@ -7,6 +7,8 @@ import { CODEC_NAMES, type CodecName } from '../core/codec/create-codec.js';
 import { DEFAULT_REFERENCE_CACHE_BYTES } from '../core/cache/reference-cache.js';
 import { DEFAULT_ELIGIBLE_EXTENSIONS, eligibleByExtension, type EligibilityPredicate } from '../core/format/keys.js';
 import { DEFAULT_MAX_DELTA_OBJECT_SIZE, DEFAULT_MAX_DELTA_RATIO, type EngineLogger } from '../core/engine/options.js';
+import { DEFAULT_COMPRESSION_LEVEL, MAX_COMPRESSION_LEVEL } from '../core/compress/storage-compression.js';
+import { DEFAULT_STORAGE_PROFILE, isStorageProfile, STORAGE_PROFILES, type ProfileSelector, type StorageProfile } from '../core/format/profile.js';
 
 /** Decides per request whether the plugin handles a bucket/key (for listings: the prefix). */
 export type DeltaGliderEnabledPredicate = (bucket: string, key: string) => boolean;
@@ -45,6 +47,17 @@ export interface DeltaGliderPluginInputConfig {
   tempDir?: string;
   /** Largest object that is delta-encoded; larger eligible objects are stored as-is. Default 4 GiB. */
   maxDeltaObjectSize?: number;
+  /**
+   * Storage profile for what the plugin writes: `'compatible'` (the DeltaGlider format,
+   * readable by the other DeltaGlider tools) or `'compact'` (compressed baselines and
+   * objects, gzip-aware deltas), for everything or per `(bucket, key)`. Both are always
+   * read. Default `'compatible'`.
+   */
+  profile?: StorageProfile | ProfileSelector;
+  /** Brotli quality (0-11) of what the compact profile compresses. Default `7`. */
+  compressionLevel?: number;
+  /** Compact profile: store zlib-reproducible gzip uploads as a delta of their inner stream. Default `true`. */
+  gzipAware?: boolean;
   /** Structured logger (pino's shape: debug/info/warn/error(obj, msg)). Default: silent. */
   logger?: EngineLogger;
   /**
@@ -68,6 +81,9 @@ export interface DeltaGliderPluginResolvedConfig {
   codec: CodecName;
   tempDir?: string;
   maxDeltaObjectSize: number;
+  profile: StorageProfile | ProfileSelector;
+  compressionLevel: number;
+  gzipAware: boolean;
   logger: EngineLogger;
   conditionalWrites: boolean;
   client?: DeltaGliderClientLike;
@@ -85,7 +101,7 @@ function nonNegativeInteger(name: string, v: unknown, fallback: number): number 
 
 const KNOWN_OPTIONS = new Set([
   'enabled', 'maxDeltaRatio', 'eligibleExtensions', 'eligible', 'referenceCacheBytes', 'codec',
-  'tempDir', 'maxDeltaObjectSize', 'logger', 'conditionalWrites', 'client',
+  'tempDir', 'maxDeltaObjectSize', 'profile', 'compressionLevel', 'gzipAware', 'logger', 'conditionalWrites', 'client',
 ]);
 
 /** Validates plugin options and fills in defaults. Throws TypeError/RangeError naming the option. */
@@ -98,7 +114,7 @@ export function resolveDeltaGliderPluginConfig(input: DeltaGliderPluginInputConf
       throw new TypeError(`deltaglider sdk-plugin: unknown option ${name} (known: ${[...KNOWN_OPTIONS].join(', ')})`);
     }
   }
-  const { enabled, maxDeltaRatio, eligibleExtensions, eligible, referenceCacheBytes, codec, tempDir, maxDeltaObjectSize, logger, conditionalWrites, client } = input;
+  const { enabled, maxDeltaRatio, eligibleExtensions, eligible, referenceCacheBytes, codec, tempDir, maxDeltaObjectSize, profile, compressionLevel, gzipAware, logger, conditionalWrites, client } = input;
 
   let enabledFn: DeltaGliderEnabledPredicate;
   if (enabled === undefined || enabled === true) enabledFn = () => true;
@@ -129,6 +145,15 @@ export function resolveDeltaGliderPluginConfig(input: DeltaGliderPluginInputConf
   if (tempDir !== undefined && (typeof tempDir !== 'string' || tempDir === '')) {
     throw new TypeError('deltaglider sdk-plugin: option tempDir must be a non-empty path string');
   }
+  if (profile !== undefined && !isStorageProfile(profile) && typeof profile !== 'function') {
+    throw new TypeError(`deltaglider sdk-plugin: option profile must be one of ${STORAGE_PROFILES.join(', ')} or a function (bucket, key) => profile, got ${JSON.stringify(profile)}`);
+  }
+  if (compressionLevel !== undefined && (typeof compressionLevel !== 'number' || !Number.isInteger(compressionLevel) || compressionLevel < 0 || compressionLevel > MAX_COMPRESSION_LEVEL)) {
+    throw new RangeError(`deltaglider sdk-plugin: option compressionLevel must be an integer 0..${MAX_COMPRESSION_LEVEL} (brotli quality), got ${String(compressionLevel)}`);
+  }
+  if (gzipAware !== undefined && typeof gzipAware !== 'boolean') {
+    throw new TypeError(`deltaglider sdk-plugin: option gzipAware must be a boolean, got ${typeof gzipAware}`);
+  }
   if (logger !== undefined) {
     const missing = (['debug', 'info', 'warn', 'error'] as const).filter((m) => typeof (logger as unknown as Record<string, unknown>)?.[m] !== 'function');
     if (missing.length > 0) throw new TypeError(`deltaglider sdk-plugin: option logger must have debug/info/warn/error methods; missing ${missing.join(', ')}`);
@@ -151,6 +176,9 @@ export function resolveDeltaGliderPluginConfig(input: DeltaGliderPluginInputConf
     codec: codec ?? 'auto',
     tempDir,
     maxDeltaObjectSize: nonNegativeInteger('maxDeltaObjectSize', maxDeltaObjectSize, DEFAULT_MAX_DELTA_OBJECT_SIZE),
+    profile: profile ?? DEFAULT_STORAGE_PROFILE,
+    compressionLevel: compressionLevel ?? DEFAULT_COMPRESSION_LEVEL,
+    gzipAware: gzipAware ?? true,
     logger: logger ?? silent,
     conditionalWrites: conditionalWrites ?? true,
     client,

@@ -5,6 +5,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { DeltaGliderEngine } from '../core/engine/engine.js';
 import { deltaspaceStats, storeStats } from '../core/engine/stats.js';
+import { deltaspaceReport } from '../core/engine/report.js';
 import { deltaspaceOf, referenceKeyOf } from '../core/format/keys.js';
 import { DeltaGliderError } from '../core/errors.js';
 import { META } from '../core/format/metadata.js';
@@ -202,9 +203,10 @@ export async function handleApi(engine: DeltaGliderEngine, req: IncomingMessage,
         sha256: info.sha256,
         deltaspace: deltaspaceOf(info.key),
         backendKey: info.backendKey,
-        referenceKey: info.referenceKey ?? (info.storageType === 'passthrough' ? undefined : referenceKeyOf(deltaspaceOf(info.key))),
+        referenceKey: info.referenceKey ?? (info.storageType === 'delta' || info.storageType === 'reference' ? referenceKeyOf(deltaspaceOf(info.key)) : undefined),
         reference,
-        deltaRatio: reference && info.storageType !== 'passthrough' && reference.size > 0 ? info.storedSize / reference.size : undefined,
+        deltaRatio: reference && info.referenceKey && reference.size > 0 ? info.storedSize / reference.size : undefined,
+        profile: info.profile,
         userMetadata: info.userMetadata,
         headers: info.headers,
         rawMetadata: info.rawMetadata,
@@ -215,6 +217,12 @@ export async function handleApi(engine: DeltaGliderEngine, req: IncomingMessage,
       const prefix = param(url, 'prefix', false);
       await requireBucket(engine, bucket);
       return sendJson(res, 200, { bucket, prefix, deltaspaces: await deltaspaceViews(engine, bucket, prefix) });
+    }
+    case 'GET report': {
+      const bucket = param(url, 'bucket');
+      const prefix = param(url, 'prefix', false);
+      await requireBucket(engine, bucket);
+      return sendJson(res, 200, { bucket, prefix, deltaspaces: await deltaspaceReport(engine, bucket, prefix) });
     }
     case 'GET download':
     case 'HEAD download': {

@@ -122,3 +122,11 @@ t.test('usage errors and backend errors reach the caller as they are', async (t)
   const err = await denied.send(new PutObjectCommand({ Bucket: 'bkt', Key: 'a/b.zip', Body: 'x' })).catch((e) => e);
   t.equal(err.$metadata.httpStatusCode, 403, `the backend's own 403 (${err.name})`);
 });
+
+t.test('profile options are validated when the plugin is created', async (t) => {
+  t.equal(resolveDeltaGliderPluginConfig({}).profile, 'compatible');
+  t.equal(resolveDeltaGliderPluginConfig({ profile: 'compact' }).profile, 'compact');
+  t.throws(() => resolveDeltaGliderPluginConfig({ profile: 'zip' as 'compact' }), /option profile must be one of compatible, compact/);
+  t.throws(() => resolveDeltaGliderPluginConfig({ compressionLevel: 12 }), /option compressionLevel must be an integer 0..11/);
+  t.throws(() => resolveDeltaGliderPluginConfig({ gzipAware: 1 as unknown as boolean }), /option gzipAware must be a boolean/);
+});

@@ -7,7 +7,8 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { copyFile, rename, stat } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import { PassThrough, Readable, Transform, pipeline as streamPipeline } from 'node:stream';
-import { Semaphore } from '../concurrency.js';
+import { LRUCache } from 'lru-cache';
+import { mapLimit, Semaphore } from '../concurrency.js';
 import { ReferenceCache, type CachedReference } from '../cache/reference-cache.js';
 import {
   BackendError,
@@ -16,6 +17,7 @@ import {
   EntityTooLargeError,
   IntegrityError,
   InvalidBucketNameError,
+  UnsupportedFormatError,
   NoSuchBucketError,
   NoSuchKeyError,
   PreconditionFailedError,
@@ -23,26 +25,37 @@ import {
 } from '../errors.js';
 import {
   assertUserKey,
+  compactReferenceKeyOf,
   deltaKeyOf,
   deltaspaceOf,
   fileNameOf,
   isValidBucketName,
+  generationOf,
+  isReferenceKey,
+  isValidReferenceFor,
   referenceKeyOf,
+  REFERENCE_NAME,
+  userKeyOf,
 } from '../format/keys.js';
 import {
+  compressedMetadata,
   deltaMetadata,
   parseMetadata,
   passthroughMetadata,
   referenceMetadata,
+  type CompactFields,
   type ParsedMetadata,
 } from '../format/metadata.js';
+import { COMPACT_FORMAT_VERSION, COMPACT_PROFILE_TAG, parseProfileTag } from '../format/profile.js';
+import { compressFile, decodedBody, estimateCompressedSize } from '../compress/storage-compression.js';
+import { formatGzipRecipe, parseGzipRecipe, probeGzip, rebuildGzip, type GzipInner } from '../compress/gzip-recipe.js';
 import { KeyedRwLock } from '../rw-lock.js';
 import { removeQuietly, spoolToFile, TempDir, type Spool } from '../spool.js';
 import type { StoredHeaders, StoredObjectInfo } from '../store/object-store.js';
 import { evaluateConditions } from './conditions.js';
 import { listUserObjects } from './listing.js';
 import { MultipartUploads } from './multipart.js';
-import { resolveEngineOptions, type EngineOptions, type ResolvedEngineOptions } from './options.js';
+import { DEFAULT_LIST_HEAD_CONCURRENCY, resolveEngineOptions, type EngineOptions, type ResolvedEngineOptions } from './options.js';
 import { resolveRange } from './range.js';
 import type {
   CopyObjectInput,
@@ -74,6 +87,31 @@ const UNSETTLED_PAUSE_MS = 20;
  * while streaming (a mismatch then cuts the response before its last chunk).
  */
 export const VERIFY_BEFORE_SENDING_BYTES = 1024 * 1024;
+/** A delta this many times the smallest seen against its baseline counts as drift (rotation's first condition). */
+const DRIFT_FACTOR = 2;
+/** What #storeCompact answers when the upload should become the next baseline. */
+const ROTATE = Symbol('rotate baseline');
+/**
+ * A source whose sampled compressed size is this many times its delta is not compressed
+ * in full: the samples err high on data with long-range redundancy, never by this much on
+ * the bench families (ts-tar: estimate 1.8x the real size; bcd-json 1.5x; esbuild-bin, ts-zip 1.0x).
+ */
+const COMPRESSION_SKIP_FACTOR = 3;
+/** Deltas smaller than this are not worth a compression attempt (the frame costs more than it saves). */
+const MIN_COMPRESSIBLE_DELTA_BYTES = 4096;
+
+/** Bytes on local disk with their digests (a spool, or the inner stream of a gzip upload). */
+interface SourceFile {
+  path: string;
+  size: number;
+  sha256: string;
+  md5: string;
+}
+
+/** The compact fields every compact write carries. */
+function compactFields(compression: string, gz?: GzipInner): CompactFields {
+  return { profile: COMPACT_PROFILE_TAG, compression, gzip: gz ? formatGzipRecipe(gz.recipe) : undefined };
+}
 
 /** How a user key is held on the backend right now. */
 interface Resolved {
@@ -110,6 +148,12 @@ export class DeltaGliderEngine {
   readonly codecSlots: Semaphore;
   readonly multipart: MultipartUploads;
   readonly #locks = new KeyedRwLock();
+  /**
+   * Smallest delta/original ratio seen per baseline (bucket + key), for rotation's drift
+   * check. Per process and forgotten on restart: rotation is an optimisation, and a
+   * forgotten history only delays it.
+   */
+  readonly #bestRatios = new LRUCache<string, number>({ max: 10_000 });
 
   constructor(options: EngineOptions) {
     this.options = resolveEngineOptions(options);
@@ -168,13 +212,16 @@ export class DeltaGliderEngine {
       }
     }
     const eligible = this.options.eligible(key) && spool.size <= this.options.maxDeltaObjectSize;
-    const result = eligible ? await this.#putEligible(spool, fields) : await this.#putPassthrough(spool, fields);
+    let result: PutObjectResult;
+    if (!eligible) result = await this.#putPassthrough(spool, fields);
+    else if (this.options.profile(bucket, key) === 'compact') result = await this.#putCompact(spool, fields);
+    else result = await this.#putEligible(spool, fields);
     this.options.observer.onPut?.({ storageType: result.storageType, size: result.size, storedSize: result.storedSize, ratio: result.deltaRatio, encodeMs: result.encodeMs });
     this.options.logger.debug({ bucket, key, storageType: result.storageType, size: result.size, stored: result.storedSize, ratio: result.deltaRatio }, 'put');
     return result;
   }
 
-  async #putPassthrough(spool: Spool, fields: PutFields, deltaRatio?: number): Promise<PutObjectResult> {
+  async #putPassthrough(spool: Spool, fields: PutFields, deltaRatio?: number, compact = false): Promise<PutObjectResult> {
     const { bucket, key } = fields;
     const metadata = passthroughMetadata({
       fileSha256: spool.sha256,
@@ -184,6 +231,7 @@ export class DeltaGliderEngine {
       fileName: fileNameOf(key),
       contentType: fields.contentType,
       userMetadata: fields.userMetadata,
+      compact: compact ? compactFields('none') : undefined,
     });
     // New variant first, then the old one goes: the key is never missing.
     await this.#locks.exclusive(this.#keyLock(bucket, key), async () => {
@@ -291,6 +339,186 @@ export class DeltaGliderEngine {
     }
   }
 
+  // ---------------------------------------------------------------- PUT (compact profile)
+
+  /**
+   * Compact profile (docs/STORAGE_FORMAT.md addendum): the source (the upload, or the
+   * inner stream of a reproducible gzip upload) is delta-encoded against the deltaspace's
+   * newest baseline, and the object is stored as the smallest of that delta (compressed
+   * when that pays), the source compressed on its own, or the upload as is.
+   */
+  async #putCompact(spool: Spool, fields: PutFields): Promise<PutObjectResult> {
+    const { bucket, key } = fields;
+    const space = deltaspaceOf(key);
+    const lockName = `${bucket}\0${space}`;
+    const gz = this.options.gzipAware ? await probeGzip(spool, this.temp, { maxInnerBytes: this.options.maxDeltaObjectSize, signal: fields.signal }) : undefined;
+    const source: SourceFile = gz ?? spool;
+    try {
+      for (let attempt = 0; ; attempt++) {
+        const base = await this.#currentBaseline(bucket, space);
+        if (base) {
+          try {
+            const outcome = await this.#locks.shared(lockName, async () => {
+              const reference = await this.#acquireReference(bucket, base.key);
+              return this.#storeCompact(spool, gz, fields, base.key, reference, false, base.storedSize);
+            });
+            if (outcome !== ROTATE) return outcome;
+          } catch (err) {
+            if (!(err instanceof ReferenceMissingError)) throw err;
+          }
+        }
+        // No baseline yet, or the deltas against it have grown past the rotation point:
+        // this upload becomes the next generation (exclusive: one creator; old deltas keep theirs).
+        const refKey = compactReferenceKeyOf(space, (base?.generation ?? 0) + 1);
+        const done = await this.#locks.exclusive(lockName, async () => {
+          if ((await this.#currentBaseline(bucket, space))?.key !== base?.key) return undefined; // someone else got there first
+          const stored = await this.#storeBaseline(bucket, refKey, source, key);
+          if (stored === undefined) return undefined; // another process created it first
+          const self = { path: source.path, size: source.size, sha256: source.sha256, release: () => undefined };
+          const result = (await this.#storeCompact(spool, gz, fields, refKey, self, true)) as PutObjectResult;
+          if (base) this.options.logger.info({ bucket, deltaspace: space, from: base.key, to: refKey, key }, 'new baseline: deltas against the old one had grown past the rotation point');
+          return { ...result, storedSize: result.storedSize + stored };
+        });
+        if (done) return done;
+        if (attempt >= 3) throw new IntegrityError(`could not find or create a baseline for ${bucket}/${space === '' ? '(root)' : space} after ${attempt + 1} attempts`);
+      }
+    } finally {
+      if (gz) await removeQuietly(gz.path);
+    }
+  }
+
+  /**
+   * The baseline new deltas of a deltaspace use: its newest compact baseline, else its
+   * compatible `reference.bin` (generation 0), else none. One LIST of `P/reference.` finds both.
+   */
+  async #currentBaseline(bucket: string, space: string): Promise<{ key: string; generation: number; storedSize: number } | undefined> {
+    const baselines = await this.#listBaselines(bucket, space);
+    return baselines[baselines.length - 1];
+  }
+
+  /** A deltaspace's baselines, oldest generation first (`reference.bin` is generation 0). */
+  async #listBaselines(bucket: string, space: string): Promise<{ key: string; generation: number; storedSize: number }[]> {
+    const prefix = `${space === '' ? '' : `${space}/`}reference.`;
+    const found: { key: string; generation: number; storedSize: number }[] = [];
+    let after: string | undefined;
+    for (;;) {
+      const page = await this.store.listObjects(bucket, { prefix, delimiter: '/', startAfter: after, maxKeys: 1000 });
+      for (const o of page.objects) {
+        const generation = fileNameOf(o.key) === REFERENCE_NAME ? 0 : generationOf(o.key);
+        if (generation !== undefined) found.push({ key: o.key, generation, storedSize: o.size });
+      }
+      if (!page.isTruncated) break;
+      after = page.nextStartAfter;
+    }
+    return found.sort((a, b) => a.generation - b.generation);
+  }
+
+  /** Writes a compact baseline (compressed when that is smaller); its stored size, or undefined when another writer created it first. */
+  async #storeBaseline(bucket: string, refKey: string, source: SourceFile, sourceKey: string): Promise<number | undefined> {
+    const packed = this.temp.file('ref-br');
+    try {
+      const compressed = await compressFile(source.path, packed, { level: this.options.compressionLevel, size: source.size, maxOutputBytes: source.size });
+      const body = compressed !== undefined ? { path: packed, size: compressed } : { path: source.path, size: source.size };
+      try {
+        await this.store.putObject(bucket, refKey, body, {
+          metadata: referenceMetadata({ fileSha256: source.sha256, fileSize: source.size, md5: source.md5, createdAt: new Date(), sourceKey, compact: compactFields(compressed !== undefined ? 'br' : 'none') }),
+          contentType: 'application/octet-stream',
+          ifNoneMatch: true,
+          md5: compressed !== undefined ? undefined : source.md5,
+        });
+      } catch (err) {
+        if (err instanceof PreconditionFailedError) return undefined;
+        throw err;
+      }
+      await this.#seedReferenceCache(bucket, refKey, source);
+      return body.size;
+    } finally {
+      await removeQuietly(packed);
+    }
+  }
+
+  /**
+   * Stores the smallest of delta, compressed and raw for a compact write against a held
+   * baseline, or answers ROTATE (storing nothing) when the delta has grown past the
+   * rotation point and this upload should become the next baseline instead.
+   * `baselineStored` (bytes the baseline occupies on the backend) enables that check.
+   */
+  async #storeCompact(spool: Spool, gz: GzipInner | undefined, fields: PutFields, refKey: string, reference: { path: string; size?: number; sha256: string; release: () => void }, created: boolean, baselineStored?: number): Promise<PutObjectResult | typeof ROTATE> {
+    const { bucket, key } = fields;
+    const source: SourceFile = gz ?? spool;
+    const deltaPath = this.temp.file('delta');
+    const packedDelta = this.temp.file('delta-br');
+    const packedSource = this.temp.file('obj-br');
+    try {
+      const level = this.options.compressionLevel;
+      let delta: { path: string; size: number; compression: string; command: string } | undefined;
+      const t0 = performance.now();
+      try {
+        // A delta no smaller than the upload itself can never be chosen: stop the encoder there.
+        const encoded = await this.#withCodec(() =>
+          this.options.codec.encode(reference.path, source.path, deltaPath, { maxOutputBytes: created ? undefined : Math.max(0, spool.size - 1), signal: fields.signal }),
+        );
+        delta = { path: deltaPath, size: encoded.size, compression: 'none', command: encoded.command };
+      } catch (err) {
+        if (!(err instanceof DeltaTooLargeError)) throw err;
+      }
+      const encodeMs = performance.now() - t0;
+      const deltaRatio = delta && spool.size > 0 ? delta.size / spool.size : undefined;
+      // Rotation, when both hold: (1) drift: this delta is DRIFT_FACTOR x the smallest delta
+      // ratio this process has seen against the same baseline (deltas that were large from
+      // the start, as between zips, gain nothing from a new baseline); (2) cost: the delta is
+      // at least baselineRotationRatio of what the new baseline will cost (the source
+      // compressed as well as the current baseline compresses). A delta no smaller than the
+      // source means an unrelated or incompressible upload, not a drifting release.
+      const rotation = this.options.baselineRotationRatio;
+      if (!created && delta && deltaRatio !== undefined && delta.size < source.size) {
+        const id = `${bucket}\0${refKey}`;
+        const best = this.#bestRatios.get(id);
+        if (best === undefined || deltaRatio < best) this.#bestRatios.set(id, deltaRatio);
+        if (rotation > 0 && best !== undefined && deltaRatio >= DRIFT_FACTOR * best && baselineStored !== undefined && reference.size) {
+          const estimate = source.size * Math.min(1, baselineStored / reference.size);
+          if (delta.size >= rotation * estimate) return ROTATE;
+        }
+      }
+      // Deltas without secondary compression (the TypeScript codec's) shrink further; the
+      // xdelta3 codec's LZMA-compressed ones do not, which a sample tells cheaply.
+      if (delta && delta.size >= MIN_COMPRESSIBLE_DELTA_BYTES && (await estimateCompressedSize(delta.path, delta.size, level)) < delta.size * 0.95) {
+        const packed = await compressFile(deltaPath, packedDelta, { level, size: delta.size, maxOutputBytes: delta.size, signal: fields.signal });
+        if (packed !== undefined) delta = { ...delta, path: packedDelta, size: packed, compression: 'br' };
+      }
+      // The source compressed on its own, kept only if smaller than the delta and the upload
+      // (the seed needs none: the baseline holds its bytes). Skipped when samples say it
+      // would come out at several times the delta: brotli cannot be stopped early.
+      let packed: number | undefined;
+      if (!created && !(delta && (await estimateCompressedSize(source.path, source.size, level)) >= COMPRESSION_SKIP_FACTOR * delta.size)) {
+        packed = await compressFile(source.path, packedSource, { level, size: source.size, maxOutputBytes: Math.min(delta?.size ?? Number.POSITIVE_INFINITY, spool.size), signal: fields.signal });
+      }
+      const common = { fileSha256: spool.sha256, fileSize: spool.size, md5: spool.md5, createdAt: new Date(), fileName: fileNameOf(key), contentType: fields.contentType, userMetadata: fields.userMetadata };
+      let body: { path: string; size: number };
+      let metadata: Record<string, string>;
+      let storageType: StorageType;
+      if (packed !== undefined) {
+        body = { path: packedSource, size: packed };
+        metadata = compressedMetadata({ ...common, compact: compactFields('br', gz) });
+        storageType = 'compressed';
+      } else if (delta && (created || delta.size < spool.size)) {
+        body = delta;
+        metadata = deltaMetadata({ ...common, refKey, refSha256: reference.sha256, deltaSize: delta.size, deltaCmd: delta.command, compact: compactFields(delta.compression, gz) });
+        storageType = created ? 'reference' : 'delta';
+      } else {
+        return await this.#putPassthrough(spool, fields, deltaRatio, true);
+      }
+      await this.#locks.exclusive(this.#keyLock(bucket, key), async () => {
+        await this.store.putObject(bucket, deltaKeyOf(key), body, { metadata, contentType: fields.contentType, headers: fields.headers });
+        await this.store.deleteObject(bucket, key);
+      });
+      return { etag: spool.md5, storageType, size: spool.size, storedSize: body.size, sha256: spool.sha256, deltaRatio, createdReference: created, encodeMs };
+    } finally {
+      reference.release();
+      await Promise.all([removeQuietly(deltaPath), removeQuietly(packedDelta), removeQuietly(packedSource)]);
+    }
+  }
+
   /**
    * Lock name for switching a key's variant: "write the new variant, delete the other"
    * must not interleave with another writer of the same key, or two overwrites (one
@@ -312,7 +540,7 @@ export class DeltaGliderEngine {
   }
 
   /** Caches a just-created reference from its spool, so the next PUT or GET does not download it. */
-  async #seedReferenceCache(bucket: string, refKey: string, spool: Spool): Promise<void> {
+  async #seedReferenceCache(bucket: string, refKey: string, spool: SourceFile): Promise<void> {
     const id = `${bucket}\0${refKey}`;
     this.references.invalidate(id);
     const held = await this.references.acquire(id, async () => {
@@ -331,8 +559,14 @@ export class DeltaGliderEngine {
         if (err instanceof NoSuchKeyError) throw new ReferenceMissingError(`the reference ${refKey} is missing from bucket ${bucket}: deltas in this deltaspace cannot be reconstructed`, { cause: err });
         throw err;
       });
-      const spool = await spoolToFile(got.body, this.temp);
       const meta = parseMetadata(got.info.metadata);
+      assertReadableProfile(meta, `the reference ${refKey} in bucket ${bucket}`);
+      const compressed = meta.compression !== undefined && meta.compression !== 'none';
+      if (compressed && !meta.fileSha256) {
+        got.body.destroy();
+        throw new IntegrityError(`the compressed reference ${refKey} in bucket ${bucket} has no dg-file-sha256: it cannot be verified`);
+      }
+      const spool = await spoolToFile(decodedBody(got.body, meta.compression, `the reference ${refKey} in bucket ${bucket}`), this.temp);
       if (meta.fileSha256 && meta.fileSha256 !== spool.sha256) {
         await removeQuietly(spool.path);
         throw new IntegrityError(`the reference ${refKey} in bucket ${bucket} is corrupt: its SHA-256 is ${spool.sha256}, its metadata says ${meta.fileSha256}`);
@@ -378,7 +612,10 @@ export class DeltaGliderEngine {
     const meta = parseMetadata(stored.metadata);
     const isDelta = isDeltaKey;
     let storageType: StorageType = 'passthrough';
-    if (isDelta) storageType = meta.fileSha256 && meta.refSha256 && meta.fileSha256 === meta.refSha256 ? 'reference' : 'delta';
+    if (isDelta) {
+      if (meta.note === 'compressed' && meta.refKey === undefined && meta.refPath === undefined) storageType = 'compressed';
+      else storageType = meta.refSha256 && (meta.fileSha256 === meta.refSha256 || innerSha256Of(meta) === meta.refSha256) ? 'reference' : 'delta';
+    }
     const size = isDelta ? (meta.fileSize ?? 0) : stored.size;
     const info: ObjectInfo = {
       key,
@@ -393,7 +630,8 @@ export class DeltaGliderEngine {
       sha256: meta.fileSha256,
       rawMetadata: stored.metadata,
       backendKey: stored.key,
-      referenceKey: isDelta ? referenceKeyOf(deltaspaceOf(key)) : undefined,
+      referenceKey: storageType === 'delta' || storageType === 'reference' ? referenceKeyFor(key, meta) : undefined,
+      profile: parseProfileTag(meta.profile)?.profile ?? 'compatible',
     };
     return { info, stored, meta };
   }
@@ -455,7 +693,10 @@ export class DeltaGliderEngine {
     const r = await this.#resolveOrThrow(input.bucket, input.key);
     evaluateConditions(input.conditions, r.info.etag, r.info.lastModified, true);
     const where = `${input.bucket}/${r.stored.key}`;
-    if (r.info.storageType === 'passthrough') return this.#getPassthrough(input, r);
+    assertReadableProfile(r.meta, where);
+    // Stored bytes that are not the original (compressed, or a gzip's inner stream) are
+    // never streamed as they are, whatever key they sit under: they are rebuilt and verified.
+    if (r.info.storageType === 'passthrough' && !needsDecoding(r.meta)) return this.#getPassthrough(input, r);
     if (!r.meta.fileSha256) {
       // Without the original's SHA-256 a reconstruction cannot be verified (and a backend
       // caught rewriting the object's metadata in place shows exactly this): never serve it.
@@ -549,48 +790,77 @@ export class DeltaGliderEngine {
     throw failure;
   }
 
-  /** Rebuilds a delta object into a temp file and verifies it. The caller removes the file. */
+  /**
+   * Rebuilds an object that is not stored as its original bytes (a delta, or a compact
+   * compressed or gzip-aware object) into a temp file and verifies it. The caller
+   * removes the file. Stages: stored bytes -> decompress -> VCDIFF decode against the
+   * baseline -> gzip rebuild -> SHA-256 and size check.
+   */
   async #reconstruct(bucket: string, r: Resolved, signal?: AbortSignal): Promise<{ path: string; size: number }> {
-    const refKey = r.meta.refKey && !r.meta.refKey.startsWith('/') ? r.meta.refKey : referenceKeyOf(deltaspaceOf(r.info.key));
-    const deltaGot = await this.store.getObject(bucket, r.stored.key).catch(vanished(r.info.key));
-    if (!sameObject(deltaGot.info, r.stored)) {
-      deltaGot.body.destroy();
-      throw new VariantChangedError(`${bucket}/${r.stored.key} changed between its HEAD and its GET`);
+    const what = `${bucket}/${r.stored.key}`;
+    const isDelta = r.info.storageType === 'delta' || r.info.storageType === 'reference';
+    const recipe = r.meta.gzip !== undefined ? parseGzipRecipe(r.meta.gzip, what) : undefined;
+    const refKey = isDelta ? referenceKeyFor(r.info.key, r.meta) : undefined;
+    if (isDelta && refKey === undefined) {
+      throw new IntegrityError(`the delta ${what} names the reference "${r.meta.refKey}", which is not a baseline of its deltaspace: refusing to read it`);
     }
-    const deltaPath = this.temp.file('delta-in');
+    const storedGot = await this.store.getObject(bucket, r.stored.key).catch(vanished(r.info.key));
+    if (!sameObject(storedGot.info, r.stored)) {
+      storedGot.body.destroy();
+      throw new VariantChangedError(`${what} changed between its HEAD and its GET`);
+    }
+    const storedPath = this.temp.file('delta-in');
+    const innerPath = this.temp.file('inner');
     const outPath = this.temp.file('out');
     try {
-      await pipeline(deltaGot.body, createWriteStream(deltaPath), { signal });
-      const reference = await this.#acquireReference(bucket, refKey, r.meta.refSha256);
-      try {
-        const t0 = performance.now();
-        const decoded = await this.#withCodec(() =>
-          this.options.codec.decode(reference.path, deltaPath, outPath, {
-            signal,
-            maxOutputBytes: r.meta.fileSize !== undefined ? r.meta.fileSize : undefined,
-          }),
-        ).catch((err) => {
-          throw new IntegrityError(`the delta ${r.stored.key} in bucket ${bucket} could not be decoded: ${(err as Error).message}`, { cause: err });
-        });
-        const size = (await stat(outPath)).size;
-        const sha = decoded.sha256 ?? (await sha256File(outPath));
-        const expected = r.meta.fileSha256;
-        if (expected && sha !== expected) {
-          throw new IntegrityError(`reconstruction of ${r.info.key} in bucket ${bucket} failed verification: SHA-256 ${sha}, expected ${expected}`);
+      await pipeline(decodedBody(storedGot.body, r.meta.compression, `the stored bytes of ${what}`), createWriteStream(storedPath), { signal });
+      const t0 = performance.now();
+      let decodedPath = storedPath;
+      let decodedSha: string | undefined;
+      if (isDelta) {
+        const reference = await this.#acquireReference(bucket, refKey as string, r.meta.refSha256);
+        try {
+          const decoded = await this.#withCodec(() =>
+            this.options.codec.decode(reference.path, storedPath, innerPath, {
+              signal,
+              maxOutputBytes: recipe ? recipe.innerSize : r.meta.fileSize,
+            }),
+          ).catch((err) => {
+            throw new IntegrityError(`the delta ${r.stored.key} in bucket ${bucket} could not be decoded: ${(err as Error).message}`, { cause: err });
+          });
+          decodedPath = innerPath;
+          decodedSha = decoded.sha256;
+        } finally {
+          reference.release();
         }
-        if (r.meta.fileSize !== undefined && size !== r.meta.fileSize) {
-          throw new IntegrityError(`reconstruction of ${r.info.key} in bucket ${bucket} has ${size} bytes, expected ${r.meta.fileSize}`);
-        }
-        this.options.observer.onDecode?.({ size, decodeMs: performance.now() - t0 });
-        return { path: outPath, size };
-      } finally {
-        reference.release();
       }
+      let size: number;
+      let sha: string;
+      if (recipe) {
+        const innerSize = (await stat(decodedPath)).size;
+        if (innerSize !== recipe.innerSize) throw new IntegrityError(`the inner stream of ${what} has ${innerSize} bytes, its gzip recipe says ${recipe.innerSize}`);
+        if (decodedSha !== undefined && decodedSha !== recipe.innerSha256) throw new IntegrityError(`the inner stream of ${what} has SHA-256 ${decodedSha}, its gzip recipe says ${recipe.innerSha256}`);
+        ({ size, sha256: sha } = await rebuildGzip(decodedPath, recipe, outPath, signal));
+      } else {
+        await rename(decodedPath, outPath);
+        size = (await stat(outPath)).size;
+        sha = decodedSha ?? (await sha256File(outPath));
+      }
+      const expected = r.meta.fileSha256;
+      if (expected && sha !== expected) {
+        const zlibNote = recipe && recipe.zlibVersion !== process.versions.zlib ? ` (the gzip recipe was made with zlib ${recipe.zlibVersion}, this runtime has ${process.versions.zlib}: its deflate output differs)` : '';
+        throw new IntegrityError(`reconstruction of ${r.info.key} in bucket ${bucket} failed verification: SHA-256 ${sha}, expected ${expected}${zlibNote}`);
+      }
+      if (r.meta.fileSize !== undefined && size !== r.meta.fileSize) {
+        throw new IntegrityError(`reconstruction of ${r.info.key} in bucket ${bucket} has ${size} bytes, expected ${r.meta.fileSize}`);
+      }
+      this.options.observer.onDecode?.({ size, decodeMs: performance.now() - t0 });
+      return { path: outPath, size };
     } catch (err) {
       await removeQuietly(outPath);
       throw err;
     } finally {
-      await removeQuietly(deltaPath);
+      await Promise.all([removeQuietly(storedPath), removeQuietly(innerPath)]);
     }
   }
 
@@ -640,17 +910,66 @@ export class DeltaGliderEngine {
     return result;
   }
 
-  /** Deletes a deltaspace's reference once it holds nothing else (exclusive with writers). */
+  /**
+   * Deletes a deltaspace's baselines once nothing needs them (exclusive with writers, so
+   * no delta against them is being written in this process): all of them when it holds no
+   * user object; otherwise the older compact generations no delta names any more (new
+   * deltas only ever use the newest, so an old generation can only lose users). The
+   * compatible `reference.bin` follows FORMAT.md: it goes with the last object.
+   */
   async #collectReference(bucket: string, space: string): Promise<void> {
-    const refKey = referenceKeyOf(space);
     await this.#locks.exclusive(`${bucket}\0${space}`, async () => {
       const prefix = space === '' ? '' : `${space}/`;
-      const page = await this.store.listObjects(bucket, { prefix, delimiter: '/', maxKeys: 2 });
-      const others = page.objects.filter((o) => o.key !== refKey);
-      if (others.length > 0 || page.objects.length === 0) return;
-      await this.store.deleteObject(bucket, refKey);
-      this.references.invalidate(`${bucket}\0${refKey}`);
+      const drop = async (refKey: string): Promise<void> => {
+        await this.store.deleteObject(bucket, refKey);
+        this.references.invalidate(`${bucket}\0${refKey}`);
+      };
+      const compact = (await this.#listBaselines(bucket, space)).filter((b) => b.generation > 0);
+      if (compact.length < 2) {
+        for (const refKey of await this.#referencesIfUnused(bucket, prefix)) await drop(refKey);
+        return;
+      }
+      const users: string[] = [];
+      const references: string[] = [];
+      let after: string | undefined;
+      for (;;) {
+        const page = await this.store.listObjects(bucket, { prefix, delimiter: '/', startAfter: after, maxKeys: 1000 });
+        for (const o of page.objects) {
+          if (isReferenceKey(o.key)) references.push(o.key);
+          else if (userKeyOf(o.key) !== undefined && o.key.endsWith('.delta')) users.push(o.key);
+          else if (userKeyOf(o.key) !== undefined) users.push('');
+        }
+        if (!page.isTruncated) break;
+        after = page.nextStartAfter;
+      }
+      if (users.length === 0) {
+        for (const refKey of references) await drop(refKey);
+        return;
+      }
+      const stale = new Set(compact.slice(0, -1).map((b) => b.key));
+      await mapLimit(users.filter((k) => k !== ''), DEFAULT_LIST_HEAD_CONCURRENCY, async (deltaKey) => {
+        if (stale.size === 0) return;
+        const stored = await this.store.headObject(bucket, deltaKey);
+        const refKey = stored && parseMetadata(stored.metadata).refKey;
+        if (refKey) stale.delete(refKey);
+      });
+      for (const refKey of stale) await drop(refKey);
     });
+  }
+
+  /** The baselines directly under `prefix`, or none when a user object is there too. */
+  async #referencesIfUnused(bucket: string, prefix: string): Promise<string[]> {
+    const references: string[] = [];
+    let after: string | undefined;
+    for (;;) {
+      const page = await this.store.listObjects(bucket, { prefix, delimiter: '/', startAfter: after, maxKeys: 100 });
+      for (const o of page.objects) {
+        if (isReferenceKey(o.key)) references.push(o.key);
+        else if (userKeyOf(o.key) !== undefined) return [];
+      }
+      if (!page.isTruncated) return references;
+      after = page.nextStartAfter;
+    }
   }
 
   // ---------------------------------------------------------------- COPY
@@ -710,15 +1029,50 @@ export class DeltaGliderEngine {
 
   /** Deletes an empty bucket (an orphan reference alone does not keep it alive). */
   async deleteBucket(bucket: string): Promise<void> {
-    const page = await this.store.listObjects(bucket, { maxKeys: 2 });
-    if (page.objects.length === 1 && page.objects[0]?.key === referenceKeyOf('') ) {
-      await this.store.deleteObject(bucket, referenceKeyOf(''));
+    const page = await this.store.listObjects(bucket, { maxKeys: 10 });
+    if (page.objects.length > 0 && !page.isTruncated && page.objects.every((o) => isReferenceKey(o.key) && !o.key.includes('/'))) {
+      for (const o of page.objects) await this.store.deleteObject(bucket, o.key);
     }
     return this.store.deleteBucket(bucket);
   }
 
   listBuckets() {
     return this.store.listBuckets();
+  }
+}
+
+/**
+ * The baseline a delta's metadata names, if it is one a read may fetch: `dg-ref-key`
+ * when it is reference-shaped and in the delta's own deltaspace; for compatible objects
+ * written with other spellings, the deltaspace's `reference.bin` (dg-ref-sha256 still
+ * checks it). Undefined for a compact object naming anything else (hostile metadata).
+ */
+function referenceKeyFor(userKey: string, meta: ParsedMetadata): string | undefined {
+  if (meta.refKey !== undefined && isValidReferenceFor(userKey, meta.refKey)) return meta.refKey;
+  if (meta.profile !== undefined && meta.refKey !== undefined) return undefined;
+  return referenceKeyOf(deltaspaceOf(userKey));
+}
+
+/** The gzip inner stream's SHA-256 from a recipe, or undefined (no recipe, or one that does not parse: reads will say so). */
+function innerSha256Of(meta: ParsedMetadata): string | undefined {
+  if (meta.gzip === undefined) return undefined;
+  try {
+    return parseGzipRecipe(meta.gzip, 'object').innerSha256;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Stored bytes that are not the original: compressed, or the inner stream of a gzip. */
+function needsDecoding(meta: ParsedMetadata): boolean {
+  return (meta.compression !== undefined && meta.compression !== 'none') || meta.gzip !== undefined;
+}
+
+/** Refuses objects written by a newer compact-profile version than this build reads. */
+function assertReadableProfile(meta: ParsedMetadata, what: string): void {
+  const tag = parseProfileTag(meta.profile);
+  if (tag && tag.profile === 'compact' && !(tag.version <= COMPACT_FORMAT_VERSION)) {
+    throw new UnsupportedFormatError(`${what} was written with storage profile "${meta.profile}"; this build reads compact/${COMPACT_FORMAT_VERSION} at most: upgrade deltaglider to read it`);
   }
 }
 

@@ -5,8 +5,11 @@
 import { availableParallelism } from 'node:os';
 import type { DeltaCodec } from '../codec/codec.js';
 import type { ObjectStore } from '../store/object-store.js';
+import type { StorageType } from './types.js';
 import { DEFAULT_ELIGIBLE_EXTENSIONS, eligibleByExtension, type EligibilityPredicate } from '../format/keys.js';
 import { DEFAULT_REFERENCE_CACHE_BYTES } from '../cache/reference-cache.js';
+import { DEFAULT_COMPRESSION_LEVEL, MAX_COMPRESSION_LEVEL } from '../compress/storage-compression.js';
+import { DEFAULT_STORAGE_PROFILE, isStorageProfile, STORAGE_PROFILES, type ProfileSelector, type StorageProfile } from '../format/profile.js';
 
 /** A delta is kept only when delta/original is below this. */
 export const DEFAULT_MAX_DELTA_RATIO = 0.5;
@@ -18,6 +21,13 @@ export const DEFAULT_MAX_OBJECT_SIZE = 5 * 1024 ** 4;
 export const DEFAULT_MIN_PART_SIZE = 5 * 1024 * 1024;
 /** Disk budget for verified reconstructions of delta objects (warm GETs). */
 export const DEFAULT_RECONSTRUCTION_CACHE_BYTES = 256 * 1024 * 1024;
+/**
+ * Compact profile: an upload whose delta has drifted (2x the smallest delta ratio seen
+ * against the same baseline) becomes the deltaspace's next baseline once that delta reaches
+ * this share of its estimated compressed size (0 never rotates). Measured on the bench
+ * families (docs/OPERATIONS.md "Baselines that follow the releases").
+ */
+export const DEFAULT_BASELINE_ROTATION_RATIO = 0.5;
 /** Concurrent backend HEADs while listing. */
 export const DEFAULT_LIST_HEAD_CONCURRENCY = 16;
 
@@ -32,7 +42,7 @@ export interface EngineLogger {
 /** Hooks for metrics; every method optional. */
 export interface EngineObserver {
   /** After each PUT decision. */
-  onPut?(event: { storageType: 'delta' | 'passthrough' | 'reference'; size: number; storedSize: number; ratio?: number; encodeMs?: number }): void;
+  onPut?(event: { storageType: StorageType; size: number; storedSize: number; ratio?: number; encodeMs?: number }): void;
   /** After each reconstruction. */
   onDecode?(event: { size: number; decodeMs: number }): void;
   /** Codec queue depth changes. */
@@ -64,6 +74,24 @@ export interface EngineOptions {
   tempDir?: string;
   /** Smallest multipart part except the last. Default 5 MiB. */
   minPartSize?: number;
+  /**
+   * How new objects are written, for everything or per bucket/key: `compatible` (the
+   * DeltaGlider format as is) or `compact` (compressed baselines and objects, gzip-aware
+   * deltas; docs/STORAGE_FORMAT.md addendum). Reads handle both whatever this says.
+   * Default `compatible`.
+   */
+  profile?: StorageProfile | ProfileSelector;
+  /** Brotli quality (0-11) of what the compact profile compresses. Default 7. */
+  compressionLevel?: number;
+  /** Compact profile: store reproducible gzip uploads as their inner stream plus a recipe. Default true. */
+  gzipAware?: boolean;
+  /**
+   * Compact profile: an upload whose delta has drifted (2x the smallest delta ratio seen
+   * against the same baseline) becomes the next baseline when that delta is at least this
+   * share of its estimated compressed size (the source size times the baseline's own
+   * compression ratio). 0 keeps the first baseline forever. Default 0.5.
+   */
+  baselineRotationRatio?: number;
   logger?: EngineLogger;
   observer?: EngineObserver;
 }
@@ -80,6 +108,10 @@ export interface ResolvedEngineOptions {
   codecConcurrency: number;
   tempDir?: string;
   minPartSize: number;
+  profile: ProfileSelector;
+  compressionLevel: number;
+  gzipAware: boolean;
+  baselineRotationRatio: number;
   logger: EngineLogger;
   observer: EngineObserver;
 }
@@ -95,7 +127,7 @@ function positive(name: string, v: number | undefined, fallback: number, integer
 }
 
 export function resolveEngineOptions(options: EngineOptions): ResolvedEngineOptions {
-  const { store, codec, maxDeltaRatio, eligibleExtensions, eligible, maxDeltaObjectSize, maxObjectSize, referenceCacheBytes, reconstructionCacheBytes, codecConcurrency, tempDir, minPartSize, logger, observer } = options;
+  const { store, codec, maxDeltaRatio, eligibleExtensions, eligible, maxDeltaObjectSize, maxObjectSize, referenceCacheBytes, reconstructionCacheBytes, codecConcurrency, tempDir, minPartSize, profile, compressionLevel, gzipAware, baselineRotationRatio, logger, observer } = options;
   if (!store) throw new TypeError('deltaglider: option store is required (an S3Store or FileSystemStore)');
   if (!codec) throw new TypeError('deltaglider: option codec is required (see createCodec())');
   const ratio = positive('maxDeltaRatio', maxDeltaRatio, DEFAULT_MAX_DELTA_RATIO, false);
@@ -103,6 +135,19 @@ export function resolveEngineOptions(options: EngineOptions): ResolvedEngineOpti
   if (eligible !== undefined && typeof eligible !== 'function') throw new TypeError('deltaglider: option eligible must be a function (key) => boolean');
   const concurrency = positive('codecConcurrency', codecConcurrency, availableParallelism());
   if (concurrency < 1) throw new RangeError('deltaglider: option codecConcurrency must be at least 1');
+  let selectProfile: ProfileSelector;
+  if (profile === undefined) selectProfile = () => DEFAULT_STORAGE_PROFILE;
+  else if (isStorageProfile(profile)) selectProfile = () => profile;
+  else if (typeof profile === 'function') {
+    selectProfile = (bucket, key) => {
+      const p = profile(bucket, key);
+      if (!isStorageProfile(p)) throw new TypeError(`deltaglider: the profile function returned ${JSON.stringify(p)} for ${bucket}/${key}; expected one of ${STORAGE_PROFILES.join(', ')}`);
+      return p;
+    };
+  } else throw new TypeError(`deltaglider: option profile must be one of ${STORAGE_PROFILES.join(', ')} or a function (bucket, key) => profile, got ${JSON.stringify(profile)}`);
+  const level = positive('compressionLevel', compressionLevel, DEFAULT_COMPRESSION_LEVEL);
+  if (level > MAX_COMPRESSION_LEVEL) throw new RangeError(`deltaglider: option compressionLevel must be a brotli quality 0..${MAX_COMPRESSION_LEVEL}, got ${level}`);
+  if (gzipAware !== undefined && typeof gzipAware !== 'boolean') throw new TypeError(`deltaglider: option gzipAware must be a boolean, got ${typeof gzipAware}`);
   return {
     store,
     codec,
@@ -115,6 +160,10 @@ export function resolveEngineOptions(options: EngineOptions): ResolvedEngineOpti
     codecConcurrency: concurrency,
     tempDir,
     minPartSize: positive('minPartSize', minPartSize, DEFAULT_MIN_PART_SIZE),
+    profile: selectProfile,
+    compressionLevel: level,
+    gzipAware: gzipAware ?? true,
+    baselineRotationRatio: positive('baselineRotationRatio', baselineRotationRatio, DEFAULT_BASELINE_ROTATION_RATIO, false),
     logger: logger ?? silent,
     observer: observer ?? {},
   };

@@ -53,7 +53,7 @@ export async function deltaspaceStats(engine: DeltaGliderEngine, bucket: string,
     for (const o of page.objects) {
       const s = space(deltaspaceOf(o.key));
       s.objects++;
-      if (o.storageType !== 'passthrough') s.deltas++;
+      if (o.storageType === 'delta' || o.storageType === 'reference') s.deltas++;
       s.originalBytes += o.size;
       s.storedBytes += o.storedSize;
     }

@@ -5,8 +5,11 @@
 import type { Readable } from 'node:stream';
 import type { StoredHeaders } from '../store/object-store.js';
 
-/** How an object is held on the backend. Sent to clients as `x-amz-storage-type`. */
-export type StorageType = 'delta' | 'passthrough' | 'reference';
+/**
+ * How an object is held on the backend. Sent to clients as `x-amz-storage-type`.
+ * `compressed` (compact profile): stored compressed on its own, no reference needed.
+ */
+export type StorageType = 'delta' | 'passthrough' | 'reference' | 'compressed';
 
 /** What a client sees of an object (GET/HEAD/LIST). */
 export interface ObjectInfo {
@@ -32,6 +35,8 @@ export interface ObjectInfo {
   backendKey: string;
   /** For deltas: the backend key of the reference they need. */
   referenceKey?: string;
+  /** `compact` when a compact-profile write stored it; `compatible` otherwise. */
+  profile: 'compatible' | 'compact';
 }
 
 /** A list entry as clients see it (LIST returns no metadata, so no content type). */

@@ -32,6 +32,33 @@ export function referenceKeyOf(deltaspace: string): string {
   return deltaspace === '' ? REFERENCE_NAME : `${deltaspace}/${REFERENCE_NAME}`;
 }
 
+/**
+ * Compact-profile baselines live at `P/reference.<generation>.delta.delta`. No user key
+ * can produce that name: it would be the delta variant of `P/reference.<generation>.delta`,
+ * and user keys ending in `.delta` are rejected; its passthrough variant would be a user
+ * key ending in `.delta` too. So it never collides with an object, old readers never see
+ * it as one, and `P/reference.bin` stays the one compatible reference, untouched.
+ * Generations are zero-padded so that backend order is numeric order.
+ */
+export const COMPACT_REFERENCE_PATTERN = /^reference\.(\d{6})\.delta\.delta$/;
+/** Digits of a baseline generation in its key. */
+export const GENERATION_DIGITS = 6;
+
+/** `P/reference.000001.delta.delta` (root: `reference.000001.delta.delta`). */
+export function compactReferenceKeyOf(deltaspace: string, generation: number): string {
+  if (!Number.isInteger(generation) || generation < 1 || generation >= 10 ** GENERATION_DIGITS) {
+    throw new RangeError(`baseline generation must be an integer in 1..${10 ** GENERATION_DIGITS - 1}, got ${generation}`);
+  }
+  const name = `reference.${String(generation).padStart(GENERATION_DIGITS, '0')}${DELTA_SUFFIX}${DELTA_SUFFIX}`;
+  return deltaspace === '' ? name : `${deltaspace}/${name}`;
+}
+
+/** Generation of a compact baseline key, or undefined for any other key (`reference.bin` included). */
+export function generationOf(backendKey: string): number | undefined {
+  const m = COMPACT_REFERENCE_PATTERN.exec(fileNameOf(backendKey));
+  return m ? Number(m[1]) : undefined;
+}
+
 /** Backend key of the delta variant of a user key. */
 export function deltaKeyOf(key: string): string {
   return key + DELTA_SUFFIX;
@@ -61,16 +88,35 @@ export function assertUserKey(key: string): void {
   }
 }
 
-/** Is a backend key one of the internals (reference or delta)? */
+/** Is a backend key a baseline: `P/reference.bin` or a compact `P/reference.<generation>.delta.delta`? */
 export function isReferenceKey(backendKey: string): boolean {
-  return fileNameOf(backendKey) === REFERENCE_NAME;
+  return fileNameOf(backendKey) === REFERENCE_NAME || generationOf(backendKey) !== undefined;
 }
 
-/** User key shown for a backend key, or undefined when it is hidden (a reference). */
+/** Would a user key be rejected as reserved (last segment `reference.bin` or ending in `.delta`)? */
+export function isReservedKey(key: string): boolean {
+  const name = fileNameOf(key);
+  return name === REFERENCE_NAME || name.endsWith(DELTA_SUFFIX);
+}
+
+/**
+ * User key shown for a backend key, or undefined when it is hidden: a reference, or any
+ * name no user key can be stored under (the variants of reserved keys, such as compact
+ * baselines, and names written by other tools that we could never serve).
+ */
 export function userKeyOf(backendKey: string): string | undefined {
   if (isReferenceKey(backendKey)) return undefined;
-  if (backendKey.endsWith(DELTA_SUFFIX)) return backendKey.slice(0, -DELTA_SUFFIX.length);
-  return backendKey;
+  const key = backendKey.endsWith(DELTA_SUFFIX) ? backendKey.slice(0, -DELTA_SUFFIX.length) : backendKey;
+  return isReservedKey(key) ? undefined : key;
+}
+
+/**
+ * Is `refKey` (read from a delta's `dg-ref-key`) a baseline the delta of `userKey` may
+ * use: reference-shaped and in the same deltaspace? Hostile metadata must not make a
+ * read fetch an arbitrary object.
+ */
+export function isValidReferenceFor(userKey: string, refKey: string): boolean {
+  return isReferenceKey(refKey) && deltaspaceOf(refKey) === deltaspaceOf(userKey) && !refKey.startsWith('/');
 }
 
 /** Decides delta eligibility from the key. */

@@ -25,6 +25,10 @@ export const META = {
   deltaSize: 'dg-delta-size',
   deltaCmd: 'dg-delta-cmd',
   compression: 'dg-compression',
+  /** Compact profile only: `compact/<version>` (docs/STORAGE_FORMAT.md addendum). */
+  profile: 'dg-profile',
+  /** Compact profile only: the recipe that rebuilds the uploaded gzip bytes from the stored inner stream. */
+  gzip: 'dg-gzip',
   contentType: 'content-type',
 } as const;
 
@@ -59,6 +63,27 @@ export function isoSeconds(date: Date): string {
   return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
+/**
+ * What the compact profile adds to an object's metadata: the profile tag, how the
+ * stored bytes are compressed and, for gzip-aware objects, the recipe.
+ */
+export interface CompactFields {
+  /** `dg-profile` value (COMPACT_PROFILE_TAG). */
+  profile: string;
+  /** `dg-compression` of the stored bytes: `none`, `br` or `zstd`. */
+  compression: string;
+  /** `dg-gzip` value, when the stored bytes decode to the inner stream of a gzip upload. */
+  gzip?: string;
+}
+
+function withCompact(meta: Record<string, string>, compact: CompactFields | undefined): Record<string, string> {
+  if (!compact) return meta;
+  meta[META.profile] = compact.profile;
+  meta[META.compression] = compact.compression;
+  if (compact.gzip !== undefined) meta[META.gzip] = compact.gzip;
+  return meta;
+}
+
 function withUser(meta: Record<string, string>, contentType: string | undefined, user: Record<string, string> | undefined): Record<string, string> {
   if (contentType) meta[META.contentType] = contentType;
   for (const [k, v] of Object.entries(user ?? {})) meta[USER_META_PREFIX + k.toLowerCase()] = v;
@@ -66,8 +91,8 @@ function withUser(meta: Record<string, string>, contentType: string | undefined,
 }
 
 /** Metadata of `P/reference.bin`. */
-export function referenceMetadata(fields: CommonFields & { sourceKey: string }): Record<string, string> {
-  return { ...common(fields, REFERENCE_ORIGINAL_NAME, 'reference'), [META.sourceName]: fields.sourceKey };
+export function referenceMetadata(fields: CommonFields & { sourceKey: string; compact?: CompactFields }): Record<string, string> {
+  return withCompact({ ...common(fields, REFERENCE_ORIGINAL_NAME, 'reference'), [META.sourceName]: fields.sourceKey }, fields.compact);
 }
 
 /** Metadata of `P/name.delta`. */
@@ -80,25 +105,41 @@ export function deltaMetadata(
     deltaCmd: string;
     contentType?: string;
     userMetadata?: Record<string, string>;
+    compact?: CompactFields;
   },
 ): Record<string, string> {
   const meta = {
     ...common(fields, fields.fileName, 'delta'),
     [META.refKey]: fields.refKey,
-    [META.refPath]: 'reference.bin',
+    [META.refPath]: fileNameOfKey(fields.refKey),
     [META.refSha256]: fields.refSha256,
     [META.deltaSize]: String(fields.deltaSize),
     [META.deltaCmd]: fields.deltaCmd,
   };
-  return withUser(meta, fields.contentType, fields.userMetadata);
+  return withUser(withCompact(meta, fields.compact), fields.contentType, fields.userMetadata);
 }
 
 /** Metadata of a passthrough object `P/name`. */
 export function passthroughMetadata(
-  fields: CommonFields & { fileName: string; contentType?: string; userMetadata?: Record<string, string> },
+  fields: CommonFields & { fileName: string; contentType?: string; userMetadata?: Record<string, string>; compact?: CompactFields },
 ): Record<string, string> {
   const meta = { ...common(fields, fields.fileName, 'passthrough'), [META.compression]: 'none' };
-  return withUser(meta, fields.contentType, fields.userMetadata);
+  return withUser(withCompact(meta, fields.compact), fields.contentType, fields.userMetadata);
+}
+
+/**
+ * Metadata of a compact-profile object stored compressed on its own, at `P/name.delta`
+ * (never at `P/name`, where every reader expects the bytes as uploaded): a reader that
+ * does not know the compact profile fails on it instead of serving compressed bytes.
+ */
+export function compressedMetadata(
+  fields: CommonFields & { fileName: string; contentType?: string; userMetadata?: Record<string, string>; compact: CompactFields },
+): Record<string, string> {
+  return withUser(withCompact(common(fields, fields.fileName, 'compressed'), fields.compact), fields.contentType, fields.userMetadata);
+}
+
+function fileNameOfKey(key: string): string {
+  return key.slice(key.lastIndexOf('/') + 1);
 }
 
 /**
@@ -130,6 +171,12 @@ export interface ParsedMetadata {
   deltaSize?: number;
   deltaCmd?: string;
   note?: string;
+  /** `dg-compression` (`none`, `br`, `zstd`); undefined when absent. */
+  compression?: string;
+  /** `dg-profile` (compact objects only). */
+  profile?: string;
+  /** `dg-gzip` recipe text (compact gzip-aware objects only). */
+  gzip?: string;
   contentType?: string;
   userMetadata: Record<string, string>;
 }
@@ -163,6 +210,9 @@ export function parseMetadata(meta: Record<string, string>): ParsedMetadata {
     deltaSize: count(readField(lower, META.deltaSize)),
     deltaCmd: readField(lower, META.deltaCmd),
     note,
+    compression: readField(lower, META.compression)?.toLowerCase(),
+    profile: readField(lower, META.profile),
+    gzip: readField(lower, META.gzip),
     contentType: plain ? undefined : lower[META.contentType],
     userMetadata,
   };

@@ -71,7 +71,7 @@ export interface ObjectRow {
   key: string;
   size: number;
   storedSize: number;
-  storageType: 'delta' | 'passthrough' | 'reference';
+  storageType: 'delta' | 'passthrough' | 'reference' | 'compressed';
   etag: string;
   lastModified: string;
   savingsPercent: number;

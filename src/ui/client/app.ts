@@ -56,7 +56,7 @@ function savingsCell(original: number, stored: number): HTMLTableCellElement {
 }
 
 function badge(type: ObjectRow['storageType']): HTMLElement {
-  return h('span', { class: `badge ${type}`, title: type === 'reference' ? 'the deltaspace baseline: stored once, deltas point at it' : type === 'delta' ? 'stored as a VCDIFF delta against the reference' : 'stored as is' }, type);
+  return h('span', { class: `badge ${type}`, title: type === 'reference' ? 'the deltaspace baseline: stored once, deltas point at it' : type === 'delta' ? 'stored as a VCDIFF delta against the reference' : type === 'compressed' ? 'stored compressed on its own (compact profile)' : 'stored as is' }, type);
 }
 
 function gradeBadge(space: Deltaspace): Child {

@@ -10,7 +10,7 @@ import { CreateBucketCommand, GetObjectCommand, S3Client, S3ServiceException } f
 import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { XMLParser } from 'fast-xml-parser';
-import type { ListedObject } from '../../../src/index.js';
+import { compactReferenceKeyOf, referenceKeyOf, type ListedObject } from '../../../src/index.js';
 import { Sha256 } from '../../../src/reverse-proxy/sha256.js';
 import type { ClientOptions, Credentials, TargetEnv } from './targets.js';
 
@@ -61,6 +61,11 @@ export class CaseContext {
   constructor(target: TargetEnv) {
     this.target = target;
     this.s3 = target.client();
+  }
+
+  /** Backend key of a deltaspace's first baseline under the target's storage profile. */
+  baselineKey(space: string): string {
+    return this.target.profile === 'compact' ? compactReferenceKeyOf(space, 1) : referenceKeyOf(space);
   }
 
   /** A client with other options (cached per option set). */

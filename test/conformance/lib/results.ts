@@ -2,10 +2,20 @@
  * Target ids and the result file format: no runtime imports, so the report
  * script stays light (it runs without starting any server).
  */
-export type TargetId = 's3rver' | 'plugin' | 'middleware' | 'proxy-s3' | 'proxy-fs' | 'proxy-auth';
+export type TargetId =
+  | 's3rver'
+  | 'plugin'
+  | 'middleware'
+  | 'proxy-s3'
+  | 'proxy-fs'
+  | 'proxy-auth'
+  | 'plugin-compact'
+  | 'middleware-compact'
+  | 'proxy-s3-compact'
+  | 'proxy-fs-compact';
 
 /** Column order in docs/CONFORMANCE.md. */
-export const TARGET_IDS: TargetId[] = ['s3rver', 'plugin', 'middleware', 'proxy-s3', 'proxy-fs', 'proxy-auth'];
+export const TARGET_IDS: TargetId[] = ['s3rver', 'plugin', 'middleware', 'proxy-s3', 'proxy-fs', 'proxy-auth', 'plugin-compact', 'middleware-compact', 'proxy-s3-compact', 'proxy-fs-compact'];
 
 export const TARGET_TITLES: Record<TargetId, string> = {
   s3rver: 'bare s3rver (reference)',
@@ -14,6 +24,10 @@ export const TARGET_TITLES: Record<TargetId, string> = {
   'proxy-s3': 'reverse proxy -> s3rver',
   'proxy-fs': 'reverse proxy -> filesystem store',
   'proxy-auth': 'reverse proxy with SigV4 auth -> s3rver',
+  'plugin-compact': 'plugin, compact profile -> s3rver',
+  'middleware-compact': 'middleware, compact profile -> s3rver',
+  'proxy-s3-compact': 'reverse proxy, compact profile -> s3rver',
+  'proxy-fs-compact': 'reverse proxy, compact profile -> filesystem store',
 };
 
 export type CaseStatus = 'pass' | 'fail' | 'xfail' | 'skip';

@@ -51,6 +51,8 @@ export interface TargetEnv {
   backend?: ObjectStore;
   /** Shared s3rver endpoint, when the target has one. */
   s3rver?: S3rverFixture;
+  /** The storage profile our surface writes with (bare s3rver: compatible, it writes nothing of ours). */
+  profile: 'compatible' | 'compact';
   /** Set when the target cannot run at all (e.g. plugin not exported yet). */
   unavailable?: string;
   close(): Promise<void>;
@@ -99,11 +101,20 @@ async function loadPlugin(): Promise<{ deltaGlider: (options?: object) => unknow
 }
 
 export async function startTarget(id: TargetId): Promise<TargetEnv> {
+  // A `-compact` target is the same surface writing with the compact storage profile.
+  const profile = id.endsWith('-compact') ? 'compact' : 'compatible';
+  const env = await startSurface(id.replace(/-compact$/, '') as TargetId, profile);
+  return { ...env, id, profile };
+}
+
+async function startSurface(id: TargetId, profile: 'compatible' | 'compact'): Promise<Omit<TargetEnv, 'profile'>> {
   const clients: S3Client[] = [];
   const closeClients = (): void => {
     for (const c of clients.splice(0)) c.destroy();
   };
   switch (id) {
+    default:
+      throw new Error(`unknown conformance target ${id}`);
     case 's3rver': {
       const s3 = await startS3rver();
       const endpoint = new URL(s3.endpoint);
@@ -124,7 +135,7 @@ export async function startTarget(id: TargetId): Promise<TargetEnv> {
         unavailable: typeof plugin === 'string' ? plugin : undefined,
         client(options) {
           const client = make(options);
-          if (typeof plugin !== 'string') client.middlewareStack.use(plugin.deltaGlider() as Parameters<S3Client['middlewareStack']['use']>[0]);
+          if (typeof plugin !== 'string') client.middlewareStack.use(plugin.deltaGlider({ profile }) as Parameters<S3Client['middlewareStack']['use']>[0]);
           return client;
         },
         async close() { closeClients(); backend.client.destroy(); await s3.close(); },
@@ -134,7 +145,7 @@ export async function startTarget(id: TargetId): Promise<TargetEnv> {
       const s3 = await startS3rver();
       const backend = s3Backend(s3);
       const app = express();
-      const mw = deltaGliderMiddleware({ backend, passUnhandled: false });
+      const mw = deltaGliderMiddleware({ backend, passUnhandled: false, profile });
       app.use('/s3', mw);
       const server = createServer(app);
       const base = await listen(server);
@@ -161,6 +172,7 @@ export async function startTarget(id: TargetId): Promise<TargetEnv> {
           beAccessKeyId: TEST_CREDENTIALS.accessKeyId, beSecretAccessKey: TEST_CREDENTIALS.secretAccessKey,
           accessKeyId: auth ? AUTH_CREDENTIALS.accessKeyId : undefined,
           secretAccessKey: auth ? AUTH_CREDENTIALS.secretAccessKey : undefined,
+          profile,
         },
       });
       const { url } = await proxy.listen();
@@ -175,7 +187,7 @@ export async function startTarget(id: TargetId): Promise<TargetEnv> {
     }
     case 'proxy-fs': {
       const dataDir = await mkdtemp(join(tmpdir(), 'dg-conf-fs-'));
-      const proxy = await createReverseProxy({ config: { listenAddr: '127.0.0.1:0', uiAddr: 'off', logLevel: 'silent', dataDir, s3Endpoint: undefined } });
+      const proxy = await createReverseProxy({ config: { listenAddr: '127.0.0.1:0', uiAddr: 'off', logLevel: 'silent', dataDir, s3Endpoint: undefined, profile } });
       const { url } = await proxy.listen();
       const endpoint = new URL(url);
       const backend = new FileSystemStore(dataDir);

@@ -1,0 +1,204 @@
+/**
+ * The per-deltaspace report: baselines, what each object costs against its original,
+ * the delta ratio trend and the profiles in use, so an operator sees a baseline that
+ * has drifted away from the releases (API `GET /api/report`, CLI `deltaglider-proxy report`).
+ */
+import { mapLimit } from '../concurrency.js';
+import { deltaspaceOf, fileNameOf, generationOf, isReferenceKey } from '../format/keys.js';
+import { parseMetadata } from '../format/metadata.js';
+import type { DeltaGliderEngine } from './engine.js';
+import { DEFAULT_LIST_HEAD_CONCURRENCY } from './options.js';
+import type { StorageType } from './types.js';
+
+/** Recent deltas whose median ratio is this many times the first deltas' median flag a drifting baseline. */
+export const DEFAULT_DRIFT_WARNING_FACTOR = 1.5;
+/** Below this delta/original ratio a growing trend is not worth a warning (0.02% -> 2% is still excellent). */
+export const DRIFT_WARNING_MIN_RATIO = 0.05;
+/** Deltas on each end of the trend (first N against last N, by upload time). */
+const TREND_WINDOW = 3;
+
+export interface BaselineReport {
+  /** Backend key (`P/reference.bin`, `P/reference.000001.delta.delta`). */
+  key: string;
+  /** 0 for the compatible `reference.bin`, else the compact generation. */
+  generation: number;
+  /** Bytes of the baseline itself (decompressed). */
+  size: number;
+  /** Bytes it occupies on the backend. */
+  storedSize: number;
+  /** `none`, `br`, ... */
+  compression: string;
+  /** User key whose upload seeded it. */
+  sourceKey?: string;
+  createdAt?: string;
+  /** Objects stored as deltas against it. */
+  deltas: number;
+}
+
+export interface ObjectReport {
+  key: string;
+  storageType: StorageType;
+  profile: 'compatible' | 'compact';
+  size: number;
+  storedSize: number;
+  /** storedSize / size. */
+  ratio: number;
+  /** For deltas: the baseline they need. */
+  referenceKey?: string;
+  /** `dg-gzip` present: stored as a delta or compression of the gzip's inner stream. */
+  gzipAware: boolean;
+  lastModified: string;
+}
+
+export interface DeltaspaceReport {
+  bucket: string;
+  deltaspace: string;
+  /** Objects per profile that wrote them. */
+  profiles: Record<'compatible' | 'compact', number>;
+  baselines: BaselineReport[];
+  objects: ObjectReport[];
+  originalBytes: number;
+  /** Objects and baselines. */
+  storedBytes: number;
+  savingsPercent: number;
+  /** Delta size / original size of the deltas (upload order): first and last few, medians. */
+  trend?: { firstMedian: number; lastMedian: number; growth: number };
+  /** Plain-language findings (a drifting baseline, objects stored whole in an eligible space). */
+  warnings: string[];
+}
+
+function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
+}
+
+/**
+ * Reports every deltaspace under `prefix` in `bucket` (one HEAD per object and baseline,
+ * bounded concurrency).
+ *
+ * @example
+ * for (const space of await deltaspaceReport(engine, 'builds', 'releases/')) console.log(space.deltaspace, space.trend);
+ */
+export async function deltaspaceReport(engine: DeltaGliderEngine, bucket: string, prefix = '', options: { driftFactor?: number } = {}): Promise<DeltaspaceReport[]> {
+  const driftFactor = options.driftFactor ?? DEFAULT_DRIFT_WARNING_FACTOR;
+  const userKeys: { key: string; backendKey: string }[] = [];
+  let token: string | undefined;
+  do {
+    const page = await engine.listObjects({ bucket, prefix, continuationToken: token, maxKeys: 1000 });
+    for (const o of page.objects) userKeys.push({ key: o.key, backendKey: o.storageType === 'passthrough' ? o.key : `${o.key}.delta` });
+    token = page.isTruncated ? page.nextContinuationToken : undefined;
+  } while (token);
+  const baselineKeys: string[] = [];
+  let after: string | undefined;
+  for (;;) {
+    const page = await engine.store.listObjects(bucket, { prefix, startAfter: after, maxKeys: 1000 });
+    for (const o of page.objects) if (isReferenceKey(o.key)) baselineKeys.push(o.key);
+    if (!page.isTruncated) break;
+    after = page.nextStartAfter;
+  }
+  const objects = (
+    await mapLimit(userKeys, DEFAULT_LIST_HEAD_CONCURRENCY, async ({ key, backendKey }) => {
+      const r = await engine.describeListed(bucket, key, backendKey);
+      if (!r) return undefined; // deleted meanwhile
+      const o: ObjectReport = {
+        key,
+        storageType: r.info.storageType,
+        profile: r.info.profile,
+        size: r.info.size,
+        storedSize: r.info.storedSize,
+        ratio: r.info.size > 0 ? r.info.storedSize / r.info.size : 0,
+        referenceKey: r.info.referenceKey,
+        gzipAware: r.meta.gzip !== undefined,
+        lastModified: r.info.lastModified.toISOString(),
+      };
+      return o;
+    })
+  ).filter((o): o is ObjectReport => o !== undefined);
+  const baselines = (
+    await mapLimit(baselineKeys, DEFAULT_LIST_HEAD_CONCURRENCY, async (key) => {
+      const stored = await engine.store.headObject(bucket, key);
+      if (!stored) return undefined;
+      const meta = parseMetadata(stored.metadata);
+      const b: BaselineReport = {
+        key,
+        generation: generationOf(key) ?? 0,
+        size: meta.fileSize ?? stored.size,
+        storedSize: stored.size,
+        compression: meta.compression ?? 'none',
+        sourceKey: stored.metadata['dg-source-name'],
+        createdAt: stored.metadata['dg-created-at'],
+        deltas: 0,
+      };
+      return b;
+    })
+  ).filter((b): b is BaselineReport => b !== undefined);
+
+  const spaces = new Map<string, DeltaspaceReport>();
+  const space = (name: string): DeltaspaceReport => {
+    let s = spaces.get(name);
+    if (!s) {
+      s = { bucket, deltaspace: name, profiles: { compatible: 0, compact: 0 }, baselines: [], objects: [], originalBytes: 0, storedBytes: 0, savingsPercent: 0, warnings: [] };
+      spaces.set(name, s);
+    }
+    return s;
+  };
+  for (const b of baselines) {
+    const s = space(deltaspaceOf(b.key));
+    s.baselines.push(b);
+    s.storedBytes += b.storedSize;
+  }
+  for (const o of objects) {
+    const s = space(deltaspaceOf(o.key));
+    s.objects.push(o);
+    s.profiles[o.profile]++;
+    s.originalBytes += o.size;
+    s.storedBytes += o.storedSize;
+    const b = o.referenceKey && s.baselines.find((x) => x.key === o.referenceKey);
+    if (b) b.deltas++;
+  }
+  for (const s of spaces.values()) {
+    s.baselines.sort((a, b) => a.generation - b.generation);
+    s.objects.sort((a, b) => a.lastModified.localeCompare(b.lastModified) || a.key.localeCompare(b.key));
+    s.savingsPercent = s.originalBytes === 0 ? 0 : Math.round((1 - s.storedBytes / s.originalBytes) * 10000) / 100;
+    const deltas = s.objects.filter((o) => o.storageType === 'delta');
+    if (deltas.length >= 2) {
+      const n = Math.min(TREND_WINDOW, Math.floor(deltas.length / 2));
+      const firstMedian = median(deltas.slice(0, n).map((d) => d.ratio));
+      const lastMedian = median(deltas.slice(-n).map((d) => d.ratio));
+      const growth = firstMedian > 0 ? lastMedian / firstMedian : 1;
+      s.trend = { firstMedian, lastMedian, growth };
+      if (growth >= driftFactor && lastMedian >= DRIFT_WARNING_MIN_RATIO) {
+        s.warnings.push(`recent deltas are ${growth.toFixed(1)}x the size of the first ones (${(firstMedian * 100).toFixed(1)}% -> ${(lastMedian * 100).toFixed(1)}% of their originals): the baseline is drifting away from the releases`);
+      }
+    }
+    const whole = s.objects.filter((o) => o.storageType === 'passthrough' && s.baselines.length > 0).length;
+    if (whole > 0 && whole * 2 >= s.objects.length) {
+      s.warnings.push(`${whole} of ${s.objects.length} objects are stored whole: their versions may be unrelated to the baseline (put each artifact's versions under a prefix of their own)`);
+    }
+    const orphans = s.baselines.filter((b) => b.deltas === 0 && b !== s.baselines[s.baselines.length - 1]);
+    for (const b of orphans) s.warnings.push(`baseline ${fileNameOf(b.key)} is used by no object (${b.storedSize} bytes)`);
+  }
+  return [...spaces.values()].sort((a, b) => (a.deltaspace < b.deltaspace ? -1 : a.deltaspace > b.deltaspace ? 1 : 0));
+}
+
+/** A terminal rendering of a report (what `deltaglider-proxy report` prints). */
+export function formatDeltaspaceReport(reports: DeltaspaceReport[]): string {
+  const mib = (n: number): string => `${(n / 1048576).toFixed(2)} MiB`;
+  const pct = (r: number): string => `${(r * 100).toFixed(2)}%`;
+  const lines: string[] = [];
+  if (reports.length === 0) lines.push('no deltaspaces under this prefix');
+  for (const s of reports) {
+    const profiles = Object.entries(s.profiles).filter(([, n]) => n > 0).map(([p, n]) => `${p} ${n}`).join(', ') || 'no objects';
+    lines.push(`${s.bucket}/${s.deltaspace === '' ? '(root)' : s.deltaspace}: ${s.objects.length} objects (${profiles}), ${mib(s.originalBytes)} stored in ${mib(s.storedBytes)}, ${s.savingsPercent.toFixed(2)}% saved`);
+    for (const b of s.baselines) {
+      lines.push(`  baseline ${fileNameOf(b.key)}: ${mib(b.size)}${b.compression !== 'none' ? `, stored ${mib(b.storedSize)} (${b.compression})` : ''}, seeded by ${b.sourceKey ?? '?'}, used by ${b.deltas} object(s)`);
+    }
+    if (s.trend) lines.push(`  delta ratio trend: first ${pct(s.trend.firstMedian)} -> last ${pct(s.trend.lastMedian)} (x${s.trend.growth.toFixed(2)})`);
+    for (const o of s.objects) {
+      lines.push(`    ${o.storageType.padEnd(11)} ${pct(o.ratio).padStart(8)}  ${String(o.storedSize).padStart(12)} / ${String(o.size).padEnd(12)} ${fileNameOf(o.key)}${o.gzipAware ? ' (gzip-aware)' : ''}${o.profile === 'compact' ? ' [compact]' : ''}`);
+    }
+    for (const w of s.warnings) lines.push(`  ! ${w}`);
+  }
+  return lines.join('\n');
+}

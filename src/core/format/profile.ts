@@ -1,0 +1,79 @@
+/**
+ * Storage profiles: how much of the bucket layout may go beyond ../shared/FORMAT.md.
+ *
+ * - `compatible` writes exactly the DeltaGlider format, readable by the Rust proxy and
+ *   the Python CLI.
+ * - `compact` adds our extensions (compressed baselines and objects, gzip-aware deltas;
+ *   docs/STORAGE_FORMAT.md "Addendum: the compact profile"). Every object it writes says so
+ *   in `dg-profile`, so a reader never mistakes it for a compatible one.
+ *
+ * Our readers read both, always: the profile only decides how new objects are written.
+ */
+
+/** The two ways of writing. */
+export type StorageProfile = 'compatible' | 'compact';
+
+/** Every profile name, for validation messages. */
+export const STORAGE_PROFILES: readonly StorageProfile[] = ['compatible', 'compact'];
+
+/** The profile used when nothing is configured: the DeltaGlider format as is. */
+export const DEFAULT_STORAGE_PROFILE: StorageProfile = 'compatible';
+
+/** Version of the compact addendum this build writes (and the highest it reads). */
+export const COMPACT_FORMAT_VERSION = 1;
+
+/** `dg-profile` value of everything the compact profile writes. */
+export const COMPACT_PROFILE_TAG = `compact/${COMPACT_FORMAT_VERSION}`;
+
+/** Chooses the profile for a write, from the bucket and user key. */
+export type ProfileSelector = (bucket: string, key: string) => StorageProfile;
+
+/** One per-bucket or per-prefix override. */
+export interface ProfileRule {
+  bucket: string;
+  /** Key prefix inside the bucket; '' for the whole bucket. */
+  prefix: string;
+  profile: StorageProfile;
+}
+
+export function isStorageProfile(v: unknown): v is StorageProfile {
+  return typeof v === 'string' && (STORAGE_PROFILES as readonly string[]).includes(v);
+}
+
+/**
+ * Parses `bucket=profile` / `bucket/prefix=profile` rules (the proxy's DGP_PROFILE_OVERRIDES).
+ * Throws a message naming the bad rule.
+ */
+export function parseProfileRules(rules: readonly string[]): ProfileRule[] {
+  return rules.map((rule) => {
+    const eq = rule.lastIndexOf('=');
+    const target = eq < 0 ? '' : rule.slice(0, eq).trim();
+    const profile = eq < 0 ? '' : rule.slice(eq + 1).trim();
+    if (target === '' || !isStorageProfile(profile)) {
+      throw new TypeError(`profile rule "${rule}" must look like bucket=compact or bucket/prefix=compatible (profiles: ${STORAGE_PROFILES.join(', ')})`);
+    }
+    const slash = target.indexOf('/');
+    return slash < 0 ? { bucket: target, prefix: '', profile } : { bucket: target.slice(0, slash), prefix: target.slice(slash + 1), profile };
+  });
+}
+
+/**
+ * A selector that applies the longest matching rule (bucket, then key prefix), else the default.
+ *
+ * @example
+ * const select = profileByPrefix('compatible', parseProfileRules(['builds/nightly/=compact']));
+ * select('builds', 'nightly/app-1.2.zip'); // 'compact'
+ */
+export function profileByPrefix(fallback: StorageProfile, rules: readonly ProfileRule[]): ProfileSelector {
+  const sorted = [...rules].sort((a, b) => b.prefix.length - a.prefix.length);
+  return (bucket, key) => sorted.find((r) => r.bucket === bucket && key.startsWith(r.prefix))?.profile ?? fallback;
+}
+
+/** What a `dg-profile` value says: undefined (compatible), or the compact version it was written with. */
+export function parseProfileTag(tag: string | undefined): { profile: StorageProfile; version: number } | undefined {
+  if (tag === undefined) return undefined;
+  const m = /^compact\/(\d+)$/.exec(tag.trim());
+  if (m) return { profile: 'compact', version: Number(m[1]) };
+  if (tag.trim() === 'compatible') return { profile: 'compatible', version: 0 };
+  return { profile: 'compact', version: Number.POSITIVE_INFINITY };
+}

@@ -1,0 +1,45 @@
+/**
+ * The store and engine a proxy configuration describes: shared by the server and by
+ * CLI commands that work on the configured store without serving (`report`).
+ */
+import { resolve } from 'node:path';
+import { createCodec } from '../core/codec/create-codec.js';
+import { DeltaGliderEngine } from '../core/engine/engine.js';
+import type { EngineLogger, EngineObserver } from '../core/engine/options.js';
+import { parseProfileRules, profileByPrefix } from '../core/format/profile.js';
+import { FileSystemStore } from '../core/store/fs-store.js';
+import type { ObjectStore } from '../core/store/object-store.js';
+import { S3Store } from '../core/store/s3-store.js';
+import type { ProxyConfig } from './config.js';
+
+/** The S3 backend when DGP_S3_ENDPOINT is set, else the embedded filesystem store. */
+export function storeFromConfig(config: ProxyConfig): ObjectStore {
+  return config.s3Endpoint
+    ? new S3Store({
+        endpoint: config.s3Endpoint,
+        region: config.s3Region,
+        forcePathStyle: config.s3PathStyle,
+        credentials: config.beAccessKeyId && config.beSecretAccessKey ? { accessKeyId: config.beAccessKeyId, secretAccessKey: config.beSecretAccessKey } : undefined,
+      })
+    : new FileSystemStore(resolve(config.dataDir));
+}
+
+/** An engine with every engine setting of the configuration. */
+export function engineFromConfig(config: ProxyConfig, store: ObjectStore, extra: { logger?: EngineLogger; observer?: EngineObserver } = {}): DeltaGliderEngine {
+  return new DeltaGliderEngine({
+    store,
+    codec: createCodec({ codec: config.codec, xdelta3: { level: config.codecLevel } }),
+    maxDeltaRatio: config.maxDeltaRatio,
+    maxDeltaObjectSize: config.maxObjectSize,
+    referenceCacheBytes: config.cacheMb * 1024 * 1024,
+    reconstructionCacheBytes: config.reconstructionCacheMb * 1024 * 1024,
+    codecConcurrency: config.codecConcurrency,
+    tempDir: config.tempDir,
+    eligibleExtensions: config.eligibleExtensions,
+    profile: profileByPrefix(config.profile, parseProfileRules(config.profileOverrides)),
+    compressionLevel: config.compressionLevel,
+    gzipAware: config.gzipAware,
+    baselineRotationRatio: config.baselineRotationRatio,
+    ...extra,
+  });
+}
