@@ -4,7 +4,10 @@
  * request of a proxy or an application. Workers also let encodes use more than
  * one core.
  */
+import { readdirSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
+import { dirname, join, sep } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { CodecFailedError, CodecUnavailableError, DeltaTooLargeError, IntegrityError } from '../../errors.js';
 
@@ -64,13 +67,41 @@ interface Slot {
 }
 
 /**
- * Starts a worker on the script next to this module: `.js` once built, `.ts` when
- * running from source under a TypeScript loader (tests), which workers inherit
- * through `execArgv`.
+ * Starts a worker on the script next to this module. Built (`.js`), that is the
+ * only choice. From source (`.ts`: tests and benches under a TypeScript loader,
+ * which workers inherit through `execArgv`), the worker would load the TypeScript
+ * compiler again, seconds per worker: the build of the same sources is used
+ * instead when it is at least as new as every codec source file.
  */
 function startWorker(): Worker {
-  const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
-  return new Worker(new URL(`./codec-worker${ext}`, import.meta.url));
+  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./codec-worker.js', import.meta.url));
+  builtWorker ??= freshBuild() ?? false;
+  return new Worker(builtWorker || new URL('./codec-worker.ts', import.meta.url));
+}
+
+let builtWorker: URL | false | undefined;
+
+/** `dist/.../codec-worker.js` when it exists and no source it is built from is newer. */
+function freshBuild(): URL | undefined {
+  const here = fileURLToPath(import.meta.url);
+  const marker = `${sep}src${sep}`;
+  const at = here.lastIndexOf(marker);
+  if (at < 0) return undefined;
+  const srcRoot = here.slice(0, at + marker.length);
+  const built = join(here.slice(0, at), 'dist', dirname(here.slice(at + marker.length)), 'codec-worker.js');
+  try {
+    const builtAt = statSync(built).mtimeMs;
+    const sources = [join(srcRoot, 'core', 'errors.ts'), ...listTs(join(srcRoot, 'core', 'codec'))];
+    return sources.every((f) => statSync(f).mtimeMs <= builtAt) ? pathToFileURL(built) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function listTs(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? listTs(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : [],
+  );
 }
 
 /**
