@@ -1,12 +1,13 @@
 import { CodecFailedError } from '../../errors.js';
-
-const PROB_INIT = 1024;
-const NUM_STATES = 12;
-const POS_STATES_MAX = 16;
-const END_POS_MODEL_INDEX = 14;
-const NUM_FULL_DISTANCES = 128;
-const MATCH_MIN_LEN = 2;
-const LITERAL_CODER_SIZE = 0x300;
+import {
+  END_POS_MODEL_INDEX,
+  LITERAL_CODER_SIZE,
+  MATCH_MIN_LEN,
+  NUM_FULL_DISTANCES,
+  NUM_STATES,
+  POS_STATES_MAX,
+  PROB_INIT,
+} from './lzma-constants.js';
 
 function fail(msg: string): never {
   throw new CodecFailedError(`LZMA secondary data is corrupt: ${msg}`);
