@@ -7,6 +7,7 @@ import {
   NUM_STATES,
   POS_STATES_MAX,
   PROB_INIT,
+  RANGE_TOP,
 } from './lzma-constants.js';
 
 function fail(msg: string): never {
@@ -231,7 +232,7 @@ export class LzmaDecoder {
   }
 
   private normalize(): void {
-    if (this.range < 0x1000000) {
+    if (this.range < RANGE_TOP) {
       if (this.inPos >= this.inEnd) fail('input overrun');
       this.range = (this.range << 8) >>> 0;
       this.code = ((this.code << 8) | this.inBuf[this.inPos++]!) >>> 0;
@@ -252,7 +253,7 @@ export class LzmaDecoder {
       probs[i] = p - (p >>> 5);
       b = 1;
     }
-    if (this.range < 0x1000000) this.normalize();
+    if (this.range < RANGE_TOP) this.normalize();
     return b;
   }
 
@@ -266,7 +267,7 @@ export class LzmaDecoder {
         b = 1;
       }
       res = res * 2 + b;
-      if (this.range < 0x1000000) this.normalize();
+      if (this.range < RANGE_TOP) this.normalize();
     }
     return res;
   }

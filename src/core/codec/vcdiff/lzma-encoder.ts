@@ -789,6 +789,7 @@ export class LzmaEncoder {
     const curB = buf[e]!;
     const matchB = buf[e - r0 - 1]!;
     const posState = position & pbMask;
+    const lenRow = posState * LEN_SYMBOLS - MATCH_MIN_LEN;
     const isMatchProb = probs[IS_MATCH + (st << 4) + posState]!;
     const curAnd1Price =
       curPrice +
@@ -856,7 +857,7 @@ export class LzmaEncoder {
       const repLen = lenTest;
       const price = repMatchPrice + this.pureRepPrice(ri, st, posState);
       do {
-        const p = price + repLenPrices[posState * LEN_SYMBOLS + lenTest - MATCH_MIN_LEN]!;
+        const p = price + repLenPrices[lenRow + lenTest]!;
         const at = cur + lenTest;
         if (p < optPrice[at]!) {
           optPrice[at] = p;
@@ -876,7 +877,7 @@ export class LzmaEncoder {
         let ps2 = (position + lenTest) & pbMask;
         const litPrice =
           price +
-          repLenPrices[posState * LEN_SYMBOLS + lenTest - MATCH_MIN_LEN]! +
+          repLenPrices[lenRow + lenTest]! +
           this.bit0(IS_MATCH + (st2 << 4) + ps2) +
           this.literalPrice(this.literalBase(position + lenTest, buf[e + lenTest - 1]!), true, buf[src + lenTest]!, buf[e + lenTest]!);
         st2 = nextAfterLiteral(st2);
@@ -913,14 +914,13 @@ export class LzmaEncoder {
       while (lenEnd < cur + newLen) optPrice[++lenEnd] = INFINITY_PRICE;
       let offs = 0;
       while (startLen > matches[offs]!) offs += 2;
+      let pairLen = matches[offs]!;
       let curBack = matches[offs + 1]!;
       // From length 5 on the distance is priced in the same (last) length state.
       let farDistPrice = this.matchDistPrice(curBack, FAR_LEN);
       for (let lenTest = startLen; ; lenTest++) {
         const p =
-          normalMatchPrice +
-          lenPrices[posState * LEN_SYMBOLS + lenTest - MATCH_MIN_LEN]! +
-          (lenTest < FAR_LEN ? this.matchDistPrice(curBack, lenTest) : farDistPrice);
+          normalMatchPrice + lenPrices[lenRow + lenTest]! + (lenTest < FAR_LEN ? this.matchDistPrice(curBack, lenTest) : farDistPrice);
         const at = cur + lenTest;
         if (p < optPrice[at]!) {
           optPrice[at] = p;
@@ -928,7 +928,7 @@ export class LzmaEncoder {
           optBackPrev[at] = curBack + NUM_REPS;
           optPrev1IsChar[at] = 0;
         }
-        if (lenTest !== matches[offs]) continue;
+        if (lenTest !== pairLen) continue;
 
         // The match, a literal, then rep0 (the match's distance) again.
         const src = e - curBack - 1;
@@ -963,6 +963,7 @@ export class LzmaEncoder {
         }
         offs += 2;
         if (offs === numPairs) break;
+        pairLen = matches[offs]!;
         curBack = matches[offs + 1]!;
         farDistPrice = this.matchDistPrice(curBack, FAR_LEN);
       }
