@@ -71,7 +71,7 @@ export class Lzma2Encoder {
 
   constructor(options: Lzma2EncoderOptions) {
     const level = LZMA2_LEVELS[options.level];
-    if (!level) throw new RangeError(`LZMA2 level must be one of ${Object.keys(LZMA2_LEVELS).join(', ')}, got ${options.level}`);
+    if (!level) throw new RangeError(`LZMA level must be one of ${Object.keys(LZMA2_LEVELS).join(', ')}, got ${options.level}`);
     const { lc, lp, pb } = options;
     if (lc + lp > 4 || lc < 0 || lp < 0 || pb < 0 || pb > 4) throw new RangeError(`LZMA2 needs lc + lp <= 4 and pb <= 4, got lc=${lc} lp=${lp} pb=${pb}`);
     this.lzma = new LzmaEncoder({ dictSize: options.dictSize, lc, lp, pb, ...level }, FEED_PIECE + FEED_AHEAD + MATCH_MAX_LEN);

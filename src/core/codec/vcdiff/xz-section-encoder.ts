@@ -1,6 +1,6 @@
 import { ByteWriter } from './byte-writer.js';
 import { crc32 } from './crc32.js';
-import { Lzma2Encoder, LZMA2_LEVELS } from './lzma2-encoder.js';
+import { Lzma2Encoder } from './lzma2-encoder.js';
 import { XZ_CHECK_NONE, XZ_FILTER_LZMA2, XZ_MAGIC, lzma2DictByte, lzma2DictSize } from './xz-format.js';
 
 /** Default dictionary: xz -6's 8 MiB. The decoder allocates it, so it is not larger. */
@@ -56,9 +56,6 @@ export class XzSectionEncoder {
     const level = options.level ?? DEFAULT_XZ_LEVEL;
     if (!Number.isInteger(dictSize) || dictSize < MIN_XZ_DICT_SIZE || dictSize > MAX_XZ_DICT_SIZE) {
       throw new RangeError(`xz dictSize must be an integer from ${MIN_XZ_DICT_SIZE} to ${MAX_XZ_DICT_SIZE}, got ${dictSize}`);
-    }
-    if (!(level in LZMA2_LEVELS)) {
-      throw new RangeError(`xz level must be one of ${Object.keys(LZMA2_LEVELS).join(', ')}, got ${level}`);
     }
     this.dictByte = lzma2DictByte(dictSize);
     this.lzma2 = new Lzma2Encoder({ dictSize: lzma2DictSize(this.dictByte), level, lc: LC, lp: LP, pb: PB });
