@@ -45,7 +45,7 @@ const ALIGN_PRICE_REFRESH = ALIGN_SIZE;
  * Bytes a position can cost at worst (every probability at its extreme), so
  * a plan of n positions never adds more than n * this to a chunk.
  */
-export const MAX_BYTES_PER_POSITION = 12;
+const MAX_BYTES_PER_POSITION = 12;
 /**
  * Byte entropy (bits per byte, order 0) above which a block after a stored
  * chunk is stored without trying LZMA: compressed or encrypted data measures
