@@ -13,13 +13,18 @@
  * (measured on empty input and subtracted); ours are in-process after one
  * warm-up encode. Each of our outputs is checked by decoding it with
  * `XzSectionDecoder` and with `xz -d`.
+ *
+ * A second table is the end result: the same deltas with their data, inst
+ * and addr sections compressed by us (one stream per kind, as xdelta3 does)
+ * against `xdelta3 -e -9 -S lzma`; `xdelta3 -d` must restore the target.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { XzSectionDecoder } from '../src/core/codec/vcdiff/xz-section-decoder.js';
 import { DEFAULT_XZ_LEVEL, XzSectionEncoder } from '../src/core/codec/vcdiff/xz-section-encoder.js';
+import { withLzmaSections } from '../test/core/codec/vcdiff/lzma-sections.js';
 import { finishXzStream } from '../test/core/codec/vcdiff/xz-stream-finisher.js';
 
 const ROOT = process.env.DG_DATA ?? '/tmp/dg-data/families';
@@ -57,6 +62,8 @@ function parseArgs(argv: string[]): Args {
 interface Input {
   name: string;
   data: Buffer;
+  /** For deltas: the versions it was made from. */
+  pair?: { first: string; last: string };
 }
 
 function loadInputs(args: Args, work: string): Input[] {
@@ -72,7 +79,7 @@ function loadInputs(args: Args, work: string): Input[] {
     const last = join(dir, files[files.length - 1]!);
     const delta = join(work, `${family}.delta`);
     execFileSync('xdelta3', ['-e', '-9', '-S', 'none', '-D', '-f', '-s', first, last, delta]);
-    inputs.push({ name: `${family} delta`, data: readFileSync(delta) });
+    inputs.push({ name: `${family} delta`, data: readFileSync(delta), pair: { first, last } });
     inputs.push({ name: `${family} raw ${args.rawMiB} MiB`, data: readFileSync(first).subarray(0, args.rawMiB * MiB) });
   }
   return inputs;
@@ -169,6 +176,33 @@ try {
   rows.push(total);
   console.log(rows.map((r) => `| ${r.join(' | ')} |`).join('\n'));
   console.log(`\nSize ratio < 1: ours is smaller. Speed ratio > 1: ours is faster. Fastest of ${args.runs} runs; xz start-up excluded (${startup6.toFixed(0)} / ${startup9.toFixed(0)} ms).`);
+
+  const deltaRows: string[][] = [['delta', '-S none', 'xdelta3 -S lzma', ...args.levels.flatMap((l) => [`ours L${l}`, `L${l}/xdelta3`, `L${l} sections MB/s`])]];
+  for (const input of inputs) {
+    if (!input.pair) continue;
+    const theirs = join(work, 'theirs.vcdiff');
+    execFileSync('xdelta3', ['-e', '-9', '-S', 'lzma', '-D', '-f', '-s', input.pair.first, input.pair.last, theirs]);
+    const theirSize = readFileSync(theirs).length;
+    const row = [input.name, String(input.data.length), String(theirSize)];
+    for (const level of args.levels) {
+      let best = Infinity;
+      let delta: Buffer = Buffer.alloc(0);
+      for (let r = 0; r < args.runs; r++) {
+        const streams = [0, 1, 2].map(() => new XzSectionEncoder({ level }));
+        const t0 = performance.now();
+        delta = withLzmaSections(input.data, (kind, s) => streams[kind]!.encode(s));
+        best = Math.min(best, performance.now() - t0);
+      }
+      const ours = join(work, 'ours.vcdiff');
+      writeFileSync(ours, delta);
+      execFileSync('xdelta3', ['-d', '-f', '-s', input.pair.first, ours, join(work, 'restored')]);
+      if (!readFileSync(join(work, 'restored')).equals(readFileSync(input.pair.last))) throw new Error(`${input.name}: xdelta3 -d of our delta differs`);
+      row.push(String(delta.length), ratio(delta.length, theirSize), mbps(input.data.length, best));
+    }
+    deltaRows.push(row);
+  }
+  console.log(`\n${deltaRows.map((r) => `| ${r.join(' | ')} |`).join('\n')}`);
+  console.log('\nThe deltas with our LZMA sections, checked by xdelta3 -d, against xdelta3 -9 -S lzma (ratio < 1: ours is smaller).');
 } finally {
   rmSync(work, { recursive: true, force: true });
 }

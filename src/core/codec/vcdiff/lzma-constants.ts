@@ -10,7 +10,8 @@ export const PROB_INIT = PROB_ONE >>> 1;
 /** Adaptation speed of every probability (shift of the update step). */
 export const PROB_MOVE_BITS = 5;
 /** The range coder renormalises (shifts a byte out or in) below this range. */
-export const RANGE_TOP = 1 << 24;
+export const RANGE_TOP_BITS = 24;
+export const RANGE_TOP = 1 << RANGE_TOP_BITS;
 
 /** The 12-state machine remembering the kinds of the last few symbols. */
 export const NUM_STATES = 12;

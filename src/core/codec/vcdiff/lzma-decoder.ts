@@ -1,12 +1,14 @@
 import { CodecFailedError } from '../../errors.js';
-
-const PROB_INIT = 1024;
-const NUM_STATES = 12;
-const POS_STATES_MAX = 16;
-const END_POS_MODEL_INDEX = 14;
-const NUM_FULL_DISTANCES = 128;
-const MATCH_MIN_LEN = 2;
-const LITERAL_CODER_SIZE = 0x300;
+import {
+  END_POS_MODEL_INDEX,
+  LITERAL_CODER_SIZE,
+  MATCH_MIN_LEN,
+  NUM_FULL_DISTANCES,
+  NUM_STATES,
+  POS_STATES_MAX,
+  PROB_INIT,
+  RANGE_TOP,
+} from './lzma-constants.js';
 
 function fail(msg: string): never {
   throw new CodecFailedError(`LZMA secondary data is corrupt: ${msg}`);
@@ -230,7 +232,7 @@ export class LzmaDecoder {
   }
 
   private normalize(): void {
-    if (this.range < 0x1000000) {
+    if (this.range < RANGE_TOP) {
       if (this.inPos >= this.inEnd) fail('input overrun');
       this.range = (this.range << 8) >>> 0;
       this.code = ((this.code << 8) | this.inBuf[this.inPos++]!) >>> 0;
@@ -251,7 +253,7 @@ export class LzmaDecoder {
       probs[i] = p - (p >>> 5);
       b = 1;
     }
-    if (this.range < 0x1000000) this.normalize();
+    if (this.range < RANGE_TOP) this.normalize();
     return b;
   }
 
@@ -265,7 +267,7 @@ export class LzmaDecoder {
         b = 1;
       }
       res = res * 2 + b;
-      if (this.range < 0x1000000) this.normalize();
+      if (this.range < RANGE_TOP) this.normalize();
     }
     return res;
   }

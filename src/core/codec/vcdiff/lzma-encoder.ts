@@ -32,6 +32,8 @@ import { PRICE_REDUCE_BITS as PRICE_REDUCE, PRICE_SHIFT, PROB_PRICES, RangeEncod
  */
 const OPTS = 1 << 12;
 const INFINITY_PRICE = 1 << 30;
+/** Matches this long or longer share the last length state of the distance coder. */
+const FAR_LEN = MATCH_MIN_LEN + LEN_TO_POS_STATES - 1;
 /** Literal marker in `back` (otherwise 0-3 is a rep, 4+ a match at distance back - 4). */
 const LITERAL = -1;
 /** Distance price tables are rebuilt after this many matches... */
@@ -43,7 +45,7 @@ const ALIGN_PRICE_REFRESH = ALIGN_SIZE;
  * Bytes a position can cost at worst (every probability at its extreme), so
  * a plan of n positions never adds more than n * this to a chunk.
  */
-export const MAX_BYTES_PER_POSITION = 12;
+const MAX_BYTES_PER_POSITION = 12;
 /**
  * Byte entropy (bits per byte, order 0) above which a block after a stored
  * chunk is stored without trying LZMA: compressed or encrypted data measures
@@ -583,7 +585,7 @@ export class LzmaEncoder {
     let repMax = 0;
     for (let i = 0; i < NUM_REPS; i++) {
       const src = enc - reps[i]! - 1;
-      if (buf[enc] !== buf[src] || buf[enc + 1] !== buf[src + 1]) {
+      if (view.getUint16(enc) !== view.getUint16(src)) {
         repLens[i] = 0;
         continue;
       }
@@ -609,24 +611,19 @@ export class LzmaEncoder {
       return 1;
     }
 
+    // The first position: prices of reaching each node directly from `enc`.
     const probs = this.probs;
-    const pbMask = this.pbMask;
     const optPrice = this.optPrice;
     const optPosPrev = this.optPosPrev;
     const optBackPrev = this.optBackPrev;
     const optPrev1IsChar = this.optPrev1IsChar;
-    const optPrev2 = this.optPrev2;
-    const optPosPrev2 = this.optPosPrev2;
-    const optBackPrev2 = this.optBackPrev2;
-    const optState = this.optState;
     const optReps = this.optReps;
     const lenPrices = this.lenPrices;
     const repLenPrices = this.repLenPrices;
-
-    let position = this.streamPos;
+    const position = this.streamPos;
     const state = this.state;
-    let posState = position & pbMask;
-    optState[0] = state;
+    const posState = position & this.pbMask;
+    this.optState[0] = state;
     optPrice[1] =
       PROB_PRICES[probs[IS_MATCH + (state << 4) + posState]! >>> PRICE_REDUCE]! +
       this.literalPrice(this.literalBase(position, buf[enc - 1]!), state >= LIT_STATES, matchByte, curByte);
@@ -668,276 +665,310 @@ export class LzmaEncoder {
       } while (--repLen >= 2);
     }
 
-    {
-      const normalMatchPrice = matchPrice0 + this.bit0(IS_REP + state);
-      let len = repLens[0]! >= 2 ? repLens[0]! + 1 : 2;
-      if (len <= mainLen) {
-        let offs = 0;
-        while (len > matches[offs]!) offs += 2;
-        for (; ; len++) {
-          const dist = matches[offs + 1]!;
-          const p = normalMatchPrice + lenPrices[posState * LEN_SYMBOLS + len - MATCH_MIN_LEN]! + this.matchDistPrice(dist, len);
-          if (p < optPrice[len]!) {
-            optPrice[len] = p;
-            optPosPrev[len] = 0;
-            optBackPrev[len] = dist + NUM_REPS;
-            optPrev1IsChar[len] = 0;
-          }
-          if (len === matches[offs]) {
-            offs += 2;
-            if (offs === numPairs) break;
-          }
+    const normalMatchPrice = matchPrice0 + this.bit0(IS_REP + state);
+    let len = repLens[0]! >= 2 ? repLens[0]! + 1 : 2;
+    if (len <= mainLen) {
+      let offs = 0;
+      while (len > matches[offs]!) offs += 2;
+      for (; ; len++) {
+        const dist = matches[offs + 1]!;
+        const p = normalMatchPrice + lenPrices[posState * LEN_SYMBOLS + len - MATCH_MIN_LEN]! + this.matchDistPrice(dist, len);
+        if (p < optPrice[len]!) {
+          optPrice[len] = p;
+          optPosPrev[len] = 0;
+          optBackPrev[len] = dist + NUM_REPS;
+          optPrev1IsChar[len] = 0;
+        }
+        if (len === matches[offs]) {
+          offs += 2;
+          if (offs === numPairs) break;
         }
       }
     }
 
-    let cur = 0;
-    for (;;) {
-      cur++;
+    // Then walk forward, relaxing from every node until the plan settles.
+    for (let cur = 1; ; cur++) {
       if (cur === lenEnd) return this.backward(cur);
-      numPairs = this.readMatches();
-      let newLen = numPairs > 0 ? matches[numPairs - 2]! : 0;
+      const pairs = this.readMatches();
+      const newLen = pairs > 0 ? matches[pairs - 2]! : 0;
       if (newLen >= niceLen) {
-        this.cachedPairs = numPairs;
+        this.cachedPairs = pairs;
         this.cachedLen = newLen;
         return this.backward(cur);
       }
-      position++;
+      lenEnd = this.relaxFrom(cur, lenEnd, pairs, newLen, maxPlan);
+    }
+  }
 
-      // The state and reps on arrival at `cur`.
-      let prev = optPosPrev[cur]!;
-      let st: number;
-      if (optPrev1IsChar[cur]) {
-        prev--;
-        if (optPrev2[cur]) {
-          st = optState[optPosPrev2[cur]!]!;
-          st = optBackPrev2[cur]! < NUM_REPS ? nextAfterLongRep(st) : nextAfterMatch(st);
-        } else {
-          st = optState[prev]!;
-        }
-        st = nextAfterLiteral(st);
+  /**
+   * One step of the optimal parse: works out the coder state and reps on
+   * the cheapest arrival at `cur`, then offers every way on from there (a
+   * literal or short rep, rep and normal matches of every length, and the
+   * rep/match + literal + rep0 triples) to the nodes ahead, keeping the
+   * cheaper of each. `pairs`/`newLen` are the match finder's results at
+   * `cur`. Returns the new end of the explored nodes.
+   */
+  private relaxFrom(cur: number, lenEnd: number, numPairs: number, newLen: number, maxPlan: number): number {
+    const matches = this.matches;
+    const buf = this.mf.buf;
+    const view = this.mf.view;
+    const probs = this.probs;
+    const niceLen = this.niceLen;
+    const pbMask = this.pbMask;
+    const optPrice = this.optPrice;
+    const optPosPrev = this.optPosPrev;
+    const optBackPrev = this.optBackPrev;
+    const optPrev1IsChar = this.optPrev1IsChar;
+    const optPrev2 = this.optPrev2;
+    const optPosPrev2 = this.optPosPrev2;
+    const optBackPrev2 = this.optBackPrev2;
+    const optState = this.optState;
+    const optReps = this.optReps;
+    const lenPrices = this.lenPrices;
+    const repLenPrices = this.repLenPrices;
+    const position = this.streamPos + cur;
+    const e = this.enc + cur;
+
+    // The state and reps on arrival at `cur`.
+    let prev = optPosPrev[cur]!;
+    let st: number;
+    if (optPrev1IsChar[cur]) {
+      prev--;
+      if (optPrev2[cur]) {
+        st = optState[optPosPrev2[cur]!]!;
+        st = optBackPrev2[cur]! < NUM_REPS ? nextAfterLongRep(st) : nextAfterMatch(st);
       } else {
         st = optState[prev]!;
       }
-      let r0: number;
-      let r1: number;
-      let r2: number;
-      let r3: number;
-      if (prev === cur - 1) {
-        st = optBackPrev[cur] === 0 ? nextAfterShortRep(st) : nextAfterLiteral(st);
-        const b = prev * NUM_REPS;
-        r0 = optReps[b]!;
-        r1 = optReps[b + 1]!;
-        r2 = optReps[b + 2]!;
-        r3 = optReps[b + 3]!;
+      st = nextAfterLiteral(st);
+    } else {
+      st = optState[prev]!;
+    }
+    let r0: number;
+    let r1: number;
+    let r2: number;
+    let r3: number;
+    if (prev === cur - 1) {
+      st = optBackPrev[cur] === 0 ? nextAfterShortRep(st) : nextAfterLiteral(st);
+      const b = prev * NUM_REPS;
+      r0 = optReps[b]!;
+      r1 = optReps[b + 1]!;
+      r2 = optReps[b + 2]!;
+      r3 = optReps[b + 3]!;
+    } else {
+      let pos: number;
+      if (optPrev1IsChar[cur] && optPrev2[cur]) {
+        prev = optPosPrev2[cur]!;
+        pos = optBackPrev2[cur]!;
+        st = nextAfterLongRep(st);
       } else {
-        let pos: number;
-        if (optPrev1IsChar[cur] && optPrev2[cur]) {
-          prev = optPosPrev2[cur]!;
-          pos = optBackPrev2[cur]!;
-          st = nextAfterLongRep(st);
-        } else {
-          pos = optBackPrev[cur]!;
-          st = pos < NUM_REPS ? nextAfterLongRep(st) : nextAfterMatch(st);
-        }
-        const b = prev * NUM_REPS;
-        if (pos < NUM_REPS) {
-          r0 = optReps[b + pos]!;
-          r1 = pos === 0 ? optReps[b + 1]! : optReps[b]!;
-          r2 = pos <= 1 ? optReps[b + 2]! : optReps[b + 1]!;
-          r3 = pos <= 2 ? optReps[b + 3]! : optReps[b + 2]!;
-        } else {
-          r0 = pos - NUM_REPS;
-          r1 = optReps[b]!;
-          r2 = optReps[b + 1]!;
-          r3 = optReps[b + 2]!;
-        }
+        pos = optBackPrev[cur]!;
+        st = pos < NUM_REPS ? nextAfterLongRep(st) : nextAfterMatch(st);
       }
-      optState[cur] = st;
-      const rb = cur * NUM_REPS;
-      optReps[rb] = r0;
-      optReps[rb + 1] = r1;
-      optReps[rb + 2] = r2;
-      optReps[rb + 3] = r3;
+      const b = prev * NUM_REPS;
+      if (pos < NUM_REPS) {
+        r0 = optReps[b + pos]!;
+        r1 = pos === 0 ? optReps[b + 1]! : optReps[b]!;
+        r2 = pos <= 1 ? optReps[b + 2]! : optReps[b + 1]!;
+        r3 = pos <= 2 ? optReps[b + 3]! : optReps[b + 2]!;
+      } else {
+        r0 = pos - NUM_REPS;
+        r1 = optReps[b]!;
+        r2 = optReps[b + 1]!;
+        r3 = optReps[b + 2]!;
+      }
+    }
+    optState[cur] = st;
+    const rb = cur * NUM_REPS;
+    optReps[rb] = r0;
+    optReps[rb + 1] = r1;
+    optReps[rb + 2] = r2;
+    optReps[rb + 3] = r3;
 
-      const curPrice = optPrice[cur]!;
-      const e = enc + cur;
-      const curB = buf[e]!;
-      const matchB = buf[e - r0 - 1]!;
-      posState = position & pbMask;
-      const isMatchProb = probs[IS_MATCH + (st << 4) + posState]!;
-      const curAnd1Price =
-        curPrice +
-        PROB_PRICES[isMatchProb >>> PRICE_REDUCE]! +
-        this.literalPrice(this.literalBase(position, buf[e - 1]!), st >= LIT_STATES, matchB, curB);
-      let nextIsChar = false;
-      if (curAnd1Price < optPrice[cur + 1]!) {
-        optPrice[cur + 1] = curAnd1Price;
+    const curPrice = optPrice[cur]!;
+    const curB = buf[e]!;
+    const matchB = buf[e - r0 - 1]!;
+    const posState = position & pbMask;
+    const lenRow = posState * LEN_SYMBOLS - MATCH_MIN_LEN;
+    const isMatchProb = probs[IS_MATCH + (st << 4) + posState]!;
+    const curAnd1Price =
+      curPrice +
+      PROB_PRICES[isMatchProb >>> PRICE_REDUCE]! +
+      this.literalPrice(this.literalBase(position, buf[e - 1]!), st >= LIT_STATES, matchB, curB);
+    let nextIsChar = false;
+    if (curAnd1Price < optPrice[cur + 1]!) {
+      optPrice[cur + 1] = curAnd1Price;
+      optPosPrev[cur + 1] = cur;
+      optBackPrev[cur + 1] = LITERAL;
+      optPrev1IsChar[cur + 1] = 0;
+      nextIsChar = true;
+    }
+    const matchPrice = curPrice + PROB_PRICES[(PROB_ONE - isMatchProb) >>> PRICE_REDUCE]!;
+    const repMatchPrice = matchPrice + this.bit1(IS_REP + st);
+    if (matchB === curB && !(optPosPrev[cur + 1]! < cur && optBackPrev[cur + 1] === 0)) {
+      const p = repMatchPrice + this.shortRepPrice(st, posState);
+      if (p <= optPrice[cur + 1]!) {
+        optPrice[cur + 1] = p;
         optPosPrev[cur + 1] = cur;
-        optBackPrev[cur + 1] = LITERAL;
+        optBackPrev[cur + 1] = 0;
         optPrev1IsChar[cur + 1] = 0;
         nextIsChar = true;
       }
-      const matchPrice = curPrice + PROB_PRICES[(PROB_ONE - isMatchProb) >>> PRICE_REDUCE]!;
-      const repMatchPrice = matchPrice + this.bit1(IS_REP + st);
-      if (matchB === curB && !(optPosPrev[cur + 1]! < cur && optBackPrev[cur + 1] === 0)) {
-        const p = repMatchPrice + this.shortRepPrice(st, posState);
-        if (p <= optPrice[cur + 1]!) {
-          optPrice[cur + 1] = p;
-          optPosPrev[cur + 1] = cur;
-          optBackPrev[cur + 1] = 0;
-          optPrev1IsChar[cur + 1] = 0;
-          nextIsChar = true;
+    }
+
+    let numAvailFull = this.mf.end - e;
+    if (numAvailFull > maxPlan - 1 - cur) numAvailFull = maxPlan - 1 - cur;
+    if (numAvailFull < 2) return lenEnd;
+    const numAvailHere = numAvailFull < niceLen ? numAvailFull : niceLen;
+
+    if (!nextIsChar && matchB !== curB) {
+      // A literal, then a rep0 match.
+      const src = e - r0 - 1;
+      const limit = numAvailFull < niceLen + 1 ? numAvailFull : niceLen + 1;
+      const len2 = matchLength(view, e, src, 1, limit) - 1;
+      if (len2 >= 2) {
+        const st2 = nextAfterLiteral(st);
+        const ps2 = (position + 1) & pbMask;
+        const offset = cur + 1 + len2;
+        while (lenEnd < offset) optPrice[++lenEnd] = INFINITY_PRICE;
+        const p =
+          curAnd1Price +
+          this.bit1(IS_MATCH + (st2 << 4) + ps2) +
+          this.bit1(IS_REP + st2) +
+          repLenPrices[ps2 * LEN_SYMBOLS + len2 - MATCH_MIN_LEN]! +
+          this.pureRepPrice(0, st2, ps2);
+        if (p < optPrice[offset]!) {
+          optPrice[offset] = p;
+          optPosPrev[offset] = cur + 1;
+          optBackPrev[offset] = 0;
+          optPrev1IsChar[offset] = 1;
+          optPrev2[offset] = 0;
         }
       }
+    }
 
-      let numAvailFull = this.mf.end - e;
-      if (numAvailFull > maxPlan - 1 - cur) numAvailFull = maxPlan - 1 - cur;
-      if (numAvailFull < 2) continue;
-      const numAvailHere = numAvailFull < niceLen ? numAvailFull : niceLen;
+    let startLen = 2;
+    for (let ri = 0; ri < NUM_REPS; ri++) {
+      const rd = ri === 0 ? r0 : ri === 1 ? r1 : ri === 2 ? r2 : r3;
+      const src = e - rd - 1;
+      if (view.getUint16(e) !== view.getUint16(src)) continue;
+      let lenTest = matchLength(view, e, src, 2, numAvailHere);
+      while (lenEnd < cur + lenTest) optPrice[++lenEnd] = INFINITY_PRICE;
+      const repLen = lenTest;
+      const price = repMatchPrice + this.pureRepPrice(ri, st, posState);
+      do {
+        const p = price + repLenPrices[lenRow + lenTest]!;
+        const at = cur + lenTest;
+        if (p < optPrice[at]!) {
+          optPrice[at] = p;
+          optPosPrev[at] = cur;
+          optBackPrev[at] = ri;
+          optPrev1IsChar[at] = 0;
+        }
+      } while (--lenTest >= 2);
+      lenTest = repLen;
+      if (ri === 0) startLen = lenTest + 1;
 
-      if (!nextIsChar && matchB !== curB) {
-        // A literal, then a rep0 match.
-        const src = e - r0 - 1;
-        const limit = numAvailFull < niceLen + 1 ? numAvailFull : niceLen + 1;
-        const len2 = matchLength(view, e, src, 1, limit) - 1;
-        if (len2 >= 2) {
-          const st2 = nextAfterLiteral(st);
-          const ps2 = (position + 1) & pbMask;
-          const offset = cur + 1 + len2;
-          while (lenEnd < offset) optPrice[++lenEnd] = INFINITY_PRICE;
-          const p =
-            curAnd1Price +
-            this.bit1(IS_MATCH + (st2 << 4) + ps2) +
-            this.bit1(IS_REP + st2) +
-            repLenPrices[ps2 * LEN_SYMBOLS + len2 - MATCH_MIN_LEN]! +
-            this.pureRepPrice(0, st2, ps2);
-          if (p < optPrice[offset]!) {
-            optPrice[offset] = p;
-            optPosPrev[offset] = cur + 1;
-            optBackPrev[offset] = 0;
-            optPrev1IsChar[offset] = 1;
-            optPrev2[offset] = 0;
-          }
+      // The rep match, a literal, then rep0 again.
+      const limit = numAvailFull < lenTest + 1 + niceLen ? numAvailFull : lenTest + 1 + niceLen;
+      const len2 = lenTest + 1 < limit ? matchLength(view, e, src, lenTest + 1, limit) - lenTest - 1 : 0;
+      if (len2 >= 2) {
+        let st2 = nextAfterLongRep(st);
+        let ps2 = (position + lenTest) & pbMask;
+        const litPrice =
+          price +
+          repLenPrices[lenRow + lenTest]! +
+          this.bit0(IS_MATCH + (st2 << 4) + ps2) +
+          this.literalPrice(this.literalBase(position + lenTest, buf[e + lenTest - 1]!), true, buf[src + lenTest]!, buf[e + lenTest]!);
+        st2 = nextAfterLiteral(st2);
+        ps2 = (position + lenTest + 1) & pbMask;
+        const offset = cur + lenTest + 1 + len2;
+        while (lenEnd < offset) optPrice[++lenEnd] = INFINITY_PRICE;
+        const p =
+          litPrice +
+          this.bit1(IS_MATCH + (st2 << 4) + ps2) +
+          this.bit1(IS_REP + st2) +
+          repLenPrices[ps2 * LEN_SYMBOLS + len2 - MATCH_MIN_LEN]! +
+          this.pureRepPrice(0, st2, ps2);
+        if (p < optPrice[offset]!) {
+          optPrice[offset] = p;
+          optPosPrev[offset] = cur + lenTest + 1;
+          optBackPrev[offset] = 0;
+          optPrev1IsChar[offset] = 1;
+          optPrev2[offset] = 1;
+          optPosPrev2[offset] = cur;
+          optBackPrev2[offset] = ri;
         }
       }
+    }
 
-      let startLen = 2;
-      for (let ri = 0; ri < NUM_REPS; ri++) {
-        const rd = ri === 0 ? r0 : ri === 1 ? r1 : ri === 2 ? r2 : r3;
-        const src = e - rd - 1;
-        if (buf[e] !== buf[src] || buf[e + 1] !== buf[src + 1]) continue;
-        let lenTest = matchLength(view, e, src, 2, numAvailHere);
-        while (lenEnd < cur + lenTest) optPrice[++lenEnd] = INFINITY_PRICE;
-        const repLen = lenTest;
-        const price = repMatchPrice + this.pureRepPrice(ri, st, posState);
-        do {
-          const p = price + repLenPrices[posState * LEN_SYMBOLS + lenTest - MATCH_MIN_LEN]!;
-          const at = cur + lenTest;
-          if (p < optPrice[at]!) {
-            optPrice[at] = p;
-            optPosPrev[at] = cur;
-            optBackPrev[at] = ri;
-            optPrev1IsChar[at] = 0;
-          }
-        } while (--lenTest >= 2);
-        lenTest = repLen;
-        if (ri === 0) startLen = lenTest + 1;
+    if (newLen > numAvailHere) {
+      newLen = numAvailHere;
+      numPairs = 0;
+      while (newLen > matches[numPairs]!) numPairs += 2;
+      matches[numPairs] = newLen;
+      numPairs += 2;
+    }
+    if (newLen >= startLen) {
+      const normalMatchPrice = matchPrice + this.bit0(IS_REP + st);
+      while (lenEnd < cur + newLen) optPrice[++lenEnd] = INFINITY_PRICE;
+      let offs = 0;
+      while (startLen > matches[offs]!) offs += 2;
+      let pairLen = matches[offs]!;
+      let curBack = matches[offs + 1]!;
+      // From length 5 on the distance is priced in the same (last) length state.
+      let farDistPrice = this.matchDistPrice(curBack, FAR_LEN);
+      for (let lenTest = startLen; ; lenTest++) {
+        const p =
+          normalMatchPrice + lenPrices[lenRow + lenTest]! + (lenTest < FAR_LEN ? this.matchDistPrice(curBack, lenTest) : farDistPrice);
+        const at = cur + lenTest;
+        if (p < optPrice[at]!) {
+          optPrice[at] = p;
+          optPosPrev[at] = cur;
+          optBackPrev[at] = curBack + NUM_REPS;
+          optPrev1IsChar[at] = 0;
+        }
+        if (lenTest !== pairLen) continue;
 
-        // The rep match, a literal, then rep0 again.
+        // The match, a literal, then rep0 (the match's distance) again.
+        const src = e - curBack - 1;
         const limit = numAvailFull < lenTest + 1 + niceLen ? numAvailFull : lenTest + 1 + niceLen;
         const len2 = lenTest + 1 < limit ? matchLength(view, e, src, lenTest + 1, limit) - lenTest - 1 : 0;
         if (len2 >= 2) {
-          let st2 = nextAfterLongRep(st);
+          let st2 = nextAfterMatch(st);
           let ps2 = (position + lenTest) & pbMask;
           const litPrice =
-            price +
-            repLenPrices[posState * LEN_SYMBOLS + lenTest - MATCH_MIN_LEN]! +
+            p +
             this.bit0(IS_MATCH + (st2 << 4) + ps2) +
             this.literalPrice(this.literalBase(position + lenTest, buf[e + lenTest - 1]!), true, buf[src + lenTest]!, buf[e + lenTest]!);
           st2 = nextAfterLiteral(st2);
-          ps2 = (position + lenTest + 1) & pbMask;
+          ps2 = (ps2 + 1) & pbMask;
           const offset = cur + lenTest + 1 + len2;
           while (lenEnd < offset) optPrice[++lenEnd] = INFINITY_PRICE;
-          const p =
+          const q =
             litPrice +
             this.bit1(IS_MATCH + (st2 << 4) + ps2) +
             this.bit1(IS_REP + st2) +
             repLenPrices[ps2 * LEN_SYMBOLS + len2 - MATCH_MIN_LEN]! +
             this.pureRepPrice(0, st2, ps2);
-          if (p < optPrice[offset]!) {
-            optPrice[offset] = p;
+          if (q < optPrice[offset]!) {
+            optPrice[offset] = q;
             optPosPrev[offset] = cur + lenTest + 1;
             optBackPrev[offset] = 0;
             optPrev1IsChar[offset] = 1;
             optPrev2[offset] = 1;
             optPosPrev2[offset] = cur;
-            optBackPrev2[offset] = ri;
+            optBackPrev2[offset] = curBack + NUM_REPS;
           }
         }
-      }
-
-      if (newLen > numAvailHere) {
-        newLen = numAvailHere;
-        numPairs = 0;
-        while (newLen > matches[numPairs]!) numPairs += 2;
-        matches[numPairs] = newLen;
-        numPairs += 2;
-      }
-      if (newLen >= startLen) {
-        const normalMatchPrice = matchPrice + this.bit0(IS_REP + st);
-        while (lenEnd < cur + newLen) optPrice[++lenEnd] = INFINITY_PRICE;
-        let offs = 0;
-        while (startLen > matches[offs]!) offs += 2;
-        let curBack = matches[offs + 1]!;
-        for (let lenTest = startLen; ; lenTest++) {
-          const p = normalMatchPrice + lenPrices[posState * LEN_SYMBOLS + lenTest - MATCH_MIN_LEN]! + this.matchDistPrice(curBack, lenTest);
-          const at = cur + lenTest;
-          if (p < optPrice[at]!) {
-            optPrice[at] = p;
-            optPosPrev[at] = cur;
-            optBackPrev[at] = curBack + NUM_REPS;
-            optPrev1IsChar[at] = 0;
-          }
-          if (lenTest !== matches[offs]) continue;
-
-          // The match, a literal, then rep0 (the match's distance) again.
-          const src = e - curBack - 1;
-          const limit = numAvailFull < lenTest + 1 + niceLen ? numAvailFull : lenTest + 1 + niceLen;
-          const len2 = lenTest + 1 < limit ? matchLength(view, e, src, lenTest + 1, limit) - lenTest - 1 : 0;
-          if (len2 >= 2) {
-            let st2 = nextAfterMatch(st);
-            let ps2 = (position + lenTest) & pbMask;
-            const litPrice =
-              p +
-              this.bit0(IS_MATCH + (st2 << 4) + ps2) +
-              this.literalPrice(this.literalBase(position + lenTest, buf[e + lenTest - 1]!), true, buf[src + lenTest]!, buf[e + lenTest]!);
-            st2 = nextAfterLiteral(st2);
-            ps2 = (ps2 + 1) & pbMask;
-            const offset = cur + lenTest + 1 + len2;
-            while (lenEnd < offset) optPrice[++lenEnd] = INFINITY_PRICE;
-            const q =
-              litPrice +
-              this.bit1(IS_MATCH + (st2 << 4) + ps2) +
-              this.bit1(IS_REP + st2) +
-              repLenPrices[ps2 * LEN_SYMBOLS + len2 - MATCH_MIN_LEN]! +
-              this.pureRepPrice(0, st2, ps2);
-            if (q < optPrice[offset]!) {
-              optPrice[offset] = q;
-              optPosPrev[offset] = cur + lenTest + 1;
-              optBackPrev[offset] = 0;
-              optPrev1IsChar[offset] = 1;
-              optPrev2[offset] = 1;
-              optPosPrev2[offset] = cur;
-              optBackPrev2[offset] = curBack + NUM_REPS;
-            }
-          }
-          offs += 2;
-          if (offs === numPairs) break;
-          curBack = matches[offs + 1]!;
-        }
+        offs += 2;
+        if (offs === numPairs) break;
+        pairLen = matches[offs]!;
+        curBack = matches[offs + 1]!;
+        farDistPrice = this.matchDistPrice(curBack, FAR_LEN);
       }
     }
+    return lenEnd;
   }
 
   /** Turns the back links ending at `cur` into forward links; returns the first symbol. */

@@ -7,9 +7,13 @@ const HASH_TABLE = new Int32Array(CRC32_TABLE.buffer, CRC32_TABLE.byteOffset, CR
 /** Buckets of the 2-byte and 3-byte hashes that find short, near matches cheaply. */
 const HASH2_BITS = 10;
 const HASH3_BITS = 16;
-/** Upper bound on the 4-byte hash: 4 MiB of table; more buckets stop paying off. */
-const HASH4_MAX_BITS = 20;
+/**
+ * The 4-byte hash starts small and doubles as data arrives, keeping about
+ * one bucket per position, up to half the dictionary (liblzma's sizing) and
+ * at most 2^24 buckets; so a short stream does not pay for a big table.
+ */
 const HASH4_MIN_BITS = 16;
+const HASH4_MAX_BITS = 24;
 /** Bytes a position needs ahead of it before it can be hashed and inserted. */
 const HASH_BYTES = 4;
 /** Table entries are re-based before positions could leave the int32 range. */
@@ -26,6 +30,8 @@ export interface MatchFinderOptions {
   niceLen: number;
   /** Tree nodes visited per position at most (the search depth). */
   depth: number;
+  /** Stored positions are re-based once they pass this. Default NORMALIZE_LIMIT; tests lower it. */
+  normalizeLimit?: number;
 }
 
 /**
@@ -59,23 +65,29 @@ export class LzmaMatchFinder {
   private son: Int32Array;
   private readonly hash2 = new Int32Array(1 << HASH2_BITS);
   private readonly hash3 = new Int32Array(1 << HASH3_BITS);
-  private readonly hash4: Int32Array;
-  private readonly hash4Mask: number;
+  private hash4: Int32Array;
+  private hash4Mask: number;
+  private readonly hash4MaxBits: number;
+  /** Bytes appended so far, which sizes the 4-byte hash. */
+  private seen = 0;
   private readonly niceLen: number;
   private readonly depth: number;
   /** Window size past which old history is discarded instead of growing the buffer. */
   private readonly windowTarget: number;
+  private readonly normalizeLimit: number;
 
   constructor(options: MatchFinderOptions, lookahead: number) {
     const { dictSize, niceLen, depth } = options;
+    this.normalizeLimit = options.normalizeLimit ?? NORMALIZE_LIMIT;
     this.cyclicSize = dictSize;
     this.posOffset = dictSize;
     this.niceLen = niceLen;
     this.depth = depth;
     let bits = HASH4_MIN_BITS;
-    while (bits < HASH4_MAX_BITS && 1 << bits < dictSize >>> 1) bits++;
-    this.hash4 = new Int32Array(1 << bits);
-    this.hash4Mask = (1 << bits) - 1;
+    while (bits < HASH4_MAX_BITS && 2 ** bits < dictSize / 2) bits++;
+    this.hash4MaxBits = bits;
+    this.hash4 = new Int32Array(1 << HASH4_MIN_BITS);
+    this.hash4Mask = (1 << HASH4_MIN_BITS) - 1;
     this.son = new Int32Array(Math.min(2 * dictSize, MIN_TREE_ENTRIES));
     this.windowTarget = dictSize + lookahead;
     this.buf = new Uint8Array(Math.min(this.windowTarget, 1 << 16));
@@ -108,7 +120,9 @@ export class LzmaMatchFinder {
     }
     this.buf.set(src.subarray(start, end), this.end);
     this.end += n;
-    if (this.cur + this.posOffset > NORMALIZE_LIMIT) this.normalize();
+    this.seen += n;
+    this.growHash4();
+    if (this.cur + this.posOffset > this.normalizeLimit) this.normalize();
     if (this.pending > 0) {
       const p = this.pending;
       this.pending = 0;
@@ -362,6 +376,26 @@ export class LzmaMatchFinder {
     next.set(this.son);
     this.son = next;
     return next;
+  }
+
+  /**
+   * Doubles the 4-byte hash (maybe several times) while it has fewer buckets
+   * than positions seen. Each new bucket starts with the head of the old
+   * bucket it splits from: a real, inserted tree root, whose tree merely
+   * also holds strings of the sibling bucket. So every tree stays a valid
+   * search tree (the match lengths it reports depend on that) and the split
+   * sharpens as new positions are inserted.
+   */
+  private growHash4(): void {
+    let bits = 31 - Math.clz32(this.hash4.length);
+    const from = bits;
+    while (bits < this.hash4MaxBits && 2 ** bits < this.seen) bits++;
+    if (bits === from) return;
+    const old = this.hash4;
+    const next = new Int32Array(1 << bits);
+    for (let i = 0; i < next.length; i += old.length) next.set(old, i);
+    this.hash4 = next;
+    this.hash4Mask = next.length - 1;
   }
 
   /** Re-bases all stored positions so they stay far from the int32 limit. */

@@ -1,4 +1,4 @@
-import { PROB_BITS, PROB_MOVE_BITS, PROB_ONE, RANGE_TOP } from './lzma-constants.js';
+import { PROB_BITS, PROB_MOVE_BITS, PROB_ONE, RANGE_TOP_BITS } from './lzma-constants.js';
 
 /** Prices are in 1/16 bit, so that integer sums stay precise enough to compare parses. */
 export const PRICE_SHIFT = 4;
@@ -72,7 +72,8 @@ export function reverseTreePrice(probs: Uint16Array, base: number, bits: number,
  */
 export class RangeEncoder {
   private low = 0;
-  private range = 0xffffffff;
+  /** The range as an int32 bit pattern (it needs all 32 bits): int32 arithmetic is what the JIT does fastest. */
+  private range = -1;
   private cache = 0;
   private cacheSize = 1;
   /** Output of the current chunk: `out[0..outPos)`. */
@@ -82,7 +83,7 @@ export class RangeEncoder {
   /** Starts a new coder (and a new chunk's output). */
   reset(): void {
     this.low = 0;
-    this.range = 0xffffffff;
+    this.range = -1;
     this.cache = 0;
     this.cacheSize = 1;
     this.outPos = 0;
@@ -97,18 +98,18 @@ export class RangeEncoder {
   encodeBit(probs: Uint16Array, i: number, bit: number): void {
     const p = probs[i]!;
     let range = this.range;
-    const bound = (range >>> PROB_BITS) * p;
+    const bound = Math.imul(range >>> PROB_BITS, p);
     if (bit === 0) {
       range = bound;
       probs[i] = p + ((PROB_ONE - p) >>> PROB_MOVE_BITS);
     } else {
-      this.low += bound;
-      range -= bound;
+      this.low += bound >>> 0;
+      range = (range - bound) | 0;
       probs[i] = p - (p >>> PROB_MOVE_BITS);
     }
     // One shift always suffices: a coded bit leaves at least 2^24 * 31 / 2048.
-    if (range < RANGE_TOP) {
-      this.range = (range << 8) >>> 0;
+    if (range >>> RANGE_TOP_BITS === 0) {
+      this.range = range << 8;
       this.shiftLow();
     } else {
       this.range = range;
@@ -121,8 +122,8 @@ export class RangeEncoder {
     for (let i = count - 1; i >= 0; i--) {
       range >>>= 1;
       if ((value >>> i) & 1) this.low += range;
-      if (range < RANGE_TOP) {
-        range = (range << 8) >>> 0;
+      if (range >>> RANGE_TOP_BITS === 0) {
+        range <<= 8;
         this.shiftLow();
       }
     }
@@ -142,17 +143,17 @@ export class RangeEncoder {
       const bit = (symbol >>> i) & 1;
       const at = base + m;
       const p = probs[at]!;
-      const bound = (range >>> PROB_BITS) * p;
+      const bound = Math.imul(range >>> PROB_BITS, p);
       if (bit === 0) {
         range = bound;
         probs[at] = p + ((PROB_ONE - p) >>> PROB_MOVE_BITS);
       } else {
-        low += bound;
-        range -= bound;
+        low += bound >>> 0;
+        range = (range - bound) | 0;
         probs[at] = p - (p >>> PROB_MOVE_BITS);
       }
-      if (range < RANGE_TOP) {
-        range = (range << 8) >>> 0;
+      if (range >>> RANGE_TOP_BITS === 0) {
+        range <<= 8;
         this.low = low;
         this.shiftLow();
         low = this.low;
@@ -178,17 +179,17 @@ export class RangeEncoder {
       // offset is 0x100 while the bits agree, 0 after the first difference.
       const at = base + offset + (offset & -matchBit) + m;
       const p = probs[at]!;
-      const bound = (range >>> PROB_BITS) * p;
+      const bound = Math.imul(range >>> PROB_BITS, p);
       if (bit === 0) {
         range = bound;
         probs[at] = p + ((PROB_ONE - p) >>> PROB_MOVE_BITS);
       } else {
-        low += bound;
-        range -= bound;
+        low += bound >>> 0;
+        range = (range - bound) | 0;
         probs[at] = p - (p >>> PROB_MOVE_BITS);
       }
-      if (range < RANGE_TOP) {
-        range = (range << 8) >>> 0;
+      if (range >>> RANGE_TOP_BITS === 0) {
+        range <<= 8;
         this.low = low;
         this.shiftLow();
         low = this.low;

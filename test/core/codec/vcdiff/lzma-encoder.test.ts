@@ -1,9 +1,11 @@
 import t, { type Test } from 'tap';
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { XzSectionDecoder } from '../../../../src/core/codec/vcdiff/xz-section-decoder.js';
 import { XzSectionEncoder, type XzSectionEncoderOptions } from '../../../../src/core/codec/vcdiff/xz-section-encoder.js';
-import { randomBytes, rng, structured } from './helpers.js';
+import { NO_XDELTA3, XDELTA3, mutate, randomBytes, rng, structured, tempDir, xdelta3 } from './helpers.js';
+import { withLzmaSections } from './lzma-sections.js';
 import { finishXzStream } from './xz-stream-finisher.js';
 
 const XZ = ['/usr/bin/xz', '/usr/local/bin/xz', '/bin/xz'].find((p) => existsSync(p));
@@ -141,6 +143,18 @@ t.test('every kind of data round-trips across several sections', async (t) => {
   }
 });
 
+t.test('random mixes of data, section sizes, levels and dictionaries round-trip', async (t) => {
+  const kinds = Object.values(KINDS);
+  for (let seed = 100; seed < 130; seed++) {
+    const r = rng(seed);
+    const parts = Array.from({ length: 1 + Math.floor(r() * 4) }, () => kinds[Math.floor(r() * kinds.length)]!(r, Math.floor(r() * r() * 60_000)));
+    const data = Buffer.concat(parts);
+    const level = 1 + Math.floor(r() * 6);
+    const dictSize = 4096 << Math.floor(r() * 9);
+    roundTrip(t, `seed ${seed}: ${data.length} B, level ${level}, dictionary ${dictSize}`, split(r, data, 1 + Math.floor(r() * 8)), { level, dictSize });
+  }
+});
+
 t.test('sections of a few bytes each (shorter than a hash) still decode', async (t) => {
   const r = rng(7);
   const data = Buffer.concat([textLike(r, 2000), randomBytes(r, 500, 3)]);
@@ -257,4 +271,31 @@ t.test('options are checked when the encoder is made', async (t) => {
   t.throws(() => new XzSectionEncoder({ dictSize: 2 ** 31 }), RangeError, 'a dictionary above the limit');
   t.throws(() => new XzSectionEncoder({ level: 0 }), RangeError, 'an unknown level');
   t.doesNotThrow(() => new XzSectionEncoder({ dictSize: 5_000_000, level: 6 }), 'a dictionary size LZMA2 cannot announce exactly is rounded up');
+});
+
+t.test('xdelta3 decodes deltas whose sections our encoder compressed', { skip: XDELTA3 ? false : NO_XDELTA3 }, async (t) => {
+  const dir = tempDir(t);
+  const r = rng(201);
+  const ref = Buffer.concat([structured(r, 300_000), textLike(r, 300_000), randomBytes(r, 100_000)]);
+  const cases: [string, Buffer, string[]][] = [
+    ['an edited binary in 64 KiB windows', mutate(r, ref, 300), ['-W', '65536']],
+    ['an edited binary in one window', mutate(r, ref, 40), []],
+    ['a target unrelated to the reference', Buffer.concat([textLike(r, 200_000), randomBytes(r, 50_000, 16)]), ['-W', '65536']],
+  ];
+  for (const [label, target, flags] of cases) {
+    const rp = join(dir, 'ref');
+    const tp = join(dir, 'target');
+    writeFileSync(rp, ref);
+    writeFileSync(tp, target);
+    xdelta3(['-e', '-f', '-9', '-S', 'none', ...flags, '-s', rp, tp, join(dir, 'plain.vcdiff')]);
+    const streams = [new XzSectionEncoder(), new XzSectionEncoder(), new XzSectionEncoder()];
+    const plain = readFileSync(join(dir, 'plain.vcdiff'));
+    const delta = withLzmaSections(plain, (kind, s) => streams[kind]!.encode(s));
+    writeFileSync(join(dir, 'lzma.vcdiff'), delta);
+    xdelta3(['-d', '-f', '-s', rp, join(dir, 'lzma.vcdiff'), join(dir, 'out')]);
+    t.ok(readFileSync(join(dir, 'out')).equals(target), `${label}: xdelta3 -d restores the target`);
+    xdelta3(['-e', '-f', '-9', '-S', 'lzma', ...flags, '-s', rp, tp, join(dir, 'theirs.vcdiff')]);
+    const theirs = readFileSync(join(dir, 'theirs.vcdiff')).length;
+    t.ok(delta.length <= theirs * 1.02 + 16, `${label}: ours ${delta.length} B, xdelta3 -S lzma ${theirs} B, none ${plain.length} B`);
+  }
 });
