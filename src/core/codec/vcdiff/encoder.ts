@@ -22,20 +22,28 @@ export interface VcdiffEncoderTuning {
   windowBytes?: number;
   /** Secondary compression of the sections (default `lzma`, as xdelta3 writes by default). */
   secondary?: 'lzma' | 'none';
+  /** An already opened view of the reference at `referencePath` (kept open afterwards). */
+  reference?: ReferenceView;
 }
 
 /** Sections shorter than this stay uncompressed (xdelta3's SECONDARY_MIN_INPUT is 10). */
 const SECONDARY_MIN_INPUT = 16;
+/**
+ * LZMA effort for the sections. On delta sections level 1 comes out within 0.1% of
+ * levels 3-6 (and of `xz -6`) and is the fastest (bench/lzma-compare.ts).
+ */
+const SECONDARY_LEVEL = 1;
 /** How much larger than the size cap raw sections may grow before the encode is abandoned. */
 const RAW_SLACK = 4;
 
 /**
  * LZMA dictionary for a target of `size` bytes: the sections are a fraction of the
- * target, so a dictionary of a quarter of it (1..8 MiB) holds all of them. The
- * decoder allocates what the header announces, so it is kept no larger.
+ * target, so a quarter of it (1..4 MiB) holds all of them in the usual case. Both
+ * sides' memory follows it (the encoder's match finder about 12x, the decoder 1x),
+ * so it is kept no larger.
  */
 function xzDictSize(size: number): number {
-  return Math.min(8 << 20, Math.max(1 << 20, 2 ** Math.ceil(Math.log2(Math.max(1, size / 4)))));
+  return Math.min(4 << 20, Math.max(1 << 20, 2 ** Math.ceil(Math.log2(Math.max(1, size / 4)))));
 }
 
 const VCD_SOURCE = 0x01;
@@ -56,8 +64,9 @@ export async function encodeVcdiff(
 ): Promise<{ size: number }> {
   const windowBytes = options.windowBytes ?? ENCODE_WINDOW;
   if (!Number.isInteger(windowBytes) || windowBytes < 1 || windowBytes > ENCODE_WINDOW) throw new RangeError(`windowBytes must be 1..${ENCODE_WINDOW}, got ${windowBytes}`);
-  const refSize = (await stat(referencePath)).size;
-  const reference = await ReferenceView.open(referencePath, refSize, options.slabBytes);
+  const refSize = options.reference ? options.reference.size : (await stat(referencePath)).size;
+  // A view handed in (the worker's cache of the last reference) stays open for the next encode.
+  const reference = options.reference ?? (await ReferenceView.open(referencePath, refSize, options.slabBytes));
   let tfh: FileHandle | undefined;
   let out: FileHandle | undefined;
   try {
@@ -68,7 +77,7 @@ export async function encodeVcdiff(
     const sink = (out = await open(deltaPath, 'w'));
     const target = tfh;
     const secondary = options.secondary ?? 'lzma';
-    const xz = secondary === 'lzma' ? [0, 1, 2].map(() => new XzSectionEncoder({ dictSize: xzDictSize(targetSize) })) : undefined;
+    const xz = secondary === 'lzma' ? [0, 1, 2].map(() => new XzSectionEncoder({ dictSize: xzDictSize(targetSize), level: SECONDARY_LEVEL })) : undefined;
     const header = Buffer.from(xz ? [...VCDIFF_MAGIC, VCD_DECOMPRESS, SECONDARY_LZMA] : [...VCDIFF_MAGIC, 0]);
     let written = 0;
     const write = async (b: Uint8Array): Promise<void> => {
@@ -183,7 +192,7 @@ export async function encodeVcdiff(
   } finally {
     await tfh?.close();
     await out?.close();
-    await reference.close();
+    if (!options.reference) await reference.close();
   }
 }
 

@@ -23,7 +23,7 @@ const SKIP_SHIFT = 6;
 /** Largest skip between searches in unmatched data. */
 const MAX_SKIP = 31;
 /** log2 of the window index's head table. */
-const SELF_BITS = 18;
+const SELF_BITS = 20;
 /** Most window-index entries per window (12 bytes each): bounds memory on incompressible data. */
 const MAX_SELF_ENTRIES = 1 << 21;
 const NEAR = 4;
