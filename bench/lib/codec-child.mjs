@@ -1,8 +1,11 @@
-// Child process: one codec measurement, so the parent can read this process's peak RSS.
+// Child process: one codec measurement (after an untimed warm-up), so the parent can read
+// this process's peak RSS.
 //   node codec-child.mjs <xdelta3|xdelta3-9|typescript> <encode|decode> <reference> <input> <output>
 // Prints {"ms", "size", "selfHwm"} (selfHwm: this node process's VmHWM in bytes; the
 // parent also samples the whole process tree, which includes a spawned xdelta3).
-import { readFileSync } from 'node:fs';
+import { closeSync, fstatSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Xdelta3Codec } from '../../dist/index.js';
 const [name, op, ref, input, out] = process.argv.slice(2);
 let codec;
@@ -11,6 +14,26 @@ else if (name === 'xdelta3-9') codec = new Xdelta3Codec({ level: 9 });
 else {
   const { TypeScriptCodec } = await import('../../dist/core/codec/vcdiff/index.js');
   codec = new TypeScriptCodec();
+}
+// Warm-up, untimed: the same operation on the first MiB of the same files. A running
+// proxy's codec is warm (worker thread started, code compiled by the JIT); without
+// this the TypeScript figures would time a cold start that happens once per process.
+const warm = mkdtempSync(join(tmpdir(), 'dg-codec-warm-'));
+try {
+  const head = (p, name) => {
+    const fd = openSync(p, 'r');
+    const buf = Buffer.alloc(Math.min(1 << 20, fstatSync(fd).size));
+    readSync(fd, buf, 0, buf.length, 0);
+    closeSync(fd);
+    writeFileSync(join(warm, name), buf);
+    return join(warm, name);
+  };
+  const wRef = head(ref, 'ref');
+  const wTgt = head(op === 'encode' ? input : ref, 'tgt');
+  await codec.encode(wRef, wTgt, join(warm, 'delta'));
+  if (op === 'decode') await codec.decode(wRef, join(warm, 'delta'), join(warm, 'out'));
+} finally {
+  rmSync(warm, { recursive: true, force: true });
 }
 const t0 = performance.now();
 const r = op === 'encode' ? await codec.encode(ref, input, out) : await codec.decode(ref, input, out);

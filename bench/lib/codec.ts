@@ -26,10 +26,14 @@ export interface CodecRow {
 }
 
 async function measure(args: string[]): Promise<{ ms: number; size: number; peak: number; self: number }> {
-  const c = await startJsonChild([join(BENCH_DIR, 'lib', 'codec-child.mjs'), ...args]);
-  const s = sampleTree(c.child.pid!, 20);
+  // Sampling starts at spawn: the child prints its result only once the work is done,
+  // and a spawned xdelta3 is gone by then.
+  let s: ReturnType<typeof sampleTree> | undefined;
+  const c = await startJsonChild([join(BENCH_DIR, 'lib', 'codec-child.mjs'), ...args], {}, (child) => {
+    s = sampleTree(child.pid!, 20);
+  });
   const r = c.info as { ms: number; size: number; selfHwm: number };
-  const { peakTree } = s.stop();
+  const { peakTree } = s!.stop();
   await c.stop();
   return { ms: r.ms, size: r.size, peak: Math.max(peakTree, r.selfHwm), self: r.selfHwm };
 }
@@ -77,7 +81,7 @@ export function codecReport(rows: CodecRow[]): string {
   const by = (f: string, c: string): CodecRow | undefined => rows.find((r) => r.family === f && r.codec === c);
   const fams = [...new Set(rows.map((r) => r.family))];
   return [
-    'Last version encoded against the first; MB/s of target bytes (10^6); peak RSS in MiB (process tree: node child + xdelta3; node-only VmHWM in parentheses, which includes the TypeScript codec\'s worker thread). Medians of the runs, one child process per measurement, the codecs taking turns. ' +
+    'Last version encoded against the first; MB/s of target bytes (10^6); peak RSS in MiB (process tree: node child + xdelta3; node-only VmHWM in parentheses, which includes the TypeScript codec\'s worker thread). Medians of the runs, one child process per measurement, the codecs taking turns; each child first runs the same operation untimed on the first MiB of the same files (a running server's codec is warm: worker thread started, JIT done). ' +
       '`xdelta3-9` = `xdelta3 -e -D -9 -S lzma -B 64 MiB` (the level the DeltaGlider tools use), `xdelta3` = the Xdelta3Codec default (`-6`), `typescript` = the pure TypeScript VCDIFF codec (the default codec).',
     '',
     table(

@@ -154,8 +154,9 @@ export interface ServerChild {
   stop(): Promise<void>;
 }
 
-export async function startJsonChild(args: string[], env: NodeJS.ProcessEnv = {}): Promise<ServerChild> {
+export async function startJsonChild(args: string[], env: NodeJS.ProcessEnv = {}, onSpawn?: (child: ChildProcess) => void): Promise<ServerChild> {
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, NODE_NO_WARNINGS: '1', ...env } });
+  onSpawn?.(child);
   const info = await new Promise<Record<string, unknown>>((res, rej) => {
     let buf = '';
     child.stdout!.on('data', (d: Buffer) => {
