@@ -38,5 +38,13 @@ try {
 const t0 = performance.now();
 const r = op === 'encode' ? await codec.encode(ref, input, out) : await codec.decode(ref, input, out);
 const ms = performance.now() - t0;
+// The next upload into the same deltaspace: the TypeScript codec's worker still holds the
+// reference loaded and indexed (xdelta3 starts from scratch every time).
+let msNext;
+if (op === 'encode') {
+  const t1 = performance.now();
+  await codec.encode(ref, input, out);
+  msNext = performance.now() - t1;
+}
 const hwm = Number(/VmHWM:\s+(\d+)/.exec(readFileSync('/proc/self/status', 'utf8'))?.[1] ?? 0) * 1024;
-process.stdout.write(JSON.stringify({ ms, size: r.size, selfHwm: hwm, maxRSS: process.resourceUsage().maxRSS * 1024 }) + '\n');
+process.stdout.write(JSON.stringify({ ms, msNext, size: r.size, selfHwm: hwm, maxRSS: process.resourceUsage().maxRSS * 1024 }) + '\n');
