@@ -92,16 +92,18 @@ export async function encodeVcdiff(
     await write(header);
 
     const w = new InstructionWriter();
-    const win = Buffer.allocUnsafe(windowBytes);
-    const matcher = new WindowMatcher(reference);
+    // Buffers sized for this target: a small object costs little to encode.
+    const windowSize = Math.max(1, Math.min(windowBytes, targetSize));
+    const win = Buffer.allocUnsafe(windowSize);
+    const matcher = new WindowMatcher(reference, windowSize);
     const ops = new MatchList();
     const frame = new ByteWriter(64);
     let base = 0;
     for (;;) {
       options.signal?.throwIfAborted();
       let n = 0;
-      while (n < windowBytes) {
-        const { bytesRead } = await target.read(win, n, windowBytes - n, base + n);
+      while (n < windowSize) {
+        const { bytesRead } = await target.read(win, n, windowSize - n, base + n);
         if (bytesRead === 0) break;
         n += bytesRead;
       }
@@ -186,7 +188,7 @@ export async function encodeVcdiff(
       await write(body.view());
       for (const section of sections) await write(section);
       base += n;
-      if (full < windowBytes && n === full) break;
+      if (full < windowSize && n === full) break;
     }
     return { size: written };
   } finally {

@@ -22,8 +22,8 @@ const LAZY_LIMIT = 256;
 const SKIP_SHIFT = 6;
 /** Largest skip between searches in unmatched data. */
 const MAX_SKIP = 31;
-/** log2 of the window index's head table. */
-const SELF_BITS = 20;
+/** log2 of the window index's largest head table (a quarter slot per byte of window, at most). */
+const MAX_SELF_BITS = 20;
 /** Most window-index entries per window (12 bytes each): bounds memory on incompressible data. */
 const MAX_SELF_ENTRIES = 1 << 21;
 const NEAR = 4;
@@ -54,14 +54,20 @@ export class WindowMatcher {
   /** Reference offsets of the last copies, mirroring the VCDIFF near cache. */
   private readonly near = new Float64Array(NEAR);
   private nearSlot = 0;
-  private readonly selfHead = new Int32Array(1 << SELF_BITS);
+  private readonly selfHead: Int32Array;
+  private readonly selfBits: number;
   /** Window index entries, 3 ints each (position, 4-byte key, previous entry of the slot): one cache line per step. */
   private selfEntries = new Int32Array(3 << 16);
   private selfCount = 0;
   /** Cost of an address with no nearby copy: the varint of a typical segment offset. */
   private readonly farCost: number;
 
-  constructor(private readonly reference: ReferenceView) {
+  /** `maxWindow`: the largest target window it will see (sizes the window index). */
+  constructor(private readonly reference: ReferenceView, maxWindow: number) {
+    let bits = 10;
+    while (bits < MAX_SELF_BITS && 1 << (bits + 2) < maxWindow) bits++;
+    this.selfBits = bits;
+    this.selfHead = new Int32Array(1 << bits);
     this.farCost = Math.max(2, varintCost(Math.min(reference.size, reference.bytes.length || reference.size)));
   }
 
@@ -80,7 +86,7 @@ export class WindowMatcher {
     const L = FINGERPRINT_LENGTH;
     const last = n - L;
     const selfLast = n - MIN_SELF_MATCH;
-    const selfShift = 32 - SELF_BITS;
+    const selfShift = 32 - this.selfBits;
     this.selfHead.fill(-1);
     this.selfCount = 0;
     near.fill(-Infinity);
