@@ -51,3 +51,35 @@ export const ALIGN_SIZE = 1 << ALIGN_BITS;
 export function lzmaPropsByte(lc: number, lp: number, pb: number): number {
   return (pb * 5 + lp) * 9 + lc;
 }
+
+/**
+ * Layout of the single probability array both coders keep: one array is
+ * cheap to reset and to snapshot, and every index is a constant offset.
+ */
+export const PROBS_IS_MATCH = 0;
+export const PROBS_IS_REP = PROBS_IS_MATCH + NUM_STATES * POS_STATES_MAX;
+export const PROBS_IS_REP_G0 = PROBS_IS_REP + NUM_STATES;
+export const PROBS_IS_REP_G1 = PROBS_IS_REP_G0 + NUM_STATES;
+export const PROBS_IS_REP_G2 = PROBS_IS_REP_G1 + NUM_STATES;
+export const PROBS_IS_REP0_LONG = PROBS_IS_REP_G2 + NUM_STATES;
+export const PROBS_POS_SLOT = PROBS_IS_REP0_LONG + NUM_STATES * POS_STATES_MAX;
+export const PROBS_POS_SPECIAL = PROBS_POS_SLOT + (LEN_TO_POS_STATES << POS_SLOT_BITS);
+export const PROBS_ALIGN = PROBS_POS_SPECIAL + 1 + NUM_FULL_DISTANCES - END_POS_MODEL_INDEX;
+/** The match length coder, then the rep length coder, each LEN_CODER_SIZE long. */
+export const PROBS_LEN_CODER = PROBS_ALIGN + ALIGN_SIZE;
+/** Inside a length coder: the two choice bits, then the low, mid and high trees. */
+export const LEN_CHOICE = 0;
+export const LEN_CHOICE2 = 1;
+export const LEN_LOW = 2;
+export const LEN_MID = LEN_LOW + (POS_STATES_MAX << LEN_LOW_BITS);
+export const LEN_HIGH = LEN_MID + (POS_STATES_MAX << LEN_MID_BITS);
+export const LEN_CODER_SIZE = LEN_HIGH + (1 << LEN_HIGH_BITS);
+export const PROBS_REP_LEN_CODER = PROBS_LEN_CODER + LEN_CODER_SIZE;
+/** The literal coders (LITERAL_CODER_SIZE each, 2^(lc + lp) of them) come last. */
+export const PROBS_LITERAL = PROBS_REP_LEN_CODER + LEN_CODER_SIZE;
+
+/** State after a literal, a match, a rep match and a short rep (one byte at rep0). */
+export const nextAfterLiteral = (s: number): number => (s < 4 ? 0 : s < 10 ? s - 3 : s - 6);
+export const nextAfterMatch = (s: number): number => (s < LIT_STATES ? 7 : 10);
+export const nextAfterLongRep = (s: number): number => (s < LIT_STATES ? 8 : 11);
+export const nextAfterShortRep = (s: number): number => (s < LIT_STATES ? 9 : 11);

@@ -1,32 +1,76 @@
 import { CodecFailedError } from '../../errors.js';
-import {
-  END_POS_MODEL_INDEX,
-  LITERAL_CODER_SIZE,
-  MATCH_MIN_LEN,
-  NUM_FULL_DISTANCES,
-  NUM_STATES,
-  POS_STATES_MAX,
-  PROB_INIT,
-  RANGE_TOP,
-} from './lzma-constants.js';
+import * as lzma from './lzma-constants.js';
+
+// Imported bindings are live: optimized code reloads each one from its module
+// cell and re-checks it at every use, which made the bit loops below ~1.5x
+// slower. Module-scope copies are plain constants to the JIT.
+const PROB_BITS = lzma.PROB_BITS;
+const PROB_ONE = lzma.PROB_ONE;
+const PROB_MOVE_BITS = lzma.PROB_MOVE_BITS;
+const PROB_INIT = lzma.PROB_INIT;
+const RANGE_TOP_BITS = lzma.RANGE_TOP_BITS;
+const LIT_STATES = lzma.LIT_STATES;
+const LITERAL_CODER_SIZE = lzma.LITERAL_CODER_SIZE;
+const MATCH_MIN_LEN = lzma.MATCH_MIN_LEN;
+const LEN_LOW_BITS = lzma.LEN_LOW_BITS;
+const LEN_MID_BITS = lzma.LEN_MID_BITS;
+const LEN_HIGH_BITS = lzma.LEN_HIGH_BITS;
+const LEN_LOW_SYMBOLS = lzma.LEN_LOW_SYMBOLS;
+const LEN_MID_SYMBOLS = lzma.LEN_MID_SYMBOLS;
+const LEN_TO_POS_STATES = lzma.LEN_TO_POS_STATES;
+const POS_SLOT_BITS = lzma.POS_SLOT_BITS;
+const START_POS_MODEL_INDEX = lzma.START_POS_MODEL_INDEX;
+const END_POS_MODEL_INDEX = lzma.END_POS_MODEL_INDEX;
+const ALIGN_BITS = lzma.ALIGN_BITS;
+const IS_MATCH = lzma.PROBS_IS_MATCH;
+const IS_REP = lzma.PROBS_IS_REP;
+const IS_REP_G0 = lzma.PROBS_IS_REP_G0;
+const IS_REP_G1 = lzma.PROBS_IS_REP_G1;
+const IS_REP_G2 = lzma.PROBS_IS_REP_G2;
+const IS_REP0_LONG = lzma.PROBS_IS_REP0_LONG;
+const POS_SLOT = lzma.PROBS_POS_SLOT;
+const POS_SPECIAL = lzma.PROBS_POS_SPECIAL;
+const ALIGN = lzma.PROBS_ALIGN;
+const LEN_CODER = lzma.PROBS_LEN_CODER;
+const REP_LEN_CODER = lzma.PROBS_REP_LEN_CODER;
+const LEN_CHOICE = lzma.LEN_CHOICE;
+const LEN_CHOICE2 = lzma.LEN_CHOICE2;
+const LEN_LOW = lzma.LEN_LOW;
+const LEN_MID = lzma.LEN_MID;
+const LEN_HIGH = lzma.LEN_HIGH;
+const LITERAL = lzma.PROBS_LITERAL;
+const nextAfterLiteral = lzma.nextAfterLiteral;
+const nextAfterMatch = lzma.nextAfterMatch;
+const nextAfterLongRep = lzma.nextAfterLongRep;
+const nextAfterShortRep = lzma.nextAfterShortRep;
+
+/** The dictionary buffer starts this small and doubles towards the declared size. */
+const MIN_DICT_ALLOC = 1 << 16;
+/** Matches shorter than this are copied byte by byte: a `copyWithin` call costs more. */
+const COPY_WITHIN_MIN = 64;
 
 function fail(msg: string): never {
   throw new CodecFailedError(`LZMA secondary data is corrupt: ${msg}`);
 }
 
-/** Length coder probabilities (LZMA spec "LenDecoder"). */
-class LenProbs {
-  readonly choice = new Uint16Array(2);
-  readonly low = new Uint16Array(POS_STATES_MAX << 3);
-  readonly mid = new Uint16Array(POS_STATES_MAX << 3);
-  readonly high = new Uint16Array(256);
-  reset(): void {
-    this.choice.fill(PROB_INIT);
-    this.low.fill(PROB_INIT);
-    this.mid.fill(PROB_INIT);
-    this.high.fill(PROB_INIT);
-  }
-}
+/*
+ * How a bit is decoded here. `range` and `code` are uint32 values kept as
+ * int32 bit patterns (as uint32 they would turn into doubles above 2^31).
+ * The bit is 0 when code < bound, compared as unsigned; instead of a branch,
+ * which the CPU mispredicts on data that compresses poorly (every bit of a
+ * delta's literals is close to a coin toss), the comparison is turned into a
+ * mask t = -1 (bit 0) or 0 (bit 1): the sign of code - bound, computed from
+ * the halves so it cannot overflow:
+ *
+ *   t = ((code >>> 1) - (bound >>> 1) - (~code & bound & 1)) >> 31
+ *
+ * and the coder state is then selected with the mask:
+ *
+ *   bit 0: range = bound,         prob += (PROB_ONE - prob) >>> 5
+ *   bit 1: range = range - bound, prob -= prob >>> 5, code -= bound
+ *
+ * After that, a range below 2^24 shifts in the next input byte.
+ */
 
 /**
  * An LZMA decoder with the state split the way LZMA2 needs it: the dictionary,
@@ -34,38 +78,33 @@ class LenProbs {
  * everything survives between chunks (and, for xdelta3, between windows).
  * The dictionary grows on demand up to its declared size, so a small section
  * never costs the 64 MiB that preset 9 declares.
+ *
+ * The history is a ring buffer `dict` written at `dictPos`; decoded bytes are
+ * copied from it to the caller's output at the end of a call and whenever the
+ * ring wraps. The buffer is grown before a chunk rather than per byte, so the
+ * symbol loop only checks for a wrap. Plain literals (most of a delta) are
+ * decoded inline in `decodeChunk` with the range coder in locals; the rarer
+ * symbols go through methods that keep it in fields.
  */
 export class LzmaDecoder {
   // dictionary
   private dict: Uint8Array = new Uint8Array(0);
   private dictPos = 0;
   private dictFull = false;
-  private dictCap = 0;
   private flushed = 0;
   // properties
   private lc = 0;
-  private lp = 0;
-  private pb = 0;
-  private literal = new Uint16Array(0);
+  private lpMask = 0;
+  private pbMask = 0;
+  private probs = new Uint16Array(0);
   // state
   private state = 0;
   private rep0 = 0;
   private rep1 = 0;
   private rep2 = 0;
   private rep3 = 0;
-  private readonly isMatch = new Uint16Array(NUM_STATES << 4);
-  private readonly isRep = new Uint16Array(NUM_STATES);
-  private readonly isRepG0 = new Uint16Array(NUM_STATES);
-  private readonly isRepG1 = new Uint16Array(NUM_STATES);
-  private readonly isRepG2 = new Uint16Array(NUM_STATES);
-  private readonly isRep0Long = new Uint16Array(NUM_STATES << 4);
-  private readonly posSlot = new Uint16Array(4 << 6);
-  private readonly posSpecial = new Uint16Array(1 + NUM_FULL_DISTANCES - END_POS_MODEL_INDEX);
-  private readonly align = new Uint16Array(16);
-  private readonly lenProbs = new LenProbs();
-  private readonly repLenProbs = new LenProbs();
-  // range decoder
-  private range = 0;
+  // range decoder: int32 bit patterns of uint32 values (see above)
+  private range = -1;
   private code = 0;
   private inBuf: Uint8Array = new Uint8Array(0);
   private inPos = 0;
@@ -92,36 +131,30 @@ export class LzmaDecoder {
     const pb = Math.floor(rest / 5);
     if (lc + lp > 4) fail('lc + lp > 4');
     this.lc = lc;
-    this.lp = lp;
-    this.pb = pb;
-    const n = LITERAL_CODER_SIZE << (lc + lp);
-    if (this.literal.length !== n) this.literal = new Uint16Array(n);
+    this.lpMask = (1 << lp) - 1;
+    this.pbMask = (1 << pb) - 1;
+    const n = LITERAL + (LITERAL_CODER_SIZE << (lc + lp));
+    if (this.probs.length !== n) this.probs = new Uint16Array(n);
   }
 
   /** Resets probabilities and match state (LZMA2 state reset). */
   resetState(): void {
     this.state = 0;
     this.rep0 = this.rep1 = this.rep2 = this.rep3 = 0;
-    this.literal.fill(PROB_INIT);
-    this.isMatch.fill(PROB_INIT);
-    this.isRep.fill(PROB_INIT);
-    this.isRepG0.fill(PROB_INIT);
-    this.isRepG1.fill(PROB_INIT);
-    this.isRepG2.fill(PROB_INIT);
-    this.isRep0Long.fill(PROB_INIT);
-    this.posSlot.fill(PROB_INIT);
-    this.posSpecial.fill(PROB_INIT);
-    this.align.fill(PROB_INIT);
-    this.lenProbs.reset();
-    this.repLenProbs.reset();
+    this.probs.fill(PROB_INIT);
   }
 
   /** Copies `n` stored bytes into the history and the output (LZMA2 uncompressed chunk). */
   storeUncompressed(src: Uint8Array, start: number, n: number, out: Uint8Array, outPos: number): void {
-    this.out = out;
-    this.outPos = outPos;
-    this.flushed = this.dictPos;
-    for (let i = 0; i < n; i++) this.putByte(src[start + i]!);
+    this.begin(n, out, outPos);
+    while (n > 0) {
+      if (this.dictPos === this.dict.length) this.wrap();
+      const k = Math.min(n, this.dict.length - this.dictPos);
+      this.dict.set(src.subarray(start, start + k), this.dictPos);
+      this.dictPos += k;
+      start += k;
+      n -= k;
+    }
     this.flush();
   }
 
@@ -130,93 +163,145 @@ export class LzmaDecoder {
    * input, appended to `out` at `outPos`. Every loop is bounded by `unpacked`.
    */
   decodeChunk(src: Uint8Array, start: number, packed: number, unpacked: number, out: Uint8Array, outPos: number): void {
-    this.inBuf = src;
-    this.inPos = start;
-    this.inEnd = start + packed;
-    this.out = out;
-    this.outPos = outPos;
-    this.flushed = this.dictPos;
     if (packed < 5) fail('chunk too short');
-    if (src[this.inPos++] !== 0) fail('range coder start byte');
-    this.code = 0;
-    for (let i = 0; i < 4; i++) this.code = ((this.code << 8) | src[this.inPos++]!) >>> 0;
-    this.range = 0xffffffff;
-    if (this.literal.length === 0) fail('no properties');
+    if (this.probs.length === 0) fail('no properties');
+    if (src[start] !== 0) fail('range coder start byte');
+    this.begin(unpacked, out, outPos);
+    const inEnd = start + packed;
+    let code = (src[start + 1]! << 24) | (src[start + 2]! << 16) | (src[start + 3]! << 8) | src[start + 4]!;
+    let range = -1;
+    let inPos = start + 5;
+    this.inBuf = src;
+    this.inEnd = inEnd;
 
-    const pbMask = (1 << this.pb) - 1;
-    const lpMask = (1 << this.lp) - 1;
+    const probs = this.probs;
+    const pbMask = this.pbMask;
+    const lpMask = this.lpMask;
     const lc = this.lc;
-    let remaining = unpacked;
-    let total = this.totalPos();
-    while (remaining > 0) {
-      const posState = total & pbMask;
-      const st = this.state;
-      if (this.bit(this.isMatch, (st << 4) + posState) === 0) {
-        const prev = this.byteAt(0, true);
-        const base = LITERAL_CODER_SIZE * (((total & lpMask) << lc) + (prev >>> (8 - lc)));
-        const probs = this.literal;
-        let sym = 1;
-        if (st >= 7) {
-          let matchByte = this.byteAt(this.rep0, false);
-          do {
-            const matchBit = (matchByte >>> 7) & 1;
-            matchByte <<= 1;
-            const b = this.bit(probs, base + ((1 + matchBit) << 8) + sym);
-            sym = (sym << 1) | b;
-            if (matchBit !== b) break;
-          } while (sym < 0x100);
+    const dict = this.dict;
+    const cap = dict.length;
+    let pos = this.dictPos;
+    let state = this.state;
+    // Bytes of history a distance may reach: all of the ring once it is full.
+    let have = this.dictFull ? cap : pos;
+    let left = unpacked;
+    while (left > 0) {
+      if (pos === cap) {
+        this.dictPos = pos;
+        this.wrap();
+        pos = 0;
+        have = cap;
+      }
+      const posState = pos & pbMask;
+      const im = IS_MATCH + (state << 4) + posState;
+      const p = probs[im]!;
+      const bound = Math.imul(range >>> PROB_BITS, p);
+      if ((code ^ 0x80000000) < (bound ^ 0x80000000)) {
+        // A literal. (The branch on the match bit stays: the code differs on each side.)
+        range = bound;
+        probs[im] = p + ((PROB_ONE - p) >>> PROB_MOVE_BITS);
+        if (range >>> RANGE_TOP_BITS === 0) {
+          if (inPos >= inEnd) fail('input overrun');
+          range <<= 8;
+          code = (code << 8) | src[inPos++]!;
         }
-        while (sym < 0x100) sym = (sym << 1) | this.bit(probs, base + sym);
-        this.putByte(sym & 0xff);
-        this.state = st < 4 ? 0 : st < 10 ? st - 3 : st - 6;
-        remaining--;
-        total++;
+        const prev = pos > 0 ? dict[pos - 1]! : have > 0 ? dict[cap - 1]! : 0;
+        const base = LITERAL + LITERAL_CODER_SIZE * (((pos & lpMask) << lc) + (prev >>> (8 - lc)));
+        if (state < LIT_STATES) {
+          let m = 1;
+          do {
+            const i = base + m;
+            const p = probs[i]!;
+            const bound = Math.imul(range >>> PROB_BITS, p);
+            const t = ((code >>> 1) - (bound >>> 1) - (~code & bound & 1)) >> 31;
+            range = (bound & t) | ((range - bound) & ~t);
+            code = (code - (bound & ~t)) | 0;
+            probs[i] = p + ((((PROB_ONE - p) >>> PROB_MOVE_BITS) & t) | (-(p >>> PROB_MOVE_BITS) & ~t));
+            m = (m << 1) + 1 + t;
+            if (range >>> RANGE_TOP_BITS === 0) {
+              if (inPos >= inEnd) fail('input overrun');
+              range <<= 8;
+              code = (code << 8) | src[inPos++]!;
+            }
+          } while (m < 0x100);
+          dict[pos] = m;
+        } else {
+          const rep0 = this.rep0;
+          if (rep0 >= have) fail('distance beyond the dictionary');
+          const from = pos - rep0 - 1;
+          this.range = range;
+          this.code = code;
+          this.inPos = inPos;
+          dict[pos] = this.matchedLiteral(base, dict[from < 0 ? from + cap : from]!);
+          range = this.range;
+          code = this.code;
+          inPos = this.inPos;
+        }
+        pos++;
+        if (have < pos) have = pos;
+        left--;
+        state = nextAfterLiteral(state);
         continue;
       }
-      let len: number;
-      if (this.bit(this.isRep, st) === 0) {
-        this.rep3 = this.rep2;
-        this.rep2 = this.rep1;
-        this.rep1 = this.rep0;
-        len = this.decodeLen(this.lenProbs, posState);
-        this.state = st < 7 ? 7 : 10;
-        const dist = this.decodeDistance(len);
-        if (dist === 0xffffffff) fail('unexpected end marker in LZMA2');
-        this.rep0 = dist;
-      } else {
-        if (this.bit(this.isRepG0, st) === 0) {
-          if (this.bit(this.isRep0Long, (st << 4) + posState) === 0) {
-            this.state = st < 7 ? 9 : 11;
-            this.putByte(this.byteAt(this.rep0, false));
-            remaining--;
-            total++;
-            continue;
-          }
-        } else {
-          let dist: number;
-          if (this.bit(this.isRepG1, st) === 0) {
-            dist = this.rep1;
-          } else {
-            if (this.bit(this.isRepG2, st) === 0) {
-              dist = this.rep2;
-            } else {
-              dist = this.rep3;
-              this.rep3 = this.rep2;
-            }
-            this.rep2 = this.rep1;
-          }
-          this.rep1 = this.rep0;
-          this.rep0 = dist;
-        }
-        len = this.decodeLen(this.repLenProbs, posState);
-        this.state = st < 7 ? 8 : 11;
+      range = (range - bound) | 0;
+      code = (code - bound) | 0;
+      probs[im] = p - (p >>> PROB_MOVE_BITS);
+      if (range >>> RANGE_TOP_BITS === 0) {
+        if (inPos >= inEnd) fail('input overrun');
+        range <<= 8;
+        code = (code << 8) | src[inPos++]!;
       }
-      len += MATCH_MIN_LEN;
-      if (len > remaining) fail('match crosses the chunk end');
-      this.copyMatch(this.rep0, len);
-      remaining -= len;
-      total += len;
+      this.range = range;
+      this.code = code;
+      this.inPos = inPos;
+      this.state = state;
+      const len = this.decodeMatch(posState, have);
+      range = this.range;
+      code = this.code;
+      inPos = this.inPos;
+      state = this.state;
+      const rep0 = this.rep0;
+      // A rep's distance was checked when it was new, but maybe against a history reset since.
+      if (rep0 >= have) fail('distance beyond the dictionary');
+      if (len === 1) {
+        // A short rep: one byte from rep0.
+        const from = pos - rep0 - 1;
+        dict[pos] = dict[from < 0 ? from + cap : from]!;
+        pos++;
+        if (have < pos) have = pos;
+        left--;
+        continue;
+      }
+      if (len > left) fail('match crosses the chunk end');
+      left -= len;
+      let from = pos - rep0 - 1;
+      if (from >= 0 && pos + len <= cap) {
+        // Contiguous: a forward byte copy also repeats overlapping (short-distance) matches right.
+        if (len >= COPY_WITHIN_MIN && rep0 >= len) {
+          dict.copyWithin(pos, from, from + len);
+          pos += len;
+        } else {
+          const stop = pos + len;
+          while (pos < stop) dict[pos++] = dict[from++]!;
+        }
+      } else {
+        // The source or the destination crosses the end of the ring.
+        if (from < 0) from += cap;
+        for (let k = len; k > 0; k--) {
+          if (pos === cap) {
+            this.dictPos = pos;
+            this.wrap();
+            pos = 0;
+            have = cap;
+          }
+          dict[pos++] = dict[from++]!;
+          if (from === cap) from = 0;
+        }
+      }
+      if (have < pos) have = pos;
     }
+    this.dictPos = pos;
+    this.state = state;
     this.flush();
   }
 
@@ -225,144 +310,247 @@ export class LzmaDecoder {
     return this.outPos;
   }
 
-  private totalPos(): number {
-    // Only the low bits matter (pos state / literal position), and those are
-    // the same for the write position in a dictionary that is a multiple of 16.
-    return this.dictPos;
-  }
-
-  private normalize(): void {
-    if (this.range < RANGE_TOP) {
-      if (this.inPos >= this.inEnd) fail('input overrun');
-      this.range = (this.range << 8) >>> 0;
-      this.code = ((this.code << 8) | this.inBuf[this.inPos++]!) >>> 0;
+  /**
+   * Decodes a match or rep after its match bit: updates the state and the
+   * reps (rep0 is the distance - 1 to copy from) and returns the length, 1
+   * for a short rep. A new distance must be below `have`, the history size.
+   */
+  private decodeMatch(posState: number, have: number): number {
+    const st = this.state;
+    if (this.bit(IS_REP + st) === 0) {
+      const len = this.decodeLen(LEN_CODER, posState);
+      const dist = this.decodeDistance(len);
+      // Also rejects LZMA's end marker (2^32 - 1), which LZMA2 does not allow, before it becomes a double field.
+      if (dist >= have) fail('distance beyond the dictionary');
+      this.rep3 = this.rep2;
+      this.rep2 = this.rep1;
+      this.rep1 = this.rep0;
+      this.rep0 = dist;
+      this.state = nextAfterMatch(st);
+      return len + MATCH_MIN_LEN;
     }
-  }
-
-  private bit(probs: Uint16Array, i: number): number {
-    const p = probs[i]!;
-    const bound = (this.range >>> 11) * p;
-    let b: number;
-    if (this.code < bound) {
-      this.range = bound;
-      probs[i] = p + ((2048 - p) >>> 5);
-      b = 0;
-    } else {
-      this.range -= bound;
-      this.code -= bound;
-      probs[i] = p - (p >>> 5);
-      b = 1;
-    }
-    if (this.range < RANGE_TOP) this.normalize();
-    return b;
-  }
-
-  private direct(n: number): number {
-    let res = 0;
-    for (let i = 0; i < n; i++) {
-      this.range >>>= 1;
-      let b = 0;
-      if (this.code >= this.range) {
-        this.code -= this.range;
-        b = 1;
+    if (this.bit(IS_REP_G0 + st) === 0) {
+      if (this.bit(IS_REP0_LONG + (st << 4) + posState) === 0) {
+        this.state = nextAfterShortRep(st);
+        return 1;
       }
-      res = res * 2 + b;
-      if (this.range < RANGE_TOP) this.normalize();
+    } else {
+      let dist: number;
+      if (this.bit(IS_REP_G1 + st) === 0) {
+        dist = this.rep1;
+      } else {
+        if (this.bit(IS_REP_G2 + st) === 0) {
+          dist = this.rep2;
+        } else {
+          dist = this.rep3;
+          this.rep3 = this.rep2;
+        }
+        this.rep2 = this.rep1;
+      }
+      this.rep1 = this.rep0;
+      this.rep0 = dist;
     }
-    return res;
+    this.state = nextAfterLongRep(st);
+    return this.decodeLen(REP_LEN_CODER, posState) + MATCH_MIN_LEN;
   }
 
-  private tree(probs: Uint16Array, base: number, bits: number): number {
+  /** A match length minus MATCH_MIN_LEN from the length coder at `coder`. */
+  private decodeLen(coder: number, posState: number): number {
+    if (this.bit(coder + LEN_CHOICE) === 0) return this.tree(coder + LEN_LOW + (posState << LEN_LOW_BITS), LEN_LOW_BITS);
+    if (this.bit(coder + LEN_CHOICE2) === 0) return LEN_LOW_SYMBOLS + this.tree(coder + LEN_MID + (posState << LEN_MID_BITS), LEN_MID_BITS);
+    return LEN_LOW_SYMBOLS + LEN_MID_SYMBOLS + this.tree(coder + LEN_HIGH, LEN_HIGH_BITS);
+  }
+
+  /** The distance - 1 of a match of length `len` + MATCH_MIN_LEN. */
+  private decodeDistance(len: number): number {
+    const lenState = len < LEN_TO_POS_STATES - 1 ? len : LEN_TO_POS_STATES - 1;
+    const slot = this.tree(POS_SLOT + (lenState << POS_SLOT_BITS), POS_SLOT_BITS);
+    if (slot < START_POS_MODEL_INDEX) return slot;
+    const footerBits = (slot >>> 1) - 1;
+    if (slot < END_POS_MODEL_INDEX) {
+      const base = (2 | (slot & 1)) << footerBits;
+      return base + this.reverseTree(POS_SPECIAL + base - slot, footerBits);
+    }
+    // Up to 32 bits: computed as a double.
+    const high = (2 | (slot & 1)) * 2 ** footerBits;
+    return high + this.direct(footerBits - ALIGN_BITS) * (1 << ALIGN_BITS) + this.reverseTree(ALIGN, ALIGN_BITS);
+  }
+
+  /** Decodes one bit with the probability at `probs[i]` and adapts it. */
+  private bit(i: number): number {
+    const probs = this.probs;
+    let range = this.range;
+    let code = this.code;
+    const p = probs[i]!;
+    const bound = Math.imul(range >>> PROB_BITS, p);
+    const t = ((code >>> 1) - (bound >>> 1) - (~code & bound & 1)) >> 31;
+    range = (bound & t) | ((range - bound) & ~t);
+    code = (code - (bound & ~t)) | 0;
+    probs[i] = p + ((((PROB_ONE - p) >>> PROB_MOVE_BITS) & t) | (-(p >>> PROB_MOVE_BITS) & ~t));
+    if (range >>> RANGE_TOP_BITS === 0) {
+      if (this.inPos >= this.inEnd) fail('input overrun');
+      range <<= 8;
+      code = (code << 8) | this.inBuf[this.inPos++]!;
+    }
+    this.range = range;
+    this.code = code;
+    return t + 1;
+  }
+
+  /** A `bits`-bit symbol, most significant bit first, from the bit tree at `probs[base + 1..]`. */
+  private tree(base: number, bits: number): number {
+    const probs = this.probs;
+    const buf = this.inBuf;
+    const end = this.inEnd;
+    let range = this.range;
+    let code = this.code;
+    let pos = this.inPos;
+    const top = 1 << bits;
     let m = 1;
-    for (let i = 0; i < bits; i++) m = (m << 1) | this.bit(probs, base + m);
-    return m - (1 << bits);
+    do {
+      const i = base + m;
+      const p = probs[i]!;
+      const bound = Math.imul(range >>> PROB_BITS, p);
+      const t = ((code >>> 1) - (bound >>> 1) - (~code & bound & 1)) >> 31;
+      range = (bound & t) | ((range - bound) & ~t);
+      code = (code - (bound & ~t)) | 0;
+      probs[i] = p + ((((PROB_ONE - p) >>> PROB_MOVE_BITS) & t) | (-(p >>> PROB_MOVE_BITS) & ~t));
+      m = (m << 1) + 1 + t;
+      if (range >>> RANGE_TOP_BITS === 0) {
+        if (pos >= end) fail('input overrun');
+        range <<= 8;
+        code = (code << 8) | buf[pos++]!;
+      }
+    } while (m < top);
+    this.range = range;
+    this.code = code;
+    this.inPos = pos;
+    return m - top;
   }
 
-  private reverseTree(probs: Uint16Array, base: number, bits: number): number {
+  /** Like `tree`, least significant bit first. */
+  private reverseTree(base: number, bits: number): number {
+    const probs = this.probs;
+    const buf = this.inBuf;
+    const end = this.inEnd;
+    let range = this.range;
+    let code = this.code;
+    let pos = this.inPos;
     let m = 1;
     let sym = 0;
-    for (let i = 0; i < bits; i++) {
-      const b = this.bit(probs, base + m);
-      m = (m << 1) | b;
-      sym |= b << i;
+    for (let k = 0; k < bits; k++) {
+      const i = base + m;
+      const p = probs[i]!;
+      const bound = Math.imul(range >>> PROB_BITS, p);
+      const t = ((code >>> 1) - (bound >>> 1) - (~code & bound & 1)) >> 31;
+      range = (bound & t) | ((range - bound) & ~t);
+      code = (code - (bound & ~t)) | 0;
+      probs[i] = p + ((((PROB_ONE - p) >>> PROB_MOVE_BITS) & t) | (-(p >>> PROB_MOVE_BITS) & ~t));
+      m = (m << 1) + 1 + t;
+      sym |= (t + 1) << k;
+      if (range >>> RANGE_TOP_BITS === 0) {
+        if (pos >= end) fail('input overrun');
+        range <<= 8;
+        code = (code << 8) | buf[pos++]!;
+      }
     }
+    this.range = range;
+    this.code = code;
+    this.inPos = pos;
     return sym;
   }
 
-  private decodeLen(p: LenProbs, posState: number): number {
-    if (this.bit(p.choice, 0) === 0) return this.tree(p.low, posState << 3, 3);
-    if (this.bit(p.choice, 1) === 0) return 8 + this.tree(p.mid, posState << 3, 3);
-    return 16 + this.tree(p.high, 0, 8);
+  /**
+   * A literal after a match: while its bits agree with `matchByte` they come
+   * from the two "matched" trees at `base + 0x100..`, the rest from the plain
+   * tree at `base + 1..`.
+   */
+  private matchedLiteral(base: number, matchByte: number): number {
+    const probs = this.probs;
+    const buf = this.inBuf;
+    const end = this.inEnd;
+    let range = this.range;
+    let code = this.code;
+    let pos = this.inPos;
+    let m = 1;
+    // 0x100 while the bits agree, 0 from the first difference on.
+    let offset = 0x100;
+    do {
+      matchByte <<= 1;
+      const matchBit = matchByte & offset;
+      const i = base + offset + matchBit + m;
+      const p = probs[i]!;
+      const bound = Math.imul(range >>> PROB_BITS, p);
+      const t = ((code >>> 1) - (bound >>> 1) - (~code & bound & 1)) >> 31;
+      range = (bound & t) | ((range - bound) & ~t);
+      code = (code - (bound & ~t)) | 0;
+      probs[i] = p + ((((PROB_ONE - p) >>> PROB_MOVE_BITS) & t) | (-(p >>> PROB_MOVE_BITS) & ~t));
+      m = (m << 1) + 1 + t;
+      // Bit 0 (t = -1) keeps the offset if the match bit was 0; bit 1 if it was 1.
+      offset &= matchBit ^ t;
+      if (range >>> RANGE_TOP_BITS === 0) {
+        if (pos >= end) fail('input overrun');
+        range <<= 8;
+        code = (code << 8) | buf[pos++]!;
+      }
+    } while (m < 0x100);
+    this.range = range;
+    this.code = code;
+    this.inPos = pos;
+    return m & 0xff;
   }
 
-  private decodeDistance(len: number): number {
-    const lenState = len < 3 ? len : 3;
-    const slot = this.tree(this.posSlot, lenState << 6, 6);
-    if (slot < 4) return slot;
-    const nDirect = (slot >>> 1) - 1;
-    let dist = (2 | (slot & 1)) * 2 ** nDirect;
-    if (slot < END_POS_MODEL_INDEX) {
-      dist += this.reverseTree(this.posSpecial, dist - slot, nDirect);
-    } else {
-      dist += this.direct(nDirect - 4) * 16;
-      dist += this.reverseTree(this.align, 0, 4);
+  /** `n` (at most 26) bits of probability 1/2, most significant first. */
+  private direct(n: number): number {
+    const buf = this.inBuf;
+    let range = this.range;
+    let code = this.code;
+    let pos = this.inPos;
+    let res = 0;
+    for (let k = 0; k < n; k++) {
+      range >>>= 1;
+      // t = -1 if code < range (a 0), else 0, as for the other bits.
+      const t = ((code >>> 1) - (range >>> 1) - (~code & range & 1)) >> 31;
+      code = (code - (range & ~t)) | 0;
+      res = (res << 1) + 1 + t;
+      if (range >>> RANGE_TOP_BITS === 0) {
+        if (pos >= this.inEnd) fail('input overrun');
+        range <<= 8;
+        code = (code << 8) | buf[pos++]!;
+      }
     }
-    return dist;
+    this.range = range | 0;
+    this.code = code;
+    this.inPos = pos;
+    return res;
   }
 
-  /** Byte `dist` + 1 back in the history; `soft` allows an empty history (returns 0). */
-  private byteAt(dist: number, soft: boolean): number {
-    const have = this.dictFull ? this.dictCap : this.dictPos;
-    if (dist >= have) {
-      if (soft) return 0;
-      fail('distance beyond the dictionary');
-    }
-    let i = this.dictPos - dist - 1;
-    if (i < 0) i += this.dictCap;
-    return this.dict[i]!;
-  }
-
-  private grow(): void {
-    const next = Math.min(this.dictSize, Math.max(1 << 16, this.dictCap * 2));
-    if (next <= this.dictCap) {
-      // At the declared size: wrap around.
-      this.flush();
-      this.dictPos = 0;
-      this.flushed = 0;
-      this.dictFull = true;
-      return;
-    }
+  /**
+   * Starts a call that adds `n` bytes: points the output at `out[outPos..]`
+   * and grows the dictionary buffer so the bytes fit without a wrap, as far
+   * as the declared size allows. So the ring only wraps at the declared size,
+   * a multiple of 16: ring positions give the same position bits as stream
+   * positions.
+   */
+  private begin(n: number, out: Uint8Array, outPos: number): void {
+    this.out = out;
+    this.outPos = outPos;
+    this.flushed = this.dictPos;
+    const need = this.dictPos + n;
+    const cap = this.dict.length;
+    if (need <= cap || cap === this.dictSize || this.dictFull) return;
+    const next = Math.min(this.dictSize, Math.max(need, MIN_DICT_ALLOC, cap * 2));
     const d = new Uint8Array(next);
     d.set(this.dict.subarray(0, this.dictPos));
     this.dict = d;
-    this.dictCap = next;
   }
 
-  private putByte(b: number): void {
-    if (this.dictPos >= this.dictCap) this.grow();
-    this.dict[this.dictPos++] = b;
-  }
-
-  private copyMatch(dist: number, len: number): void {
-    const have = this.dictFull ? this.dictCap : this.dictPos;
-    if (dist >= have) fail('distance beyond the dictionary');
-    // Fast path: source and destination contiguous in the buffer.
-    while (len > 0) {
-      if (this.dictPos >= this.dictCap) this.grow();
-      let src = this.dictPos - dist - 1;
-      if (src < 0) src += this.dictCap;
-      let n = Math.min(len, this.dictCap - this.dictPos, this.dictCap - src);
-      if (src < this.dictPos) n = Math.min(n, this.dictPos - src);
-      const d = this.dict;
-      if (n > 1) {
-        d.copyWithin(this.dictPos, src, src + n);
-      } else {
-        d[this.dictPos] = d[src]!;
-        n = 1;
-      }
-      this.dictPos += n;
-      len -= n;
-    }
+  /** At the end of the ring: hands the bytes out and continues at the start. */
+  private wrap(): void {
+    this.flush();
+    this.dictPos = 0;
+    this.flushed = 0;
+    this.dictFull = true;
   }
 
   /** Appends history bytes written since the last flush to the caller's output. */

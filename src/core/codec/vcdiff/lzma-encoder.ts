@@ -21,6 +21,27 @@ import {
   PROB_INIT,
   PROB_ONE,
   START_POS_MODEL_INDEX,
+  LEN_CHOICE,
+  LEN_CHOICE2,
+  LEN_HIGH,
+  LEN_LOW,
+  LEN_MID,
+  PROBS_ALIGN,
+  PROBS_IS_MATCH,
+  PROBS_IS_REP,
+  PROBS_IS_REP0_LONG,
+  PROBS_IS_REP_G0,
+  PROBS_IS_REP_G1,
+  PROBS_IS_REP_G2,
+  PROBS_LEN_CODER,
+  PROBS_LITERAL,
+  PROBS_POS_SLOT,
+  PROBS_POS_SPECIAL,
+  PROBS_REP_LEN_CODER,
+  nextAfterLiteral,
+  nextAfterLongRep,
+  nextAfterMatch,
+  nextAfterShortRep,
 } from './lzma-constants.js';
 import { LzmaMatchFinder } from './lzma-match-finder.js';
 import { matchLength } from './match-length.js';
@@ -62,33 +83,6 @@ const STORE_PROBE_LEN = 16;
 
 /** Bytes the parser needs ahead of a position before the end of the data stops mattering. */
 export const PARSER_LOOKAHEAD = OPTS + MATCH_MAX_LEN + 1;
-
-// Layout of the single probability array (one array: cheap to snapshot).
-const IS_MATCH = 0;
-const IS_REP = IS_MATCH + NUM_STATES * POS_STATES_MAX;
-const IS_REP_G0 = IS_REP + NUM_STATES;
-const IS_REP_G1 = IS_REP_G0 + NUM_STATES;
-const IS_REP_G2 = IS_REP_G1 + NUM_STATES;
-const IS_REP0_LONG = IS_REP_G2 + NUM_STATES;
-const POS_SLOT = IS_REP0_LONG + NUM_STATES * POS_STATES_MAX;
-const POS_SPECIAL = POS_SLOT + (LEN_TO_POS_STATES << POS_SLOT_BITS);
-const ALIGN = POS_SPECIAL + 1 + NUM_FULL_DISTANCES - END_POS_MODEL_INDEX;
-const LEN_CODER = ALIGN + ALIGN_SIZE;
-// Inside a length coder.
-const LEN_CHOICE = 0;
-const LEN_CHOICE2 = 1;
-const LEN_LOW = 2;
-const LEN_MID = LEN_LOW + (POS_STATES_MAX << LEN_LOW_BITS);
-const LEN_HIGH = LEN_MID + (POS_STATES_MAX << LEN_MID_BITS);
-const LEN_CODER_SIZE = LEN_HIGH + (1 << LEN_HIGH_BITS);
-const REP_LEN_CODER = LEN_CODER + LEN_CODER_SIZE;
-const LITERAL_PROBS = REP_LEN_CODER + LEN_CODER_SIZE;
-
-// State transitions after each kind of symbol.
-const nextAfterLiteral = (s: number): number => (s < 4 ? 0 : s < 10 ? s - 3 : s - 6);
-const nextAfterMatch = (s: number): number => (s < LIT_STATES ? 7 : 10);
-const nextAfterLongRep = (s: number): number => (s < LIT_STATES ? 8 : 11);
-const nextAfterShortRep = (s: number): number => (s < LIT_STATES ? 9 : 11);
 
 /** The distance slot: 2 * floor(log2(dist)) plus the bit below the top one. */
 function posSlotOf(dist: number): number {
@@ -199,7 +193,7 @@ export class LzmaEncoder {
     this.lpMask = (1 << lp) - 1;
     this.niceLen = niceLen;
     this.mf = new LzmaMatchFinder({ dictSize, niceLen, depth }, windowSlack);
-    this.probs = new Uint16Array(LITERAL_PROBS + (LITERAL_CODER_SIZE << (lc + lp)));
+    this.probs = new Uint16Array(PROBS_LITERAL + (LITERAL_CODER_SIZE << (lc + lp)));
     this.savedProbs = new Uint16Array(this.probs.length);
     this.lenTableSize = niceLen + 1 - MATCH_MIN_LEN;
     let log = 0;
@@ -215,8 +209,8 @@ export class LzmaEncoder {
     this.reps.fill(0);
     const states = 1 << this.pb;
     for (let ps = 0; ps < states; ps++) {
-      this.updateLenPrices(LEN_CODER, this.lenPrices, this.lenCounters, ps);
-      this.updateLenPrices(REP_LEN_CODER, this.repLenPrices, this.repLenCounters, ps);
+      this.updateLenPrices(PROBS_LEN_CODER, this.lenPrices, this.lenCounters, ps);
+      this.updateLenPrices(PROBS_REP_LEN_CODER, this.repLenPrices, this.repLenCounters, ps);
     }
     this.fillDistPrices();
     this.fillAlignPrices();
@@ -337,7 +331,7 @@ export class LzmaEncoder {
   }
 
   private literalBase(pos: number, prevByte: number): number {
-    return LITERAL_PROBS + LITERAL_CODER_SIZE * (((pos & this.lpMask) << this.lc) + (prevByte >>> (8 - this.lc)));
+    return PROBS_LITERAL + LITERAL_CODER_SIZE * (((pos & this.lpMask) << this.lc) + (prevByte >>> (8 - this.lc)));
   }
 
   // ---------------------------------------------------------------- coding
@@ -350,28 +344,28 @@ export class LzmaEncoder {
     const buf = this.mf.buf;
     const enc = this.enc;
     if (back === LITERAL) {
-      rc.encodeBit(probs, IS_MATCH + (st << 4) + posState, 0);
+      rc.encodeBit(probs, PROBS_IS_MATCH + (st << 4) + posState, 0);
       const base = this.literalBase(this.streamPos, this.streamPos === 0 ? 0 : buf[enc - 1]!);
       if (st >= LIT_STATES) rc.encodeMatchedLiteral(probs, base, buf[enc]!, buf[enc - this.reps[0]! - 1]!);
       else rc.encodeTree(probs, base, 8, buf[enc]!);
       this.state = nextAfterLiteral(st);
       return;
     }
-    rc.encodeBit(probs, IS_MATCH + (st << 4) + posState, 1);
+    rc.encodeBit(probs, PROBS_IS_MATCH + (st << 4) + posState, 1);
     const reps = this.reps;
     if (back < NUM_REPS) {
-      rc.encodeBit(probs, IS_REP + st, 1);
+      rc.encodeBit(probs, PROBS_IS_REP + st, 1);
       if (back === 0) {
-        rc.encodeBit(probs, IS_REP_G0 + st, 0);
-        rc.encodeBit(probs, IS_REP0_LONG + (st << 4) + posState, len === 1 ? 0 : 1);
+        rc.encodeBit(probs, PROBS_IS_REP_G0 + st, 0);
+        rc.encodeBit(probs, PROBS_IS_REP0_LONG + (st << 4) + posState, len === 1 ? 0 : 1);
       } else {
         const dist = reps[back]!;
-        rc.encodeBit(probs, IS_REP_G0 + st, 1);
+        rc.encodeBit(probs, PROBS_IS_REP_G0 + st, 1);
         if (back === 1) {
-          rc.encodeBit(probs, IS_REP_G1 + st, 0);
+          rc.encodeBit(probs, PROBS_IS_REP_G1 + st, 0);
         } else {
-          rc.encodeBit(probs, IS_REP_G1 + st, 1);
-          rc.encodeBit(probs, IS_REP_G2 + st, back - 2);
+          rc.encodeBit(probs, PROBS_IS_REP_G1 + st, 1);
+          rc.encodeBit(probs, PROBS_IS_REP_G2 + st, back - 2);
           if (back === 3) reps[3] = reps[2]!;
           reps[2] = reps[1]!;
         }
@@ -381,30 +375,30 @@ export class LzmaEncoder {
       if (len === 1) {
         this.state = nextAfterShortRep(st);
       } else {
-        this.encodeLen(REP_LEN_CODER, len, posState);
+        this.encodeLen(PROBS_REP_LEN_CODER, len, posState);
         if (--this.repLenCounters[posState] <= 0) {
-          this.updateLenPrices(REP_LEN_CODER, this.repLenPrices, this.repLenCounters, posState);
+          this.updateLenPrices(PROBS_REP_LEN_CODER, this.repLenPrices, this.repLenCounters, posState);
         }
         this.state = nextAfterLongRep(st);
       }
       return;
     }
-    rc.encodeBit(probs, IS_REP + st, 0);
-    this.encodeLen(LEN_CODER, len, posState);
-    if (--this.lenCounters[posState] <= 0) this.updateLenPrices(LEN_CODER, this.lenPrices, this.lenCounters, posState);
+    rc.encodeBit(probs, PROBS_IS_REP + st, 0);
+    this.encodeLen(PROBS_LEN_CODER, len, posState);
+    if (--this.lenCounters[posState] <= 0) this.updateLenPrices(PROBS_LEN_CODER, this.lenPrices, this.lenCounters, posState);
     const dist = back - NUM_REPS;
     const lenState = len - MATCH_MIN_LEN < LEN_TO_POS_STATES - 1 ? len - MATCH_MIN_LEN : LEN_TO_POS_STATES - 1;
     const slot = posSlotOf(dist);
-    rc.encodeTree(probs, POS_SLOT + (lenState << POS_SLOT_BITS), POS_SLOT_BITS, slot);
+    rc.encodeTree(probs, PROBS_POS_SLOT + (lenState << POS_SLOT_BITS), POS_SLOT_BITS, slot);
     if (slot >= START_POS_MODEL_INDEX) {
       const footerBits = (slot >>> 1) - 1;
       const base = (2 | (slot & 1)) << footerBits;
       const reduced = dist - base;
       if (slot < END_POS_MODEL_INDEX) {
-        rc.encodeReverseTree(probs, POS_SPECIAL + base - slot, footerBits, reduced);
+        rc.encodeReverseTree(probs, PROBS_POS_SPECIAL + base - slot, footerBits, reduced);
       } else {
         rc.encodeDirect(reduced >>> ALIGN_BITS, footerBits - ALIGN_BITS);
-        rc.encodeReverseTree(probs, ALIGN, ALIGN_BITS, reduced & (ALIGN_SIZE - 1));
+        rc.encodeReverseTree(probs, PROBS_ALIGN, ALIGN_BITS, reduced & (ALIGN_SIZE - 1));
         this.alignPriceCount++;
       }
     }
@@ -464,7 +458,7 @@ export class LzmaEncoder {
   private fillDistPrices(): void {
     const probs = this.probs;
     for (let ls = 0; ls < LEN_TO_POS_STATES; ls++) {
-      const treeBase = POS_SLOT + (ls << POS_SLOT_BITS);
+      const treeBase = PROBS_POS_SLOT + (ls << POS_SLOT_BITS);
       const row = ls << POS_SLOT_BITS;
       for (let slot = 0; slot < this.distTableSize; slot++) {
         let p = treePrice(probs, treeBase, POS_SLOT_BITS, slot);
@@ -479,7 +473,7 @@ export class LzmaEncoder {
       const slot = posSlotOf(d);
       const footerBits = (slot >>> 1) - 1;
       const base = (2 | (slot & 1)) << footerBits;
-      const p = reverseTreePrice(probs, POS_SPECIAL + base - slot, footerBits, d - base);
+      const p = reverseTreePrice(probs, PROBS_POS_SPECIAL + base - slot, footerBits, d - base);
       for (let ls = 0; ls < LEN_TO_POS_STATES; ls++) {
         this.distPrices[ls * NUM_FULL_DISTANCES + d] = this.posSlotPrices[(ls << POS_SLOT_BITS) + slot]! + p;
       }
@@ -488,7 +482,7 @@ export class LzmaEncoder {
   }
 
   private fillAlignPrices(): void {
-    for (let i = 0; i < ALIGN_SIZE; i++) this.alignPrices[i] = reverseTreePrice(this.probs, ALIGN, ALIGN_BITS, i);
+    for (let i = 0; i < ALIGN_SIZE; i++) this.alignPrices[i] = reverseTreePrice(this.probs, PROBS_ALIGN, ALIGN_BITS, i);
     this.alignPriceCount = 0;
   }
 
@@ -530,15 +524,15 @@ export class LzmaEncoder {
 
   /** Price of a rep match's "which rep" bits (not its length). */
   private pureRepPrice(rep: number, st: number, posState: number): number {
-    if (rep === 0) return this.bit0(IS_REP_G0 + st) + this.bit1(IS_REP0_LONG + (st << 4) + posState);
-    let price = this.bit1(IS_REP_G0 + st);
-    if (rep === 1) return price + this.bit0(IS_REP_G1 + st);
-    price += this.bit1(IS_REP_G1 + st);
-    return price + (rep === 2 ? this.bit0(IS_REP_G2 + st) : this.bit1(IS_REP_G2 + st));
+    if (rep === 0) return this.bit0(PROBS_IS_REP_G0 + st) + this.bit1(PROBS_IS_REP0_LONG + (st << 4) + posState);
+    let price = this.bit1(PROBS_IS_REP_G0 + st);
+    if (rep === 1) return price + this.bit0(PROBS_IS_REP_G1 + st);
+    price += this.bit1(PROBS_IS_REP_G1 + st);
+    return price + (rep === 2 ? this.bit0(PROBS_IS_REP_G2 + st) : this.bit1(PROBS_IS_REP_G2 + st));
   }
 
   private shortRepPrice(st: number, posState: number): number {
-    return this.bit0(IS_REP_G0 + st) + this.bit0(IS_REP0_LONG + (st << 4) + posState);
+    return this.bit0(PROBS_IS_REP_G0 + st) + this.bit0(PROBS_IS_REP0_LONG + (st << 4) + posState);
   }
 
   private matchDistPrice(dist: number, len: number): number {
@@ -625,12 +619,12 @@ export class LzmaEncoder {
     const posState = position & this.pbMask;
     this.optState[0] = state;
     optPrice[1] =
-      PROB_PRICES[probs[IS_MATCH + (state << 4) + posState]! >>> PRICE_REDUCE]! +
+      PROB_PRICES[probs[PROBS_IS_MATCH + (state << 4) + posState]! >>> PRICE_REDUCE]! +
       this.literalPrice(this.literalBase(position, buf[enc - 1]!), state >= LIT_STATES, matchByte, curByte);
     optBackPrev[1] = LITERAL;
     optPrev1IsChar[1] = 0;
-    const matchPrice0 = PROB_PRICES[(PROB_ONE - probs[IS_MATCH + (state << 4) + posState]!) >>> PRICE_REDUCE]!;
-    const repMatchPrice0 = matchPrice0 + this.bit1(IS_REP + state);
+    const matchPrice0 = PROB_PRICES[(PROB_ONE - probs[PROBS_IS_MATCH + (state << 4) + posState]!) >>> PRICE_REDUCE]!;
+    const repMatchPrice0 = matchPrice0 + this.bit1(PROBS_IS_REP + state);
     if (matchByte === curByte) {
       const p = repMatchPrice0 + this.shortRepPrice(state, posState);
       if (p < optPrice[1]!) {
@@ -665,7 +659,7 @@ export class LzmaEncoder {
       } while (--repLen >= 2);
     }
 
-    const normalMatchPrice = matchPrice0 + this.bit0(IS_REP + state);
+    const normalMatchPrice = matchPrice0 + this.bit0(PROBS_IS_REP + state);
     let len = repLens[0]! >= 2 ? repLens[0]! + 1 : 2;
     if (len <= mainLen) {
       let offs = 0;
@@ -790,7 +784,7 @@ export class LzmaEncoder {
     const matchB = buf[e - r0 - 1]!;
     const posState = position & pbMask;
     const lenRow = posState * LEN_SYMBOLS - MATCH_MIN_LEN;
-    const isMatchProb = probs[IS_MATCH + (st << 4) + posState]!;
+    const isMatchProb = probs[PROBS_IS_MATCH + (st << 4) + posState]!;
     const curAnd1Price =
       curPrice +
       PROB_PRICES[isMatchProb >>> PRICE_REDUCE]! +
@@ -804,7 +798,7 @@ export class LzmaEncoder {
       nextIsChar = true;
     }
     const matchPrice = curPrice + PROB_PRICES[(PROB_ONE - isMatchProb) >>> PRICE_REDUCE]!;
-    const repMatchPrice = matchPrice + this.bit1(IS_REP + st);
+    const repMatchPrice = matchPrice + this.bit1(PROBS_IS_REP + st);
     if (matchB === curB && !(optPosPrev[cur + 1]! < cur && optBackPrev[cur + 1] === 0)) {
       const p = repMatchPrice + this.shortRepPrice(st, posState);
       if (p <= optPrice[cur + 1]!) {
@@ -833,8 +827,8 @@ export class LzmaEncoder {
         while (lenEnd < offset) optPrice[++lenEnd] = INFINITY_PRICE;
         const p =
           curAnd1Price +
-          this.bit1(IS_MATCH + (st2 << 4) + ps2) +
-          this.bit1(IS_REP + st2) +
+          this.bit1(PROBS_IS_MATCH + (st2 << 4) + ps2) +
+          this.bit1(PROBS_IS_REP + st2) +
           repLenPrices[ps2 * LEN_SYMBOLS + len2 - MATCH_MIN_LEN]! +
           this.pureRepPrice(0, st2, ps2);
         if (p < optPrice[offset]!) {
@@ -878,7 +872,7 @@ export class LzmaEncoder {
         const litPrice =
           price +
           repLenPrices[lenRow + lenTest]! +
-          this.bit0(IS_MATCH + (st2 << 4) + ps2) +
+          this.bit0(PROBS_IS_MATCH + (st2 << 4) + ps2) +
           this.literalPrice(this.literalBase(position + lenTest, buf[e + lenTest - 1]!), true, buf[src + lenTest]!, buf[e + lenTest]!);
         st2 = nextAfterLiteral(st2);
         ps2 = (position + lenTest + 1) & pbMask;
@@ -886,8 +880,8 @@ export class LzmaEncoder {
         while (lenEnd < offset) optPrice[++lenEnd] = INFINITY_PRICE;
         const p =
           litPrice +
-          this.bit1(IS_MATCH + (st2 << 4) + ps2) +
-          this.bit1(IS_REP + st2) +
+          this.bit1(PROBS_IS_MATCH + (st2 << 4) + ps2) +
+          this.bit1(PROBS_IS_REP + st2) +
           repLenPrices[ps2 * LEN_SYMBOLS + len2 - MATCH_MIN_LEN]! +
           this.pureRepPrice(0, st2, ps2);
         if (p < optPrice[offset]!) {
@@ -910,7 +904,7 @@ export class LzmaEncoder {
       numPairs += 2;
     }
     if (newLen >= startLen) {
-      const normalMatchPrice = matchPrice + this.bit0(IS_REP + st);
+      const normalMatchPrice = matchPrice + this.bit0(PROBS_IS_REP + st);
       while (lenEnd < cur + newLen) optPrice[++lenEnd] = INFINITY_PRICE;
       let offs = 0;
       while (startLen > matches[offs]!) offs += 2;
@@ -939,7 +933,7 @@ export class LzmaEncoder {
           let ps2 = (position + lenTest) & pbMask;
           const litPrice =
             p +
-            this.bit0(IS_MATCH + (st2 << 4) + ps2) +
+            this.bit0(PROBS_IS_MATCH + (st2 << 4) + ps2) +
             this.literalPrice(this.literalBase(position + lenTest, buf[e + lenTest - 1]!), true, buf[src + lenTest]!, buf[e + lenTest]!);
           st2 = nextAfterLiteral(st2);
           ps2 = (ps2 + 1) & pbMask;
@@ -947,8 +941,8 @@ export class LzmaEncoder {
           while (lenEnd < offset) optPrice[++lenEnd] = INFINITY_PRICE;
           const q =
             litPrice +
-            this.bit1(IS_MATCH + (st2 << 4) + ps2) +
-            this.bit1(IS_REP + st2) +
+            this.bit1(PROBS_IS_MATCH + (st2 << 4) + ps2) +
+            this.bit1(PROBS_IS_REP + st2) +
             repLenPrices[ps2 * LEN_SYMBOLS + len2 - MATCH_MIN_LEN]! +
             this.pureRepPrice(0, st2, ps2);
           if (q < optPrice[offset]!) {
