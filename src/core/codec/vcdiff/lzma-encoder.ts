@@ -743,7 +743,8 @@ export class LzmaEncoder {
     }
     const curByte = buf[enc]!;
     const matchByte = buf[enc - reps[0]! - 1]!;
-    if (mainLen < 2 && curByte !== matchByte && repLens[repMax]! < 2) {
+    // A lone length-2 match far back costs about what two literals do: not worth planning around.
+    if ((mainLen < 2 || (mainLen === 2 && matches[numPairs - 1]! >= FAST_FAR_LEN2)) && curByte !== matchByte && repLens[repMax]! < 2) {
       this.back = LITERAL;
       return 1;
     }
