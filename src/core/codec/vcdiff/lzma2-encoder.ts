@@ -27,13 +27,16 @@ const FEED_AHEAD = PARSER_LOOKAHEAD + STORED_CHUNK_MAX;
  * parse over hash chains (`LzmaEncoderOptions.fast`) instead of the optimal
  * parse over binary trees.
  *
- * Level 0 (fast): about 2x the speed of level 1 on VCDIFF delta sections
- * (CPU time, esbuild-bin / ts-tar / bcd-json deltas: 2.2x / 1.5x / 1.7x) at
- * 3-4% larger output (+4.1% / +3.5% / +2.8%; xz's own fast presets -0..-3
- * are 3% larger than -6 on the same deltas), and 2.4-3.5x on raw files at
- * 2-11% larger output. The parser is not where level 1 spends most of its
- * time: the match finder (one search per position, bound by memory
- * latency) and the range coder are shared by both modes.
+ * Level 0 (fast): 1.6-2.1x the speed of level 1 on the sections of the
+ * esbuild-bin and ts-tar VCDIFF deltas (about even on the small bcd-json
+ * one) at 3-4% larger output (+4.1% / +3.5% / +2.8%; xz's fast presets
+ * -0..-3 are 3% larger than -6 on the same deltas, and `xdelta3 -9 -S lzma`
+ * deltas are within 0.3% of ours at level 0), and 2.6-4x on 8 MiB raw files at
+ * 1.5-11% larger output. Most of the loss is in the inst and addr sections
+ * (+3-8%), small-token data where the optimal parse pays off. Level 1 does
+ * not spend most of its time parsing: the match finder (one search per
+ * position, bound by memory latency) and the range coder are shared by both
+ * modes, so the parse alone cannot make it several times faster.
  *
  * Levels 1-6 (optimal parse): on VCDIFF deltas of binaries every level
  * lands within 0.1% of xz -6; they differ on text-like data (a raw tar of

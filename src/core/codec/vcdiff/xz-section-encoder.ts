@@ -27,7 +27,7 @@ export interface XzSectionEncoderOptions {
   dictSize?: number;
   /**
    * Effort 0 (fastest) to 6 (smallest output). Default DEFAULT_XZ_LEVEL.
-   * Level 0 parses greedily like xz's fast presets: about twice the speed of
+   * Level 0 parses greedily like xz's fast presets: 1.6-2x the speed of
    * level 1 on VCDIFF delta sections for 3-4% more output; levels 1-6 use
    * the optimal parse (see LZMA2_LEVELS for measured figures).
    */
