@@ -30,7 +30,10 @@ export interface VcdiffEncoderTuning {
 const SECONDARY_MIN_INPUT = 16;
 /**
  * LZMA effort for the sections. On delta sections level 1 comes out within 0.1% of
- * levels 3-6 (and of `xz -6`) and is the fastest (bench/lzma-compare.ts).
+ * levels 3-6 (and of `xz -6`) and is the fastest optimal-parse level
+ * (bench/lzma-compare.ts). Level 0 (the fast parse) is 1.6-2x as fast
+ * but makes the LZMA sections 3-4% larger on the bench deltas (esbuild-bin,
+ * ts-tar, bcd-json), more than the 2% we allow for speed, so it is not the default.
  */
 const SECONDARY_LEVEL = 1;
 /** How much larger than the size cap raw sections may grow before the encode is abandoned. */

@@ -81,6 +81,17 @@ const STORE_INSERT_STEP = 4;
 const STORE_PROBE_STEP = 16;
 const STORE_PROBE_LEN = 16;
 
+/** Fast parse: a length-2 match this far away (distance - 1) costs more than it saves... */
+const FAST_FAR_LEN2 = 0x80;
+/** ...and a rep match 2 (3) shorter than the main match still wins when the main one is this far. */
+const FAST_FAR_REP2 = 1 << 9;
+const FAST_FAR_REP3 = 1 << 15;
+
+/** Whether distance `small` is so much smaller than `big` that it is worth a byte of length. */
+function muchSmaller(small: number, big: number): boolean {
+  return big >>> 7 > small;
+}
+
 /** Bytes the parser needs ahead of a position before the end of the data stops mattering. */
 export const PARSER_LOOKAHEAD = OPTS + MATCH_MAX_LEN + 1;
 
@@ -103,8 +114,15 @@ export interface LzmaEncoderOptions {
   pb: number;
   /** Match length at which the parser stops weighing alternatives (8-273). */
   niceLen: number;
-  /** Match finder tree depth. */
+  /** Match finder search depth (tree nodes or chain links visited per position). */
   depth: number;
+  /**
+   * Parse greedily with one position of lookahead (liblzma's "fast mode",
+   * see `getFast`) instead of the optimal parse. Default false.
+   */
+  fast?: boolean;
+  /** Match finder kind (see `MatchFinderOptions.kind`). Default 'bt4'. */
+  matchFinder?: 'bt4' | 'hc4';
 }
 
 /**
@@ -115,7 +133,8 @@ export interface LzmaEncoderOptions {
 export type RunStop = 'chunk-full' | 'need-input' | 'done';
 
 /**
- * An LZMA encoder with liblzma "normal mode" style optimal parsing: from
+ * An LZMA encoder with liblzma "normal mode" style optimal parsing (or,
+ * with `fast`, the greedy parse of `getFast`): from
  * each position it prices every way to cover the next bytes (literals,
  * matches from the binary-tree match finder, the four rep distances, and
  * the combinations match/rep + literal + rep0) and keeps the cheapest path,
@@ -134,6 +153,7 @@ export class LzmaEncoder {
   private readonly pbMask: number;
   private readonly lpMask: number;
   private readonly niceLen: number;
+  private readonly fast: boolean;
   private readonly probs: Uint16Array;
   private readonly savedProbs: Uint16Array;
   private state = 0;
@@ -192,7 +212,8 @@ export class LzmaEncoder {
     this.pbMask = (1 << pb) - 1;
     this.lpMask = (1 << lp) - 1;
     this.niceLen = niceLen;
-    this.mf = new LzmaMatchFinder({ dictSize, niceLen, depth }, windowSlack);
+    this.fast = options.fast ?? false;
+    this.mf = new LzmaMatchFinder({ dictSize, niceLen, depth, kind: options.matchFinder ?? 'bt4' }, windowSlack);
     this.probs = new Uint16Array(PROBS_LITERAL + (LITERAL_CODER_SIZE << (lc + lp)));
     this.savedProbs = new Uint16Array(this.probs.length);
     this.lenTableSize = niceLen + 1 - MATCH_MIN_LEN;
@@ -309,7 +330,7 @@ export class LzmaEncoder {
         let maxPlan = Math.floor(room / MAX_BYTES_PER_POSITION);
         if (maxPlan > OPTS) maxPlan = OPTS;
         if (maxPlan <= MATCH_MAX_LEN || this.chunkSize + OPTS + MATCH_MAX_LEN > maxUnpacked) return 'chunk-full';
-        len = this.getOptimum(maxPlan);
+        len = this.fast ? this.getFast() : this.getOptimum(maxPlan);
       }
       this.encodeSymbol(this.back, len);
       this.ahead -= len;
@@ -376,7 +397,7 @@ export class LzmaEncoder {
         this.state = nextAfterShortRep(st);
       } else {
         this.encodeLen(PROBS_REP_LEN_CODER, len, posState);
-        if (--this.repLenCounters[posState] <= 0) {
+        if (--this.repLenCounters[posState] <= 0 && !this.fast) {
           this.updateLenPrices(PROBS_REP_LEN_CODER, this.repLenPrices, this.repLenCounters, posState);
         }
         this.state = nextAfterLongRep(st);
@@ -385,7 +406,7 @@ export class LzmaEncoder {
     }
     rc.encodeBit(probs, PROBS_IS_REP + st, 0);
     this.encodeLen(PROBS_LEN_CODER, len, posState);
-    if (--this.lenCounters[posState] <= 0) this.updateLenPrices(PROBS_LEN_CODER, this.lenPrices, this.lenCounters, posState);
+    if (--this.lenCounters[posState] <= 0 && !this.fast) this.updateLenPrices(PROBS_LEN_CODER, this.lenPrices, this.lenCounters, posState);
     const dist = back - NUM_REPS;
     const lenState = len - MATCH_MIN_LEN < LEN_TO_POS_STATES - 1 ? len - MATCH_MIN_LEN : LEN_TO_POS_STATES - 1;
     const slot = posSlotOf(dist);
@@ -544,6 +565,128 @@ export class LzmaEncoder {
   // ---------------------------------------------------------------- parsing
 
   /**
+   * The fast parse: one symbol per call, chosen greedily among the match
+   * finder's longest match and the four rep matches, with the heuristics of
+   * liblzma's fast mode: a rep match nearly as long as the main match wins
+   * (it codes no distance); a main match one byte longer than the next
+   * shorter one only wins if its distance is not much larger; a length-2
+   * match far away is not worth its distance; and a literal is coded instead
+   * when the next position has a clearly better match (one step of lazy
+   * evaluation, whose results stay cached for the next call). A literal
+   * whose byte repeats at rep0 is coded as a short rep when that is cheaper.
+   * No price tables are needed. Returns the length and leaves the kind in `back`.
+   */
+  private getFast(): number {
+    const matches = this.matches;
+    let numPairs: number;
+    let mainLen: number;
+    if (this.ahead === 0) {
+      numPairs = this.readMatches();
+      mainLen = numPairs > 0 ? matches[numPairs - 2]! : 0;
+    } else {
+      numPairs = this.cachedPairs;
+      mainLen = this.cachedLen;
+    }
+    const buf = this.mf.buf;
+    const view = this.mf.view;
+    const enc = this.enc;
+    const avail = this.mf.end - enc;
+    const numAvail = avail < MATCH_MAX_LEN ? avail : MATCH_MAX_LEN;
+    this.back = LITERAL;
+    if (numAvail < 2 || this.streamPos === 0) return 1;
+    const niceLen = this.niceLen;
+    const reps = this.reps;
+
+    let repLen = 0;
+    let repIndex = 0;
+    for (let i = 0; i < NUM_REPS; i++) {
+      const src = enc - reps[i]! - 1;
+      if (view.getUint16(enc) !== view.getUint16(src)) continue;
+      const len = matchLength(view, enc, src, 2, numAvail);
+      if (len >= niceLen) {
+        this.back = i;
+        this.skip(len - 1);
+        return len;
+      }
+      if (len > repLen) {
+        repLen = len;
+        repIndex = i;
+      }
+    }
+    if (mainLen >= niceLen) {
+      this.back = matches[numPairs - 1]! + NUM_REPS;
+      this.skip(mainLen - 1);
+      return mainLen;
+    }
+
+    let mainDist = 0;
+    if (mainLen >= 2) {
+      mainDist = matches[numPairs - 1]!;
+      // A match one byte shorter at a much smaller distance is the better deal.
+      while (numPairs > 2 && mainLen === matches[numPairs - 4]! + 1 && !muchSmaller(matches[numPairs - 3]!, mainDist)) {
+        numPairs -= 2;
+        mainLen = matches[numPairs - 2]!;
+        mainDist = matches[numPairs - 1]!;
+      }
+      if (mainLen === 2 && mainDist >= FAST_FAR_LEN2) mainLen = 1;
+    }
+    if (
+      repLen >= 2 &&
+      (repLen + 1 >= mainLen || (repLen + 2 >= mainLen && mainDist >= FAST_FAR_REP2) || (repLen + 3 >= mainLen && mainDist >= FAST_FAR_REP3))
+    ) {
+      this.back = repIndex;
+      this.skip(repLen - 1);
+      return repLen;
+    }
+    if (mainLen < 2 || numAvail <= 2) return this.literalOrShortRep();
+
+    // Look one position ahead: a clearly better match there makes this a literal.
+    const nextPairs = this.readMatches();
+    this.cachedPairs = nextPairs;
+    const nextLen = nextPairs > 0 ? matches[nextPairs - 2]! : 0;
+    this.cachedLen = nextLen;
+    if (nextLen >= 2) {
+      const nextDist = matches[nextPairs - 1]!;
+      if (
+        (nextLen >= mainLen && nextDist < mainDist) ||
+        (nextLen === mainLen + 1 && !muchSmaller(mainDist, nextDist)) ||
+        nextLen > mainLen + 1 ||
+        (nextLen + 1 >= mainLen && mainLen >= 3 && muchSmaller(nextDist, mainDist))
+      ) {
+        return this.literalOrShortRep();
+      }
+    }
+    // Or a rep match at the next position nearly as long as this match.
+    const limit = mainLen - 1 > 2 ? mainLen - 1 : 2;
+    for (let i = 0; i < NUM_REPS; i++) {
+      const src = enc + 1 - reps[i]! - 1;
+      if (view.getUint16(enc + 1) === view.getUint16(src) && matchLength(view, enc + 1, src, 2, limit) === limit) {
+        return this.literalOrShortRep();
+      }
+    }
+    this.back = mainDist + NUM_REPS;
+    this.skip(mainLen - 2);
+    return mainLen;
+  }
+
+  /** A one-byte step for the fast parse: a literal, or a short rep (rep0, length 1) if cheaper. */
+  private literalOrShortRep(): number {
+    const buf = this.mf.buf;
+    const enc = this.enc;
+    const curByte = buf[enc]!;
+    const matchByte = buf[enc - this.reps[0]! - 1]!;
+    this.back = LITERAL;
+    if (curByte !== matchByte) return 1;
+    const state = this.state;
+    const posState = this.streamPos & this.pbMask;
+    const isMatch = PROBS_IS_MATCH + (state << 4) + posState;
+    const litPrice = this.bit0(isMatch) + this.literalPrice(this.literalBase(this.streamPos, buf[enc - 1]!), state >= LIT_STATES, matchByte, curByte);
+    const repPrice = this.bit1(isMatch) + this.bit1(PROBS_IS_REP + state) + this.shortRepPrice(state, posState);
+    if (repPrice < litPrice) this.back = 0;
+    return 1;
+  }
+
+  /**
    * Plans the next symbols from `enc`: returns the first symbol's length and
    * leaves its kind in `back`; the rest of the plan stays in the opt arrays
    * for `run` to replay. `maxPlan` bounds how many positions the plan spans.
@@ -600,7 +743,8 @@ export class LzmaEncoder {
     }
     const curByte = buf[enc]!;
     const matchByte = buf[enc - reps[0]! - 1]!;
-    if (mainLen < 2 && curByte !== matchByte && repLens[repMax]! < 2) {
+    // A lone length-2 match far back costs about what two literals do: not worth planning around.
+    if ((mainLen < 2 || (mainLen === 2 && matches[numPairs - 1]! >= FAST_FAR_LEN2)) && curByte !== matchByte && repLens[repMax]! < 2) {
       this.back = LITERAL;
       return 1;
     }

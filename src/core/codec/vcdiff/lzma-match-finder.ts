@@ -32,6 +32,12 @@ export interface MatchFinderOptions {
   depth: number;
   /** Stored positions are re-based once they pass this. Default NORMALIZE_LIMIT; tests lower it. */
   normalizeLimit?: number;
+  /**
+   * 'bt4' (default): binary trees, every length's best match. 'hc4': hash
+   * chains, cheaper to insert into (a skipped position costs O(1)) but a
+   * search only sees the `depth` most recent candidates; for the fast parser.
+   */
+  kind?: 'bt4' | 'hc4';
 }
 
 /**
@@ -61,8 +67,12 @@ export class LzmaMatchFinder {
   private readonly cyclicSize: number;
   private cyclicPos = 0;
   private posOffset: number;
-  /** Two child links per position: [2i] smaller strings, [2i + 1] larger ones. */
+  /** bt4: two child links per position ([2i] smaller strings, [2i + 1] larger ones); hc4: one chain link. */
   private son: Int32Array;
+  /** Hash chains instead of binary trees. */
+  private readonly chain: boolean;
+  /** `son` entries per position: 2 for trees, 1 for chains. */
+  private readonly sonShift: number;
   private readonly hash2 = new Int32Array(1 << HASH2_BITS);
   private readonly hash3 = new Int32Array(1 << HASH3_BITS);
   private hash4: Int32Array;
@@ -88,7 +98,9 @@ export class LzmaMatchFinder {
     this.hash4MaxBits = bits;
     this.hash4 = new Int32Array(1 << HASH4_MIN_BITS);
     this.hash4Mask = (1 << HASH4_MIN_BITS) - 1;
-    this.son = new Int32Array(Math.min(2 * dictSize, MIN_TREE_ENTRIES));
+    this.chain = options.kind === 'hc4';
+    this.sonShift = this.chain ? 0 : 1;
+    this.son = new Int32Array(Math.min(dictSize << this.sonShift, MIN_TREE_ENTRIES));
     this.windowTarget = dictSize + lookahead;
     this.buf = new Uint8Array(Math.min(this.windowTarget, 1 << 16));
     this.view = new DataView(this.buf.buffer);
@@ -193,6 +205,7 @@ export class LzmaMatchFinder {
       }
     }
     if (best < 3) best = 3;
+    if (this.chain) return this.searchChain(out, count, best, curMatch, lenLimit, avail);
 
     const son = this.growSonFor(this.cyclicPos);
     const cp = this.cyclicPos;
@@ -237,6 +250,38 @@ export class LzmaMatchFinder {
         curMatch = son[right]!;
         lenRight = len;
       }
+    }
+    this.advance();
+    return this.extend(out, count, avail);
+  }
+
+  /** The hash-chain search of `findMatches`: up to `depth` candidates, most recent first. */
+  private searchChain(out: Int32Array, count: number, best: number, curMatch: number, lenLimit: number, avail: number): number {
+    const son = this.growSonFor(this.cyclicPos);
+    const buf = this.buf;
+    const view = this.view;
+    const cur = this.cur;
+    const pos = cur + this.posOffset;
+    const cyclic = this.cyclicSize;
+    const cp = this.cyclicPos;
+    son[cp] = curMatch;
+    let depth = this.depth;
+    for (;;) {
+      const delta = pos - curMatch;
+      if (depth-- === 0 || delta >= cyclic) break;
+      const m = cur - delta;
+      // Only a candidate that agrees at the current best length can beat it.
+      if (buf[m + best] === buf[cur + best] && view.getUint16(m) === view.getUint16(cur)) {
+        const len = matchLength(view, m, cur, 2, lenLimit);
+        if (len > best) {
+          best = len;
+          out[count] = len;
+          out[count + 1] = delta - 1;
+          count += 2;
+          if (len === lenLimit) break;
+        }
+      }
+      curMatch = son[delta > cp ? cp - delta + cyclic : cp - delta]!;
     }
     this.advance();
     return this.extend(out, count, avail);
@@ -307,6 +352,11 @@ export class LzmaMatchFinder {
   /** Tree insertion of `cur` (the walk of `findMatches` without the reporting), then advance. */
   private insert(firstMatch: number, lenLimit: number): void {
     const son = this.growSonFor(this.cyclicPos);
+    if (this.chain) {
+      son[this.cyclicPos] = firstMatch;
+      this.advance();
+      return;
+    }
     const buf = this.buf;
     const view = this.view;
     const cur = this.cur;
@@ -370,9 +420,9 @@ export class LzmaMatchFinder {
 
   /** The tree array, grown (while the stream is shorter than the dictionary) to hold node `cp`. */
   private growSonFor(cp: number): Int32Array {
-    const need = (cp << 1) + 2;
+    const need = (cp + 1) << this.sonShift;
     if (need <= this.son.length) return this.son;
-    const next = new Int32Array(Math.min(2 * this.cyclicSize, Math.max(need, this.son.length * 2)));
+    const next = new Int32Array(Math.min(this.cyclicSize << this.sonShift, Math.max(need, this.son.length * 2)));
     next.set(this.son);
     this.son = next;
     return next;

@@ -23,15 +23,31 @@ const FEED_AHEAD = PARSER_LOOKAHEAD + STORED_CHUNK_MAX;
 
 /**
  * Effort presets: the match length at which the parser stops weighing
- * alternatives, and the match finder's tree depth. On VCDIFF deltas of
- * binaries every level lands within 0.1% of xz -6; they differ on text-like
- * data (a raw tar of JavaScript, JSON), where level 1 is ~18% larger than
- * xz -6, level 3 ~1-2%, level 4 on par, and 5-6 beat it on JSON. The cost
- * grows with the level on such data only. Level 6's nice length of 273 is
- * xz's own worst case: on long near-repeats (lines of a few hundred equal
- * bytes) it is some 30 times slower than level 3, and no smaller.
+ * alternatives, the match finder's search depth, and for level 0 the fast
+ * parse over hash chains (`LzmaEncoderOptions.fast`) instead of the optimal
+ * parse over binary trees.
+ *
+ * Level 0 (fast): 1.6-2.1x the speed of level 1 on the sections of the
+ * esbuild-bin and ts-tar VCDIFF deltas (about even on the small bcd-json
+ * one) at 3-4% larger output (+4.1% / +3.5% / +2.8%; xz's fast presets
+ * -0..-3 are 3% larger than -6 on the same deltas, and `xdelta3 -9 -S lzma`
+ * deltas are within 0.3% of ours at level 0), and 2.6-4x on 8 MiB raw files at
+ * 1.5-11% larger output. Most of the loss is in the inst and addr sections
+ * (+3-8%), small-token data where the optimal parse pays off. Level 1 does
+ * not spend most of its time parsing: the match finder (one search per
+ * position, bound by memory latency) and the range coder are shared by both
+ * modes, so the parse alone cannot make it several times faster.
+ *
+ * Levels 1-6 (optimal parse): on VCDIFF deltas of binaries every level
+ * lands within 0.1% of xz -6; they differ on text-like data (a raw tar of
+ * JavaScript, JSON), where level 1 is ~18% larger than xz -6, level 3 ~1-2%,
+ * level 4 on par, and 5-6 beat it on JSON. The cost grows with the level on
+ * such data only. Level 6's nice length of 273 is xz's own worst case: on
+ * long near-repeats (lines of a few hundred equal bytes) it is some 30 times
+ * slower than level 3, and no smaller.
  */
-export const LZMA2_LEVELS: Readonly<Record<number, { niceLen: number; depth: number }>> = {
+export const LZMA2_LEVELS: Readonly<Record<number, { niceLen: number; depth: number; fast?: boolean; matchFinder?: 'bt4' | 'hc4' }>> = {
+  0: { niceLen: 32, depth: 8, fast: true, matchFinder: 'hc4' },
   1: { niceLen: 16, depth: 8 },
   2: { niceLen: 32, depth: 16 },
   3: { niceLen: 64, depth: 16 },
@@ -44,7 +60,7 @@ export const LZMA2_LEVELS: Readonly<Record<number, { niceLen: number; depth: num
 export interface Lzma2EncoderOptions {
   /** Dictionary size in bytes (the decoder allocates this much). */
   dictSize: number;
-  /** Effort preset, a key of LZMA2_LEVELS. */
+  /** Effort preset, a key of LZMA2_LEVELS (0 = fast parse, 1-6 optimal parse). */
   level: number;
   /** Literal context bits. */
   lc: number;

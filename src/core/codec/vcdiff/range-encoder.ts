@@ -5,6 +5,16 @@ export const PRICE_SHIFT = 4;
 /** Probabilities are priced by their top 7 bits: finer steps do not change decisions. */
 export const PRICE_REDUCE_BITS = 4;
 const TWO_POW_32 = 0x100000000;
+/**
+ * Branch-free adaptation: a probability moves 1/32 of the way towards
+ * ADAPT_BASE + ADAPT_SPAN (after a 0) or towards ADAPT_BASE (after a 1).
+ * With an arithmetic shift, `(PROB_ONE - p) >> 5` is the decoder's
+ * `(PROB_ONE - p) >>> 5`, and `(31 - p) >> 5` is exactly its `-(p >>> 5)`.
+ * Coded bits are close to random on the data LZMA finds no matches in, so
+ * branches on them mispredict about half the time.
+ */
+const ADAPT_BASE = (1 << PROB_MOVE_BITS) - 1;
+const ADAPT_SPAN = PROB_ONE - ADAPT_BASE;
 /** The first output buffer; it doubles when a chunk needs more. */
 const INITIAL_OUTPUT = 1 << 16;
 
@@ -99,14 +109,10 @@ export class RangeEncoder {
     const p = probs[i]!;
     let range = this.range;
     const bound = Math.imul(range >>> PROB_BITS, p);
-    if (bit === 0) {
-      range = bound;
-      probs[i] = p + ((PROB_ONE - p) >>> PROB_MOVE_BITS);
-    } else {
-      this.low += bound >>> 0;
-      range = (range - bound) | 0;
-      probs[i] = p - (p >>> PROB_MOVE_BITS);
-    }
+    const mask = -bit;
+    this.low += (bound & mask) >>> 0;
+    range = ((range - bound) & mask) | (bound & ~mask);
+    probs[i] = p + ((ADAPT_BASE + (ADAPT_SPAN & ~mask) - p) >> PROB_MOVE_BITS);
     // One shift always suffices: a coded bit leaves at least 2^24 * 31 / 2048.
     if (range >>> RANGE_TOP_BITS === 0) {
       this.range = range << 8;
@@ -144,14 +150,10 @@ export class RangeEncoder {
       const at = base + m;
       const p = probs[at]!;
       const bound = Math.imul(range >>> PROB_BITS, p);
-      if (bit === 0) {
-        range = bound;
-        probs[at] = p + ((PROB_ONE - p) >>> PROB_MOVE_BITS);
-      } else {
-        low += bound >>> 0;
-        range = (range - bound) | 0;
-        probs[at] = p - (p >>> PROB_MOVE_BITS);
-      }
+      const mask = -bit;
+      low += (bound & mask) >>> 0;
+      range = ((range - bound) & mask) | (bound & ~mask);
+      probs[at] = p + ((ADAPT_BASE + (ADAPT_SPAN & ~mask) - p) >> PROB_MOVE_BITS);
       if (range >>> RANGE_TOP_BITS === 0) {
         range <<= 8;
         this.low = low;
@@ -180,14 +182,10 @@ export class RangeEncoder {
       const at = base + offset + (offset & -matchBit) + m;
       const p = probs[at]!;
       const bound = Math.imul(range >>> PROB_BITS, p);
-      if (bit === 0) {
-        range = bound;
-        probs[at] = p + ((PROB_ONE - p) >>> PROB_MOVE_BITS);
-      } else {
-        low += bound >>> 0;
-        range = (range - bound) | 0;
-        probs[at] = p - (p >>> PROB_MOVE_BITS);
-      }
+      const mask = -bit;
+      low += (bound & mask) >>> 0;
+      range = ((range - bound) & mask) | (bound & ~mask);
+      probs[at] = p + ((ADAPT_BASE + (ADAPT_SPAN & ~mask) - p) >> PROB_MOVE_BITS);
       if (range >>> RANGE_TOP_BITS === 0) {
         range <<= 8;
         this.low = low;

@@ -143,13 +143,52 @@ t.test('every kind of data round-trips across several sections', async (t) => {
   }
 });
 
+t.test('the fast parse (level 0) round-trips every kind of data at sizes around the chunk limits', async (t) => {
+  let seed = 500;
+  const sizes = [0, 1, 2, 3, 4, 5, 17, 300, 65_535, 65_536, 65_537, 70_000, 200_000];
+  for (const [name, kind] of Object.entries(KINDS)) {
+    for (const size of sizes) {
+      const r = rng(seed++);
+      const data = kind(r, size);
+      // An empty section writes nothing, not even the stream header: a byte after it starts the stream.
+      roundTrip(t, `level 0: ${name} ${size} B in 1 section`, size === 0 ? [data, Buffer.from('x')] : [data], { level: 0 });
+      if (size >= 5) roundTrip(t, `level 0: ${name} ${size} B in 5 sections`, split(r, data, 5), { level: 0 });
+    }
+  }
+});
+
+t.test('the fast parse round-trips mixed data past the 1 MiB feed and 2 MiB chunk limits and beyond the dictionary', async (t) => {
+  const r = rng(600);
+  const mixed = (n: number): Buffer => {
+    const kinds = Object.values(KINDS);
+    const parts: Buffer[] = [];
+    for (let len = 0; len < n; ) {
+      const part = kinds[Math.floor(r() * kinds.length)]!(r, Math.min(n - len, 1000 + Math.floor(r() * 200_000)));
+      parts.push(part);
+      len += part.length;
+    }
+    return Buffer.concat(parts);
+  };
+  for (const size of [MiB - 1, MiB + 1, 2 * MiB - 1, 2 * MiB + 1, 3 * MiB]) {
+    const data = mixed(size);
+    roundTrip(t, `level 0: mixed ${size} B, 256 KiB dictionary`, split(r, data, 3), { level: 0, dictSize: 256 << 10 });
+  }
+  const text = textLike(r, 400_000);
+  // The same text again after more than a 64 KiB dictionary of other data, then right after itself.
+  const data = Buffer.concat([text, randomBytes(r, 100_000, 16), text, text.subarray(0, 50_000)]);
+  roundTrip(t, 'level 0: repeats beyond a 64 KiB dictionary', split(r, data, 6), { level: 0, dictSize: 64 << 10 });
+  const runsData = runs(r, 3 * MiB);
+  const outs = roundTrip(t, 'level 0: 3 MiB of runs', [runsData], { level: 0 });
+  t.ok(outs[0]!.length < 60_000, `long runs pack into ${outs[0]!.length} bytes`);
+});
+
 t.test('random mixes of data, section sizes, levels and dictionaries round-trip', async (t) => {
   const kinds = Object.values(KINDS);
   for (let seed = 100; seed < 130; seed++) {
     const r = rng(seed);
     const parts = Array.from({ length: 1 + Math.floor(r() * 4) }, () => kinds[Math.floor(r() * kinds.length)]!(r, Math.floor(r() * r() * 60_000)));
     const data = Buffer.concat(parts);
-    const level = 1 + Math.floor(r() * 6);
+    const level = Math.floor(r() * 7);
     const dictSize = 4096 << Math.floor(r() * 9);
     roundTrip(t, `seed ${seed}: ${data.length} B, level ${level}, dictionary ${dictSize}`, split(r, data, 1 + Math.floor(r() * 8)), { level, dictSize });
   }
@@ -184,12 +223,13 @@ t.test('every level round-trips and a higher level does not compress worse than 
   const r = rng(21);
   const data = Buffer.concat([textLike(r, 60_000), structured(r, 40_000), repeats(r, 40_000)]);
   const sizes: number[] = [];
-  for (const level of [1, 2, 3, 4, 5, 6]) {
+  for (const level of [0, 1, 2, 3, 4, 5, 6]) {
     const outs = roundTrip(t, `level ${level}`, split(r, data, 3), { level });
     sizes.push(outs.reduce((a, o) => a + o.length, 0));
   }
-  t.ok(sizes[5]! <= sizes[0]! * 1.01, `level 6 (${sizes[5]}) is not worse than level 1 (${sizes[0]})`);
-  t.ok(sizes[0]! < data.length / 2, 'the mix compresses');
+  t.ok(sizes[6]! <= sizes[1]! * 1.01, `level 6 (${sizes[6]}) is not worse than level 1 (${sizes[1]})`);
+  t.ok(sizes[1]! < data.length / 2, 'the mix compresses');
+  t.ok(sizes[0]! < sizes[1]! * 1.1, `the fast parse of level 0 (${sizes[0]}) is not much worse than level 1 (${sizes[1]})`);
 });
 
 t.test('compression is in the range of xz -6', { skip: XZ ? false : NO_XZ }, async (t) => {
@@ -269,7 +309,8 @@ t.test('liblzma decodes the raw LZMA2 data as well', { skip: XZ ? false : NO_XZ 
 t.test('options are checked when the encoder is made', async (t) => {
   t.throws(() => new XzSectionEncoder({ dictSize: 1000 }), RangeError, 'a dictionary below 4 KiB');
   t.throws(() => new XzSectionEncoder({ dictSize: 2 ** 31 }), RangeError, 'a dictionary above the limit');
-  t.throws(() => new XzSectionEncoder({ level: 0 }), RangeError, 'an unknown level');
+  t.throws(() => new XzSectionEncoder({ level: 7 }), RangeError, 'an unknown level');
+  t.throws(() => new XzSectionEncoder({ level: -1 }), RangeError, 'a negative level');
   t.doesNotThrow(() => new XzSectionEncoder({ dictSize: 5_000_000, level: 6 }), 'a dictionary size LZMA2 cannot announce exactly is rounded up');
 });
 
@@ -288,8 +329,14 @@ t.test('xdelta3 decodes deltas whose sections our encoder compressed', { skip: X
     writeFileSync(rp, ref);
     writeFileSync(tp, target);
     xdelta3(['-e', '-f', '-9', '-S', 'none', ...flags, '-s', rp, tp, join(dir, 'plain.vcdiff')]);
-    const streams = [new XzSectionEncoder(), new XzSectionEncoder(), new XzSectionEncoder()];
     const plain = readFileSync(join(dir, 'plain.vcdiff'));
+    for (const level of [0, 1]) {
+      const fast = [0, 1, 2].map(() => new XzSectionEncoder({ level }));
+      writeFileSync(join(dir, 'lzma.vcdiff'), withLzmaSections(plain, (kind, s) => fast[kind]!.encode(s)));
+      xdelta3(['-d', '-f', '-s', rp, join(dir, 'lzma.vcdiff'), join(dir, 'out')]);
+      t.ok(readFileSync(join(dir, 'out')).equals(target), `${label}, level ${level}: xdelta3 -d restores the target`);
+    }
+    const streams = [new XzSectionEncoder(), new XzSectionEncoder(), new XzSectionEncoder()];
     const delta = withLzmaSections(plain, (kind, s) => streams[kind]!.encode(s));
     writeFileSync(join(dir, 'lzma.vcdiff'), delta);
     xdelta3(['-d', '-f', '-s', rp, join(dir, 'lzma.vcdiff'), join(dir, 'out')]);

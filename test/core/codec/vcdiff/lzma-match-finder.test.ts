@@ -27,7 +27,7 @@ interface Checked {
  * data, and really equal for the reported length. Every `skipEvery`-th
  * stretch is stepped over with `skip` or `skipSparse` instead.
  */
-function check(data: Buffer, opts: { dictSize: number; niceLen: number; depth: number; normalizeLimit?: number }, piece: number): Checked {
+function check(data: Buffer, opts: { dictSize: number; niceLen: number; depth: number; normalizeLimit?: number; kind?: 'bt4' | 'hc4' }, piece: number): Checked {
   const mf = new LzmaMatchFinder(opts, LOOKAHEAD);
   const out = new Int32Array(2 * 300);
   const res: Checked = { positions: 0, matches: 0, bad: [] };
@@ -85,10 +85,44 @@ t.test('every reported match is real, increasing in length and inside the dictio
   }
 });
 
+t.test('the hash-chain finder reports only real matches too', async (t) => {
+  for (const [seed, dictSize, niceLen, depth] of [
+    [11, 1 << 16, 16, 8],
+    [12, 1 << 20, 64, 24],
+    [13, 1 << 12, 273, 100],
+    [14, 1 << 16, 32, 1],
+  ] as const) {
+    const data = matchy(seed, 300_000);
+    const hc = check(data, { dictSize, niceLen, depth, kind: 'hc4' }, 70_000);
+    t.same(hc.bad, [], `hc4 dict ${dictSize}, nice ${niceLen}, depth ${depth}: ${hc.matches} matches at ${hc.positions} positions`);
+    t.ok(hc.matches > hc.positions / 2, 'the data has plenty of matches');
+  }
+});
+
 t.test('matches stay real when stored positions are re-based', async (t) => {
   const data = matchy(4, 400_000);
-  const res = check(data, { dictSize: 1 << 16, niceLen: 32, depth: 16, normalizeLimit: 150_000 }, 50_000);
-  t.same(res.bad, [], `${res.matches} matches across several re-basings`);
+  for (const kind of ['bt4', 'hc4'] as const) {
+    const res = check(data, { dictSize: 1 << 16, niceLen: 32, depth: 16, normalizeLimit: 150_000, kind }, 50_000);
+    t.same(res.bad, [], `${kind}: ${res.matches} matches across several re-basings`);
+  }
+});
+
+t.test('the hash-chain finder finds the longest match among the recent candidates', async (t) => {
+  // Two earlier copies of the block: the older one matches longer.
+  const r = (i: number): number => (Math.imul(i + 1, 2654435761) >>> 13) & 0xff;
+  const block = Buffer.from(Array.from({ length: 100 }, (_, i) => r(i)));
+  const older = Buffer.concat([block, Buffer.from('xy')]);
+  const newer = Buffer.concat([block.subarray(0, 40), Buffer.from('zz')]);
+  const data = Buffer.concat([older, Buffer.alloc(50, 1), newer, Buffer.alloc(50, 2), block, Buffer.alloc(300, 3)]);
+  const mf = new LzmaMatchFinder({ dictSize: 1 << 16, niceLen: 273, depth: 4, kind: 'hc4' }, LOOKAHEAD);
+  mf.append(data, 0, data.length, 0);
+  const at = older.length + 50 + newer.length + 50;
+  mf.skip(at);
+  const out = new Int32Array(600);
+  const count = mf.findMatches(out);
+  t.ok(count >= 2, 'matches are reported');
+  t.equal(out[count - 2], 100, 'the longest match is the whole block');
+  t.equal(out[count - 1]! + 1, at, 'at the older copy');
 });
 
 t.test('positions too close to the end wait for more data', async (t) => {
