@@ -146,9 +146,10 @@ export class CodecWorkerPool {
         else this.#discard(slot);
         fn();
       };
-      const onMessage = (msg: { ok: true; result: T } | { ok: false; error: SerializedError }): void => {
-        if (msg.ok) finish(() => resolve(msg.result), true);
-        else finish(() => reject(reviveError(msg.error)), true);
+      // A worker that asks to retire (it ran a job over a large reference) is replaced by a fresh one when needed.
+      const onMessage = (msg: ({ ok: true; result: T } | { ok: false; error: SerializedError }) & { retire?: boolean }): void => {
+        if (msg.ok) finish(() => resolve(msg.result), !msg.retire);
+        else finish(() => reject(reviveError(msg.error)), !msg.retire);
       };
       const onError = (err: Error): void => finish(() => reject(new CodecFailedError(`TypeScript codec worker crashed: ${err.message}`, { cause: err })), false);
       const onExit = (code: number): void => finish(() => reject(new CodecFailedError(`TypeScript codec worker exited (code ${code})`)), false);

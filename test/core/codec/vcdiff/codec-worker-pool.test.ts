@@ -2,7 +2,7 @@ import t from 'tap';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CodecWorkerPool, TypeScriptCodec } from '../../../../src/core/codec/vcdiff/index.js';
+import { CodecWorkerPool, DEFAULT_SLAB_BYTES, TypeScriptCodec } from '../../../../src/core/codec/vcdiff/index.js';
 import { DeltaTooLargeError } from '../../../../src/core/errors.js';
 import { mutate, randomBytes, rng, tempDir } from './helpers.js';
 
@@ -87,6 +87,26 @@ t.test('idle workers exit after idleMs', async (t) => {
   t.equal(pool.size, 1, 'one worker after the job');
   for (let k = 0; k < 100 && pool.size > 0; k++) await sleep(20);
   t.equal(pool.size, 0, 'it exited once idle');
+});
+
+t.test('a worker retires after a job over a reference larger than a slab', async (t) => {
+  const dir = tempDir(t);
+  const pool = new CodecWorkerPool(2, 60_000);
+  t.teardown(() => pool.close());
+  const codec = new TypeScriptCodec({ workers: pool });
+  const small = files(dir, 8, 64 << 10);
+  await codec.encode(small.ref, small.tgt, join(dir, 'small'));
+  t.equal(pool.size, 1, 'a small job keeps its worker');
+  await pool.close();
+  const big = files(dir, 9, DEFAULT_SLAB_BYTES + (1 << 20));
+  await codec.encode(big.ref, big.tgt, join(dir, 'big'));
+  t.equal(pool.size, 0, 'the encode over a sliced reference retired its worker');
+  await codec.decode(big.ref, join(dir, 'big'), join(dir, 'big.out'));
+  t.equal(pool.size, 0, 'so did the decode');
+  t.ok(readFileSync(join(dir, 'big.out')).equals(big.target), 'byte-exact');
+  await codec.decode(small.ref, join(dir, 'small'), join(dir, 'small.out'));
+  t.equal(pool.size, 1, 'the next small job runs on a fresh worker, which stays');
+  t.ok(readFileSync(join(dir, 'small.out')).equals(small.target), 'byte-exact');
 });
 
 t.test('options are validated when the pool is made', async (t) => {
