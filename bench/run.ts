@@ -99,61 +99,52 @@ const sec = (name: string): string => {
 };
 /**
  * Analysis of the targets that are out of reach, written from the figures of the
- * 2026-11-25 run (profile, codec and latency sections). Re-check it when they move.
+ * 2026-12-02 --large run (TypeScript codec as the default). Re-check it when they move.
  */
 const BOTTLENECKS = `
-### What limits the targets that are not met (analysis of the 2026-11-25 run)
+### What limits the targets that are not met (analysis of the 2026-12-02 run)
 
-- **Storage (target: >= the xdelta3 -9 fixed-baseline figure).** Same policy (raw reference,
-  fixed baseline, delta kept if < 0.5), so the figures tie on ts-tar, bcd-json, ts-zip and ts-tgz
-  (the last two save nothing with either: their byte deltas are > 0.5 of the original; the
-  \`-0.0%\` is the ~60-byte self-delta FORMAT.md requires next to the reference). On esbuild-bin
-  the engine's \`xdelta3 -6\` deltas are ~1.5% larger than \`-9\`'s: 78.6% vs 78.9%. Closing it:
-  level 9 (about 2x slower encodes on binaries) or, better, the next 10-20 points the dataset
-  README describes (compressed reference, min(delta, compressed), re-gzip-verified .tgz).
+- **Storage** is met with the default TypeScript codec (esbuild-bin 80.4% against the DeltaGlider
+  tools' 78.9%: its deltas are 0.88x of \`xdelta3 -9\`'s; ts-tar, bcd-json, ts-zip, ts-tgz tie,
+  the last two saving nothing in \`compatible\`: their byte deltas are > 0.5 of the original, and the
+  \`-0.0%\` is the ~60-byte self-delta FORMAT.md requires next to the reference). The \`compact\`
+  profile's targets are met with either codec.
 - **Passthrough through the proxy (target 0.9x of direct s3rver).** The passthrough PUT is not a
   pipe: the engine spools the body to a temp file while computing MD5 and SHA-256 (the largest
-  self-time entries in the profile are \`hash.update\` and \`writeBuffer\`), and only then uploads the
-  file to the backend, so the object crosses the disk twice and the backend upload starts after
-  the client has finished. Closing it: for keys that are not delta-eligible, stream the request
-  body straight to the backend (MD5/SHA-256 computed on the fly, S3 \`UNSIGNED-PAYLOAD\` or
-  aws-chunked signing) instead of spooling; for eligible keys overlap the spool with the
-  reference fetch. Passthrough GET is already a stream; what remains is the extra HTTP hop
-  (client -> proxy -> s3rver, three processes on 2 busy cores). The SDK plugin, which has no extra
-  hop, comes closest (0.77x at concurrency 1; 0.9-1.3x in earlier runs of the day).
+  self-time entry in the profile is \`hash.update\`), and only then uploads the file to the
+  backend, so the object crosses the disk twice and the backend upload starts after the client
+  has finished. Closing it: for keys that are not delta-eligible, stream the request body
+  straight to the backend (hashes computed on the fly, \`UNSIGNED-PAYLOAD\` or aws-chunked
+  signing) instead of spooling. Passthrough GET is already a stream; what remains is the extra
+  HTTP hop (client -> proxy -> s3rver, three processes on 2 busy cores).
 - **Delta PUT (target 0.5x of passthrough PUT; the Rust proxy manages 0.08x).** Met at concurrency 1
-  on every surface (0.8-1.1x: only a ~1.5% delta goes to the backend, which offsets the encode). At
-  concurrency 8 it falls to 0.3-0.5x: eight \`xdelta3 -e -6 -S lzma\` encodes (20-27 MB/s per core
-  on ts-tar, 7-9 MB/s on esbuild in the codec table) queue on 2 codec slots; the proxy's own
-  thread is mostly idle (see "proxy CPU / wall"): the time is in the xdelta3 children. Closing it:
-  a cheaper encode (level 1-3, \`-S none\`: the dataset README measures 1.5-4x faster encodes for
-  22-37% larger deltas), starting the encode while the body is still arriving, and on a 2-core
-  box accepting that 8 concurrent encodes are CPU-bound.
-- **Warm delta GET (target 0.8x).** FORMAT.md requires verification before the first byte, so a
-  first delta GET is: fetch the delta, \`xdelta3 -d\` into a temp file (hashed as it is written), then
-  stream the file. Since this run a verified reconstruction is kept in an on-disk LRU
-  (DGP_RECONSTRUCTION_CACHE_MB, default 256): a warm GET streams it, and concurrent GETs of one object
-  decode once. Warm GET is now 1.33x (proxy) and 1.06x (middleware) of a passthrough GET at
-  concurrency 1 (was 0.61x / 0.64x earlier the same day); it is still 0.3-0.5x at concurrency 8,
-  where 8 different 22-32 MB objects exceed the cache budget on this run and decode in parallel on
-  2 cores. Closing the rest: a larger budget where disk allows, decoding in-process with the
-  TypeScript decoder (no spawn).
+  through the proxy and the middleware over s3rver (0.54x, 0.62x), not through the SDK plugin
+  (0.42x: its passthrough PUT has no extra hop, so the bar is higher) or the filesystem store,
+  nor at concurrency 8 (0.22-0.47x). The time is the encode: the TypeScript encoder runs at
+  13 MB/s on ts-tar here against 29 MB/s for \`xdelta3 -6\` (codec table: fingerprint index of
+  the reference, match search, LZMA sections, each about a third), and eight encodes queue on
+  2 codec workers on 2 cores. The next upload into the same deltaspace skips indexing (the worker
+  keeps the reference: 18.6 MB/s). \`DGP_CODEC=xdelta3\` trades 2-14% larger deltas for about 2x
+  faster encodes (0.84x at concurrency 1 in the 2026-11-25 run); LZMA level 0 (\`XzSectionEncoder\`)
+  would make sections ~2x faster for 3-4% more bytes; starting the encode while the body is still
+  arriving would hide part of it.
+- **Warm delta GET (target 0.8x).** Met at concurrency 1 over s3rver (1.32x proxy, 1.22x
+  middleware: a warm GET streams the verified reconstruction from the on-disk cache), 0.79-0.91x
+  for the filesystem store and the plugin, 0.33-0.78x at concurrency 8, where eight different
+  22-32 MB objects exceed the cache budget of this run and decode in parallel on 2 cores.
 - **Cold delta GET (target 0.5x).** Adds the download of the whole reference and its SHA-256 check
-  before decoding; at concurrency 8 the fetch is shared, at concurrency 1 every GET after a
-  restart pays it. Closing it: keep the on-disk reference cache across restarts (index it by
-  reference SHA-256 at startup), so a restarted proxy is not cold.
-- **Memory (met since this run).** The node process stays flat (~115 MiB) whatever the object size:
-  bodies are spooled, never buffered. xdelta3 allocates its whole source window (\`-B\`), which is now
-  capped at 64 MiB (was the reference size: 501 MiB for a 200 MiB reference), and the S3 backend
-  store no longer hands objects between 512 MiB and 5 GiB to lib-storage, whose buffered parts took
-  the node process to 510 MiB for a 1 GiB reference (a single streamed PUT now; 16 MiB x 2 parts
-  above 5 GiB): 115 MiB for the node process and 291 MiB with its xdelta3 child at 1 GiB (--large). The cost is ratio on objects with blocks moved farther
-  than 64 MiB (synth-200m 0.009 vs 0.001); the TypeScript encoder matches the whole reference but
-  grows with it (273 MiB for a 22 MB ts-tar pair).
+  before decoding (FORMAT.md: verified before the first byte), and the TypeScript decoder runs at
+  about 0.5x of xdelta3's speed (100 MB/s on ts-tar). Closing it: keep the on-disk reference cache
+  across restarts (indexed by reference SHA-256 at startup), so a restarted proxy is not cold.
+- **Memory (met).** The proxy process, codec workers included, peaks at 280 MiB with a 1 GiB
+  object and 270 MiB with a 50 MiB one: bodies are spooled, never buffered; the encoder holds
+  references up to 32 MiB whole and larger ones a 32 MiB slab at a time (plus its index), and a
+  worker that ran a job over such a reference exits after it, returning its memory at once. Eight
+  concurrent 100 MiB PUTs reach 463 MiB: two encodes at once (DGP_CODEC_CONCURRENCY = cores).
 - **Filesystem store.** The "direct filesystem copy" side is a write of an in-memory buffer into the
-  page cache (GB/s); against it any HTTP surface is 0.05-0.2x. The meaningful figures for the
+  page cache (GB/s); against it any HTTP surface is 0.01-0.2x. The meaningful figures for the
   embedded store are the delta/passthrough ratios through the same surface.
-- **Concurrency 8 in general.** s3rver itself drops from ~130 to ~30 MB/s at 8 concurrent 25 MB
+- **Concurrency 8 in general.** s3rver itself drops from ~180 to ~30 MB/s at 8 concurrent 25 MB
   objects on this machine, and the client, the proxy and s3rver share 2 cores with other work.
 `;
 const yes = (m: boolean | undefined): string => (m === undefined ? 'n/a' : m ? '**met**' : '**not met**');
