@@ -124,7 +124,7 @@ const BOTTLENECKS = `
   13 MB/s on ts-tar here against 29 MB/s for \`xdelta3 -6\` (codec table: fingerprint index of
   the reference, match search, LZMA sections, each about a third), and eight encodes queue on
   2 codec workers on 2 cores. The next upload into the same deltaspace skips indexing (the worker
-  keeps the reference: 18.6 MB/s). \`DGP_CODEC=xdelta3\` trades 2-14% larger deltas for about 2x
+  keeps the reference: 18.6 MB/s). \`DGP_CODEC=xdelta3\` trades 4-16% larger deltas for about 2x
   faster encodes (0.84x at concurrency 1 in the 2026-11-25 run); LZMA level 0 (\`XzSectionEncoder\`)
   would make sections ~2x faster for 3-4% more bytes; starting the encode while the body is still
   arriving would hide part of it.
