@@ -13,6 +13,7 @@ import {
   CompleteMultipartUploadCommand,
   CreateBucketCommand,
   CreateMultipartUploadCommand,
+  DeleteObjectCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
   PutObjectCommand,
@@ -101,6 +102,34 @@ for (const way of ['proxy', 'middleware'] as const) t.test(`${way} over s3rver b
       }
     });
   }
+
+  await t.test('LIST answered 500 five times in a row (s3rver reading a metadata file being rewritten): LIST and DELETE still succeed', async (t) => {
+    const space = 'listfault';
+    await ep.client.send(new PutObjectCommand({ Bucket: BUCKET, Key: `${space}/a.zip`, Body: family[0] }));
+    await ep.client.send(new PutObjectCommand({ Bucket: BUCKET, Key: `${space}/b.zip`, Body: family[1] }));
+    let failures = 0;
+    const failLists = (n: number): void => {
+      let left = n;
+      fp.rule = (req) => {
+        if (req.method !== 'GET' || !/[?&]list-type=2/.test(req.url ?? '') || left <= 0) return { kind: 'pass' };
+        left--;
+        failures++;
+        return { kind: 'status', status: 500 };
+      };
+    };
+    failLists(5);
+    const listed = await ep.client.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: `${space}/` }));
+    t.same(listed.Contents?.map((o) => o.Key), [`${space}/a.zip`, `${space}/b.zip`], 'the LIST succeeded after five backend 500s');
+    failLists(5);
+    await ep.client.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: `${space}/b.zip` }));
+    fp.rule = () => ({ kind: 'pass' });
+    t.equal(failures, 10, 'ten 500s injected');
+    figures.faultsInjected += failures;
+    figures.retriesSucceeded += 2;
+    t.equal((await getBytes(ep.client, BUCKET, `${space}/b.zip`)).status, 404, 'b.zip deleted');
+    const a = await getBytes(ep.client, BUCKET, `${space}/a.zip`);
+    t.ok(a.body?.equals(family[0] as Buffer), 'a.zip intact');
+  });
 
   await t.test('backend stopped mid-PUT, restarted, retry succeeds', async (t) => {
     const space = 'midput';

@@ -163,7 +163,7 @@ t.teardown(() => {
   }, [
     `Criterion for "RSS flat after warm-up": RSS at the end at most ${RSS_GROWTH_LIMIT_MIB} MiB above the RSS when the first quarter of the run ends. Proxy: \`node dist/reverse-proxy/cli.js\` (bench/lib/servers.ts); middleware: bench/lib/middleware-child.mjs in a node:http server; s3rver: bench/lib/s3rver-child.mjs. Each LIST is checked to show exactly the client's live keys and sizes.`,
   ], [
-    'Per target (the server in its own process; RSS = its /proc/<pid>/status VmRSS in MiB, node only, xdelta3 children apart):',
+    'Per target (the server in its own process; RSS = its /proc/<pid>/status VmRSS in MiB, the node process with its TypeScript codec workers; xdelta3 children, used only with DGP_CODEC=xdelta3, apart):',
     '',
     '| target | s | requests | PUT / GET / LIST / DELETE | errors | corrupt | wrong LIST | RSS at 25% / 50% / 75% / end | peak after warm-up |',
     '|---|---|---|---|---|---|---|---|---|',

@@ -2,6 +2,7 @@
  * ObjectStore on any S3 endpoint (AWS S3, MinIO, s3rver) through @aws-sdk/client-s3.
  */
 import { createReadStream } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { crc32 as zlibCrc32 } from 'node:zlib';
 import type { Readable } from 'node:stream';
 import {
@@ -98,6 +99,15 @@ function translate(err: unknown, bucket: string, key?: string): Error {
   const msg = (err as AwsError)?.message ?? String(err);
   return new BackendError(`backend ${code ?? 'error'}${status(err) ? ` (HTTP ${status(err)})` : ''}: ${msg}`, { cause: err });
 }
+
+/**
+ * Further rounds (after the SDK's own attempts) for a listing answered 500. A listing
+ * is a read without side effects, and s3rver answers 500 to one that meets the metadata
+ * of an object another request is rewriting (it reads every object's metadata file,
+ * which it writes in place): under load that outlasted the SDK's three attempts once in
+ * 9,000 requests of the reliability soak.
+ */
+const LIST_RETRY_DELAYS_MS = [100, 300, 900];
 
 /** Object store on an S3-compatible endpoint. */
 export class S3Store implements ObjectStore {
@@ -228,15 +238,24 @@ export class S3Store implements ObjectStore {
 
   async listObjects(bucket: string, options: ListOptions): Promise<ListPage> {
     try {
-      const r = await this.client.send(
-        new ListObjectsV2Command({
-          Bucket: bucket,
-          Prefix: options.prefix || undefined,
-          Delimiter: options.delimiter || undefined,
-          StartAfter: options.startAfter || undefined,
-          MaxKeys: options.maxKeys ?? 1000,
-        }),
-      );
+      const input = {
+        Bucket: bucket,
+        Prefix: options.prefix || undefined,
+        Delimiter: options.delimiter || undefined,
+        StartAfter: options.startAfter || undefined,
+        MaxKeys: options.maxKeys ?? 1000,
+      };
+      let r;
+      for (let round = 0; ; round++) {
+        try {
+          r = await this.client.send(new ListObjectsV2Command(input));
+          break;
+        } catch (err) {
+          const delay = LIST_RETRY_DELAYS_MS[round];
+          if (status(err) !== 500 || delay === undefined) throw err;
+          await sleep(delay);
+        }
+      }
       const objects = (r.Contents ?? []).map((o) => ({
         key: o.Key ?? '',
         size: o.Size ?? 0,
