@@ -490,7 +490,9 @@ const BACKEND_NOTES = [
   '  from its router (deltaglider answers 503, a backend failure); a DELETE pruning the directory of',
   '  a concurrent PUT crashes it (an uncaught ENOENT), so the fuzz keeps each worker\'s keys apart',
   '  on s3rver; it resolves `..` in keys and bucket names as directories (deltaglider now refuses',
-  '  both, see STORAGE_FORMAT.md).',
+  '  both, see STORAGE_FORMAT.md); a ListObjects that reads the metadata file of an object being',
+  '  rewritten fails with 500 (it reads every object\'s metadata, written in place: dozens per',
+  '  2-minute soak), so the S3 store retries a listing answered 500 beyond the SDK\'s attempts.',
   '',
 ];
 
