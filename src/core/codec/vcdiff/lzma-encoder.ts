@@ -346,6 +346,19 @@ export class LzmaEncoder {
     return this.mf.findMatches(this.matches);
   }
 
+  /**
+   * The match pairs at `enc`, in `matches`: read now, or left there by the last
+   * step's lookahead. Returns their count; the longest length is in `cachedLen`.
+   */
+  private matchesHere(): number {
+    if (this.ahead === 0) {
+      const n = this.readMatches();
+      this.cachedPairs = n;
+      this.cachedLen = n > 0 ? this.matches[n - 2]! : 0;
+    }
+    return this.cachedPairs;
+  }
+
   private skip(n: number): void {
     this.ahead += n;
     this.mf.skip(n);
@@ -578,15 +591,8 @@ export class LzmaEncoder {
    */
   private getFast(): number {
     const matches = this.matches;
-    let numPairs: number;
-    let mainLen: number;
-    if (this.ahead === 0) {
-      numPairs = this.readMatches();
-      mainLen = numPairs > 0 ? matches[numPairs - 2]! : 0;
-    } else {
-      numPairs = this.cachedPairs;
-      mainLen = this.cachedLen;
-    }
+    let numPairs = this.matchesHere();
+    let mainLen = this.cachedLen;
     const buf = this.mf.buf;
     const view = this.mf.view;
     const enc = this.enc;
@@ -698,15 +704,8 @@ export class LzmaEncoder {
     if (this.alignPriceCount >= ALIGN_PRICE_REFRESH) this.fillAlignPrices();
 
     const matches = this.matches;
-    let numPairs: number;
-    let mainLen: number;
-    if (this.ahead === 0) {
-      numPairs = this.readMatches();
-      mainLen = numPairs > 0 ? matches[numPairs - 2]! : 0;
-    } else {
-      numPairs = this.cachedPairs;
-      mainLen = this.cachedLen;
-    }
+    let numPairs = this.matchesHere();
+    let mainLen = this.cachedLen;
     const buf = this.mf.buf;
     const view = this.mf.view;
     const enc = this.enc;
