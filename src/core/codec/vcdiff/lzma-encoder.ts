@@ -1007,36 +1007,7 @@ export class LzmaEncoder {
       if (ri === 0) startLen = lenTest + 1;
 
       // The rep match, a literal, then rep0 again.
-      const limit = numAvailFull < lenTest + 1 + niceLen ? numAvailFull : lenTest + 1 + niceLen;
-      const len2 = lenTest + 1 < limit ? matchLength(view, e, src, lenTest + 1, limit) - lenTest - 1 : 0;
-      if (len2 >= 2) {
-        let st2 = nextAfterLongRep(st);
-        let ps2 = (position + lenTest) & pbMask;
-        const litPrice =
-          price +
-          repLenPrices[lenRow + lenTest]! +
-          this.bit0(PROBS_IS_MATCH + (st2 << 4) + ps2) +
-          this.literalPrice(this.literalBase(position + lenTest, buf[e + lenTest - 1]!), true, buf[src + lenTest]!, buf[e + lenTest]!);
-        st2 = nextAfterLiteral(st2);
-        ps2 = (position + lenTest + 1) & pbMask;
-        const offset = cur + lenTest + 1 + len2;
-        while (lenEnd < offset) optPrice[++lenEnd] = INFINITY_PRICE;
-        const p =
-          litPrice +
-          this.bit1(PROBS_IS_MATCH + (st2 << 4) + ps2) +
-          this.bit1(PROBS_IS_REP + st2) +
-          repLenPrices[ps2 * LEN_SYMBOLS + len2 - MATCH_MIN_LEN]! +
-          this.pureRepPrice(0, st2, ps2);
-        if (p < optPrice[offset]!) {
-          optPrice[offset] = p;
-          optPosPrev[offset] = cur + lenTest + 1;
-          optBackPrev[offset] = 0;
-          optPrev1IsChar[offset] = 1;
-          optPrev2[offset] = 1;
-          optPosPrev2[offset] = cur;
-          optBackPrev2[offset] = ri;
-        }
-      }
+      lenEnd = this.relaxCopyLiteralRep0(cur, lenEnd, lenTest, src, price + repLenPrices[lenRow + lenTest]!, nextAfterLongRep(st), ri, numAvailFull);
     }
 
     if (newLen > numAvailHere) {
@@ -1068,42 +1039,55 @@ export class LzmaEncoder {
         if (lenTest !== pairLen) continue;
 
         // The match, a literal, then rep0 (the match's distance) again.
-        const src = e - curBack - 1;
-        const limit = numAvailFull < lenTest + 1 + niceLen ? numAvailFull : lenTest + 1 + niceLen;
-        const len2 = lenTest + 1 < limit ? matchLength(view, e, src, lenTest + 1, limit) - lenTest - 1 : 0;
-        if (len2 >= 2) {
-          let st2 = nextAfterMatch(st);
-          let ps2 = (position + lenTest) & pbMask;
-          const litPrice =
-            p +
-            this.bit0(PROBS_IS_MATCH + (st2 << 4) + ps2) +
-            this.literalPrice(this.literalBase(position + lenTest, buf[e + lenTest - 1]!), true, buf[src + lenTest]!, buf[e + lenTest]!);
-          st2 = nextAfterLiteral(st2);
-          ps2 = (ps2 + 1) & pbMask;
-          const offset = cur + lenTest + 1 + len2;
-          while (lenEnd < offset) optPrice[++lenEnd] = INFINITY_PRICE;
-          const q =
-            litPrice +
-            this.bit1(PROBS_IS_MATCH + (st2 << 4) + ps2) +
-            this.bit1(PROBS_IS_REP + st2) +
-            repLenPrices[ps2 * LEN_SYMBOLS + len2 - MATCH_MIN_LEN]! +
-            this.pureRepPrice(0, st2, ps2);
-          if (q < optPrice[offset]!) {
-            optPrice[offset] = q;
-            optPosPrev[offset] = cur + lenTest + 1;
-            optBackPrev[offset] = 0;
-            optPrev1IsChar[offset] = 1;
-            optPrev2[offset] = 1;
-            optPosPrev2[offset] = cur;
-            optBackPrev2[offset] = curBack + NUM_REPS;
-          }
-        }
+        lenEnd = this.relaxCopyLiteralRep0(cur, lenEnd, lenTest, e - curBack - 1, p, nextAfterMatch(st), curBack + NUM_REPS, numAvailFull);
         offs += 2;
         if (offs === numPairs) break;
         pairLen = matches[offs]!;
         curBack = matches[offs + 1]!;
         farDistPrice = this.matchDistPrice(curBack, FAR_LEN);
       }
+    }
+    return lenEnd;
+  }
+
+  /**
+   * After a copy of `lenTest` bytes at `cur` from `src` (a rep or a match, `back`
+   * as optBackPrev codes it), costing `price` up to its end and leaving state
+   * `st`: prices "that copy, a literal, then rep0 again" and keeps it in the plan
+   * where it is cheaper. Returns the new plan end.
+   */
+  private relaxCopyLiteralRep0(cur: number, lenEnd: number, lenTest: number, src: number, price: number, st: number, back: number, numAvailFull: number): number {
+    const e = this.enc + cur;
+    const niceLen = this.niceLen;
+    const limit = numAvailFull < lenTest + 1 + niceLen ? numAvailFull : lenTest + 1 + niceLen;
+    const len2 = lenTest + 1 < limit ? matchLength(this.mf.view, e, src, lenTest + 1, limit) - lenTest - 1 : 0;
+    if (len2 < 2) return lenEnd;
+    const buf = this.mf.buf;
+    const position = this.streamPos + cur;
+    const ps = (position + lenTest) & this.pbMask;
+    const litPrice =
+      price +
+      this.bit0(PROBS_IS_MATCH + (st << 4) + ps) +
+      this.literalPrice(this.literalBase(position + lenTest, buf[e + lenTest - 1]!), true, buf[src + lenTest]!, buf[e + lenTest]!);
+    const st2 = nextAfterLiteral(st);
+    const ps2 = (position + lenTest + 1) & this.pbMask;
+    const offset = cur + lenTest + 1 + len2;
+    const optPrice = this.optPrice;
+    while (lenEnd < offset) optPrice[++lenEnd] = INFINITY_PRICE;
+    const p =
+      litPrice +
+      this.bit1(PROBS_IS_MATCH + (st2 << 4) + ps2) +
+      this.bit1(PROBS_IS_REP + st2) +
+      this.repLenPrices[ps2 * LEN_SYMBOLS + len2 - MATCH_MIN_LEN]! +
+      this.pureRepPrice(0, st2, ps2);
+    if (p < optPrice[offset]!) {
+      optPrice[offset] = p;
+      this.optPosPrev[offset] = cur + lenTest + 1;
+      this.optBackPrev[offset] = 0;
+      this.optPrev1IsChar[offset] = 1;
+      this.optPrev2[offset] = 1;
+      this.optPosPrev2[offset] = cur;
+      this.optBackPrev2[offset] = back;
     }
     return lenEnd;
   }
