@@ -6,6 +6,7 @@ export * from './codec/create-codec.js';
 export * from './store/object-store.js';
 export * from './store/fs-store.js';
 export * from './store/s3-store.js';
+export { DEFAULT_FSYNC_MODE, FSYNC_MODES, type FsyncMode } from './fsync.js';
 export * from './format/keys.js';
 export * from './format/metadata.js';
 export * from './format/profile.js';

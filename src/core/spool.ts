@@ -8,7 +8,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { createWriteStream, mkdirSync, readdirSync, rmSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
@@ -31,6 +31,8 @@ export interface SpoolOptions {
   /** Base64 MD5 the body must have. */
   contentMd5?: string;
   signal?: AbortSignal;
+  /** Flush the file to disk (once, when complete) before resolving: its bytes are acknowledged as stored. Default false. */
+  flush?: boolean;
 }
 
 function alive(pid: number): boolean {
@@ -113,7 +115,14 @@ export async function spoolToFile(body: Readable, temp: TempDir, options: SpoolO
   const path = temp.file('spool');
   const counter = new HashingCounter(options.maxSize);
   try {
-    await pipeline(body, counter, createWriteStream(path), { signal: options.signal });
+    const fh = await open(path, 'wx');
+    try {
+      await pipeline(body, counter, createWriteStream('', { fd: fh.fd, autoClose: false }), { signal: options.signal });
+      // One flush per file at close, never per chunk.
+      if (options.flush) await fh.datasync();
+    } finally {
+      await fh.close();
+    }
     const { sha256, md5 } = counter.digests();
     if (options.expectedSize !== undefined && counter.size !== options.expectedSize) {
       throw new IncompleteBodyError(options.expectedSize, counter.size);

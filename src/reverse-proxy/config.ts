@@ -10,6 +10,7 @@ import { DEFAULT_XDELTA3_LEVEL } from '../core/codec/xdelta3-codec.js';
 import { DEFAULT_ELIGIBLE_EXTENSIONS } from '../core/format/keys.js';
 import { DEFAULT_BASELINE_ROTATION_RATIO, DEFAULT_MAX_DELTA_OBJECT_SIZE, DEFAULT_MAX_DELTA_RATIO } from '../core/engine/options.js';
 import { DEFAULT_COMPRESSION_LEVEL, MAX_COMPRESSION_LEVEL } from '../core/compress/storage-compression.js';
+import { DEFAULT_FSYNC_MODE, FSYNC_MODES, isFsyncMode, type FsyncMode } from '../core/fsync.js';
 import { DEFAULT_STORAGE_PROFILE, isStorageProfile, parseProfileRules, STORAGE_PROFILES, type StorageProfile } from '../core/format/profile.js';
 
 /** The resolved configuration. */
@@ -17,6 +18,7 @@ export interface ProxyConfig {
   listenAddr: string;
   uiAddr: string | undefined;
   dataDir: string;
+  fsync: FsyncMode;
   maxDeltaRatio: number;
   maxObjectSize: number;
   cacheMb: number;
@@ -93,6 +95,7 @@ export const SETTINGS = [
   setting({ key: 'listenAddr', env: 'DGP_LISTEN_ADDR', toml: 'listen_addr', default: '0.0.0.0:9000', doc: 'S3 endpoint bind address (host:port).', allowed: 'host:port, e.g. 0.0.0.0:9000', parse: addr }),
   setting({ key: 'uiAddr', env: 'DGP_UI_ADDR', toml: 'ui_addr', default: undefined, doc: 'Web UI bind address. Default: the S3 host with port + 1. "off" disables the UI.', allowed: 'host:port or off', parse: (raw) => (raw === 'off' ? 'off' : addr(raw)) }),
   setting({ key: 'dataDir', env: 'DGP_DATA_DIR', toml: 'data_dir', default: './data', doc: 'Embedded filesystem store directory (used when DGP_S3_ENDPOINT is not set).', allowed: 'a directory path', parse: str }),
+  setting({ key: 'fsync', env: 'DGP_FSYNC', toml: 'fsync', default: DEFAULT_FSYNC_MODE, doc: 'always: the embedded store and multipart parts are flushed to disk (fdatasync, then the directory) before the 200, so an acknowledged write survives a power loss; never: left to the page cache, faster for small objects, lost on a crash of the machine (docs/OPERATIONS.md "Durability").', allowed: FSYNC_MODES.join(' or '), parse: (raw) => { if (!isFsyncMode(raw)) throw new Error(); return raw; } }),
   setting({ key: 'maxDeltaRatio', env: 'DGP_MAX_DELTA_RATIO', toml: 'max_delta_ratio', default: DEFAULT_MAX_DELTA_RATIO, doc: 'Store a delta only if delta size / original size is below this.', allowed: 'a number in (0, 1]', parse: (raw) => { const v = num(0, 1, false)(raw); if (v === 0) throw new Error(); return v; } }),
   setting({ key: 'maxObjectSize', env: 'DGP_MAX_OBJECT_SIZE', toml: 'max_object_size', default: DEFAULT_MAX_DELTA_OBJECT_SIZE, doc: 'Largest object (bytes) that is delta-encoded; larger eligible objects are stored passthrough (no 100 MB cap as in the Rust proxy).', allowed: 'a positive integer (bytes)', parse: num(1, Number.MAX_SAFE_INTEGER, true) }),
   setting({ key: 'cacheMb', env: 'DGP_CACHE_MB', toml: 'cache_mb', default: 100, doc: 'Reference cache budget in MiB (references are cached as files on local disk).', allowed: 'a non-negative integer', parse: num(0, 1_000_000, true) }),

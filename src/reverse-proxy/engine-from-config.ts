@@ -21,7 +21,7 @@ export function storeFromConfig(config: ProxyConfig): ObjectStore {
         forcePathStyle: config.s3PathStyle,
         credentials: config.beAccessKeyId && config.beSecretAccessKey ? { accessKeyId: config.beAccessKeyId, secretAccessKey: config.beSecretAccessKey } : undefined,
       })
-    : new FileSystemStore(resolve(config.dataDir));
+    : new FileSystemStore(resolve(config.dataDir), { fsync: config.fsync });
 }
 
 /** An engine with every engine setting of the configuration. */
@@ -40,6 +40,7 @@ export function engineFromConfig(config: ProxyConfig, store: ObjectStore, extra:
     compressionLevel: config.compressionLevel,
     gzipAware: config.gzipAware,
     baselineRotationRatio: config.baselineRotationRatio,
+    fsync: config.fsync,
     ...extra,
   });
 }

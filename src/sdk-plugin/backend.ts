@@ -139,6 +139,7 @@ export class PluginBackend {
           referenceCacheBytes: p.referenceCacheBytes,
           tempDir: p.tempDir,
           maxDeltaObjectSize: p.maxDeltaObjectSize,
+          fsync: p.fsync,
           profile: p.profile,
           compressionLevel: p.compressionLevel,
           gzipAware: p.gzipAware,

@@ -9,6 +9,7 @@ import { DEFAULT_ELIGIBLE_EXTENSIONS, eligibleByExtension, type EligibilityPredi
 import { DEFAULT_MAX_DELTA_OBJECT_SIZE, DEFAULT_MAX_DELTA_RATIO, type EngineLogger } from '../core/engine/options.js';
 import { DEFAULT_COMPRESSION_LEVEL, MAX_COMPRESSION_LEVEL } from '../core/compress/storage-compression.js';
 import { DEFAULT_STORAGE_PROFILE, isStorageProfile, STORAGE_PROFILES, type ProfileSelector, type StorageProfile } from '../core/format/profile.js';
+import { resolveFsyncMode, type FsyncMode } from '../core/fsync.js';
 
 /** Decides per request whether the plugin handles a bucket/key (for listings: the prefix). */
 export type DeltaGliderEnabledPredicate = (bucket: string, key: string) => boolean;
@@ -47,6 +48,8 @@ export interface DeltaGliderPluginInputConfig {
   tempDir?: string;
   /** Largest object that is delta-encoded; larger eligible objects are stored as-is. Default 4 GiB. */
   maxDeltaObjectSize?: number;
+  /** Multipart parts spooled in `tempDir`: `'always'` flushes each to disk before its 200, `'never'` does not. Default `'always'`. */
+  fsync?: FsyncMode;
   /**
    * Storage profile for what the plugin writes: `'compatible'` (the DeltaGlider format,
    * readable by the other DeltaGlider tools) or `'compact'` (compressed baselines and
@@ -81,6 +84,7 @@ export interface DeltaGliderPluginResolvedConfig {
   codec: CodecName;
   tempDir?: string;
   maxDeltaObjectSize: number;
+  fsync: FsyncMode;
   profile: StorageProfile | ProfileSelector;
   compressionLevel: number;
   gzipAware: boolean;
@@ -101,7 +105,7 @@ function nonNegativeInteger(name: string, v: unknown, fallback: number): number 
 
 const KNOWN_OPTIONS = new Set([
   'enabled', 'maxDeltaRatio', 'eligibleExtensions', 'eligible', 'referenceCacheBytes', 'codec',
-  'tempDir', 'maxDeltaObjectSize', 'profile', 'compressionLevel', 'gzipAware', 'logger', 'conditionalWrites', 'client',
+  'tempDir', 'maxDeltaObjectSize', 'fsync', 'profile', 'compressionLevel', 'gzipAware', 'logger', 'conditionalWrites', 'client',
 ]);
 
 /** Validates plugin options and fills in defaults. Throws TypeError/RangeError naming the option. */
@@ -114,7 +118,7 @@ export function resolveDeltaGliderPluginConfig(input: DeltaGliderPluginInputConf
       throw new TypeError(`deltaglider sdk-plugin: unknown option ${name} (known: ${[...KNOWN_OPTIONS].join(', ')})`);
     }
   }
-  const { enabled, maxDeltaRatio, eligibleExtensions, eligible, referenceCacheBytes, codec, tempDir, maxDeltaObjectSize, profile, compressionLevel, gzipAware, logger, conditionalWrites, client } = input;
+  const { enabled, maxDeltaRatio, eligibleExtensions, eligible, referenceCacheBytes, codec, tempDir, maxDeltaObjectSize, fsync, profile, compressionLevel, gzipAware, logger, conditionalWrites, client } = input;
 
   let enabledFn: DeltaGliderEnabledPredicate;
   if (enabled === undefined || enabled === true) enabledFn = () => true;
@@ -176,6 +180,7 @@ export function resolveDeltaGliderPluginConfig(input: DeltaGliderPluginInputConf
     codec: codec ?? 'auto',
     tempDir,
     maxDeltaObjectSize: nonNegativeInteger('maxDeltaObjectSize', maxDeltaObjectSize, DEFAULT_MAX_DELTA_OBJECT_SIZE),
+    fsync: resolveFsyncMode('deltaglider sdk-plugin: option fsync', fsync),
     profile: profile ?? DEFAULT_STORAGE_PROFILE,
     compressionLevel: compressionLevel ?? DEFAULT_COMPRESSION_LEVEL,
     gzipAware: gzipAware ?? true,

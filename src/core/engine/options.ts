@@ -9,6 +9,7 @@ import type { StorageType } from './types.js';
 import { DEFAULT_ELIGIBLE_EXTENSIONS, eligibleByExtension, type EligibilityPredicate } from '../format/keys.js';
 import { DEFAULT_REFERENCE_CACHE_BYTES } from '../cache/reference-cache.js';
 import { DEFAULT_COMPRESSION_LEVEL, MAX_COMPRESSION_LEVEL } from '../compress/storage-compression.js';
+import { resolveFsyncMode, type FsyncMode } from '../fsync.js';
 import { DEFAULT_STORAGE_PROFILE, isStorageProfile, STORAGE_PROFILES, type ProfileSelector, type StorageProfile } from '../format/profile.js';
 
 /** A delta is kept only when delta/original is below this. */
@@ -92,6 +93,12 @@ export interface EngineOptions {
    * compression ratio). 0 keeps the first baseline forever. Default 0.5.
    */
   baselineRotationRatio?: number;
+  /**
+   * Local files the engine acknowledges itself (multipart parts): `always` flushes each to
+   * disk before its 200, `never` leaves it to the page cache. Objects follow their store's
+   * own setting (`new FileSystemStore(dir, { fsync })`). Default `always`.
+   */
+  fsync?: FsyncMode;
   logger?: EngineLogger;
   observer?: EngineObserver;
 }
@@ -112,6 +119,7 @@ export interface ResolvedEngineOptions {
   compressionLevel: number;
   gzipAware: boolean;
   baselineRotationRatio: number;
+  fsync: FsyncMode;
   logger: EngineLogger;
   observer: EngineObserver;
 }
@@ -127,7 +135,7 @@ function positive(name: string, v: number | undefined, fallback: number, integer
 }
 
 export function resolveEngineOptions(options: EngineOptions): ResolvedEngineOptions {
-  const { store, codec, maxDeltaRatio, eligibleExtensions, eligible, maxDeltaObjectSize, maxObjectSize, referenceCacheBytes, reconstructionCacheBytes, codecConcurrency, tempDir, minPartSize, profile, compressionLevel, gzipAware, baselineRotationRatio, logger, observer } = options;
+  const { store, codec, maxDeltaRatio, eligibleExtensions, eligible, maxDeltaObjectSize, maxObjectSize, referenceCacheBytes, reconstructionCacheBytes, codecConcurrency, tempDir, minPartSize, profile, compressionLevel, gzipAware, baselineRotationRatio, fsync, logger, observer } = options;
   if (!store) throw new TypeError('deltaglider: option store is required (an S3Store or FileSystemStore)');
   if (!codec) throw new TypeError('deltaglider: option codec is required (see createCodec())');
   const ratio = positive('maxDeltaRatio', maxDeltaRatio, DEFAULT_MAX_DELTA_RATIO, false);
@@ -164,6 +172,7 @@ export function resolveEngineOptions(options: EngineOptions): ResolvedEngineOpti
     compressionLevel: level,
     gzipAware: gzipAware ?? true,
     baselineRotationRatio: positive('baselineRotationRatio', baselineRotationRatio, DEFAULT_BASELINE_ROTATION_RATIO, false),
+    fsync: resolveFsyncMode('deltaglider: option fsync', fsync),
     logger: logger ?? silent,
     observer: observer ?? {},
   };

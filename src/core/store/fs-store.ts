@@ -16,11 +16,18 @@
  * The metadata lives in the same file as the data and the file is published with
  * one rename (or link, for create-only writes), so no reader ever sees data without
  * its metadata or the reverse.
+ *
+ * Durability (option `fsync`, default `always`): a staged file is flushed once, complete,
+ * before it is published; the directory that received it (and any directory created for
+ * it, up to the bucket) is flushed after, all before the write resolves. A delete flushes
+ * the directory it removed from before it resolves, so when the engine deletes a delta
+ * and then collects its reference, a crash can never keep the delta and lose the
+ * reference. See docs/OPERATIONS.md "Durability".
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { link, mkdir, open, readdir, readFile, rename, rm, rmdir, stat, unlink, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { LRUCache } from 'lru-cache';
 import { Readable, Transform } from 'node:stream';
@@ -33,6 +40,7 @@ import {
   PreconditionFailedError,
 } from '../errors.js';
 import { compareKeys, isValidBucketName } from '../format/keys.js';
+import { resolveFsyncMode, syncDirectory, type FsyncMode } from '../fsync.js';
 import { TempDir } from '../spool.js';
 import type {
   BucketInfo,
@@ -54,6 +62,14 @@ const OBJ_SUFFIX = '.obj';
 const MAX_ENCODED_SEGMENT = 200;
 /** Retries when concurrent deletes keep pruning the directories a write needs. */
 const MAX_PUBLISH_ATTEMPTS = 50;
+/** Directories whose own entry is known flushed (saves re-flushing the parents of busy directories). */
+const DURABLE_DIR_CACHE_ENTRIES = 4096;
+
+/** Options of the embedded filesystem store. */
+export interface FileSystemStoreOptions {
+  /** `always`: every acknowledged write and delete is flushed to disk first; `never`: left to the page cache. Default `always`. */
+  fsync?: FsyncMode;
+}
 
 interface DirEntry {
   name: string;
@@ -97,11 +113,23 @@ export class FileSystemStore implements ObjectStore {
   readonly #staging: string;
   #staged = false;
   readonly #dirCache = new LRUCache<string, { stamp: string; entries: DirEntry[] }>({ max: 256 });
+  /** When writes are flushed. */
+  readonly fsync: FsyncMode;
+  /**
+   * Directories this process made durable in their parent. A directory is dropped when
+   * this process prunes it; one pruned and re-made by another process meanwhile is
+   * re-flushed by that process's own write before it answers.
+   */
+  readonly #durableDirs = new LRUCache<string, true>({ max: DURABLE_DIR_CACHE_ENTRIES });
 
-  /** @param dataDir the data directory (created if missing). */
-  constructor(dataDir: string) {
+  /**
+   * @param dataDir the data directory (created if missing).
+   * @param options durability; see FileSystemStoreOptions.
+   */
+  constructor(dataDir: string, options: FileSystemStoreOptions = {}) {
     this.#root = dataDir;
     this.#staging = join(dataDir, '.tmp');
+    this.fsync = resolveFsyncMode('FileSystemStore: option fsync', options.fsync);
     this.description = `filesystem ${dataDir}`;
   }
 
@@ -213,27 +241,39 @@ export class FileSystemStore implements ObjectStore {
       const fixed = Buffer.alloc(HEADER_FIXED);
       MAGIC.copy(fixed);
       fixed.writeUInt32BE(json.length, 4);
-      const out = createWriteStream(staged, { flags: 'wx' });
-      out.write(fixed);
-      out.write(json);
-      await pipeline(createReadStream(source.path), out);
-      await this.#publish(staged, target, options.ifNoneMatch === true);
+      const fh = await open(staged, 'wx');
+      try {
+        // A stream on the descriptor, not the FileHandle: a FileHandle stream that does not
+        // close it keeps it referenced, and fh.close() would then never settle.
+        const out = createWriteStream('', { fd: fh.fd, autoClose: false });
+        out.write(fixed);
+        out.write(json);
+        await pipeline(createReadStream(source.path), out);
+        // One flush for the whole file, before anyone can see it under its name.
+        if (this.fsync === 'always') await fh.datasync();
+      } finally {
+        await fh.close();
+      }
+      const created = await this.#publish(staged, target, options.ifNoneMatch === true);
+      await this.#syncPublished(target, created);
       return { etag: header.etag };
     } finally {
       await rm(staged, { force: true });
     }
   }
 
-  async #publish(staged: string, target: ObjectPath, createOnly: boolean): Promise<void> {
+  /** Publishes the staged file; returns the first directory it had to create, if any. */
+  async #publish(staged: string, target: ObjectPath, createOnly: boolean): Promise<string | undefined> {
+    let created: string | undefined;
     for (let attempt = 0; ; attempt++) {
       try {
-        await this.#makeDirs(target);
+        created = (await this.#makeDirs(target)) ?? created;
         if (createOnly) {
           await link(staged, target.file);
         } else {
           await rename(staged, target.file);
         }
-        return;
+        return created;
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code;
         if (code === 'EEXIST' && createOnly) throw new PreconditionFailedError();
@@ -245,23 +285,80 @@ export class FileSystemStore implements ObjectStore {
     }
   }
 
-  async #makeDirs(target: ObjectPath): Promise<void> {
-    await mkdir(target.dir, { recursive: true });
+  async #makeDirs(target: ObjectPath): Promise<string | undefined> {
+    const created = await mkdir(target.dir, { recursive: true });
     // Hashed (overlong) directory names keep their real segment beside them for listings.
     let d = target.bucketDir;
     for (let i = 0; i < target.dirs.length; i++) {
       d = join(d, target.dirs[i] as string);
-      if (target.dirs[i]?.startsWith('~')) await writeFile(join(d, '.segment'), target.segments[i] as string);
+      if (target.dirs[i]?.startsWith('~')) await writeFile(join(d, '.segment'), target.segments[i] as string, { flush: this.fsync === 'always' });
+    }
+    return created;
+  }
+
+  /**
+   * Flushes the directory that received the object, then each directory up to the bucket
+   * whose own entry is not known durable (those made for this object first among them):
+   * a flushed file in a directory whose entry was lost is lost too.
+   */
+  async #syncPublished(target: ObjectPath, created: string | undefined): Promise<void> {
+    if (this.fsync !== 'always') return;
+    if (created !== undefined) for (let d = created; d.length > target.bucketDir.length; d = dirname(d)) this.#durableDirs.delete(d);
+    await syncPrunable(target.dir);
+    for (let d = target.dir; d.length > target.bucketDir.length && !this.#durableDirs.has(d); d = dirname(d)) {
+      await syncPrunable(dirname(d));
+      this.#durableDirs.set(d, true);
     }
   }
 
   async deleteObject(bucket: string, key: string): Promise<void> {
     const dir = await this.#requireBucket(bucket);
     const target = this.#objectPath(dir, key);
-    await unlink(target.file).catch((err: NodeJS.ErrnoException) => {
-      if (err.code !== 'ENOENT' && err.code !== 'ENOTDIR') throw err;
-    });
-    // Prune empty parents so listings stay fast; a concurrent put retries its mkdir.
+    if (await this.#unlink(target)) await this.#syncRemoved([target]);
+    await this.#prune(target);
+  }
+
+  async deleteObjects(bucket: string, keys: string[]): Promise<{ errors: { key: string; error: Error }[] }> {
+    const dir = await this.#requireBucket(bucket);
+    const errors: { key: string; error: Error }[] = [];
+    const removed: ObjectPath[] = [];
+    for (const key of keys) {
+      try {
+        const target = this.#objectPath(dir, key);
+        if (await this.#unlink(target)) removed.push(target);
+      } catch (error) {
+        errors.push({ key, error: error as Error });
+      }
+    }
+    // One flush per directory for the whole batch, before any of it is acknowledged.
+    await this.#syncRemoved(removed);
+    for (const target of removed) await this.#prune(target);
+    return { errors };
+  }
+
+  /** Removes the object's file; false when it was not there. */
+  async #unlink(target: ObjectPath): Promise<boolean> {
+    try {
+      await unlink(target.file);
+      return true;
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'ENOTDIR') return false;
+      throw err;
+    }
+  }
+
+  /** Flushes the directories files were removed from (a lost unlink brings the file back). */
+  async #syncRemoved(targets: ObjectPath[]): Promise<void> {
+    if (this.fsync !== 'always') return;
+    for (const d of new Set(targets.map((t) => t.dir))) await syncPrunable(d);
+  }
+
+  /**
+   * Prunes empty parents so listings stay fast; a concurrent put retries its mkdir. Not
+   * flushed: a prune lost in a crash leaves an empty directory, which reads as nothing.
+   */
+  async #prune(target: ObjectPath): Promise<void> {
     let d = target.dir;
     for (let i = target.dirs.length; i > 0; i--) {
       try {
@@ -269,23 +366,12 @@ export class FileSystemStore implements ObjectStore {
         if (left.some((n) => n !== '.segment')) break;
         if (left.length > 0) await rm(join(d, '.segment'), { force: true });
         await rmdir(d);
+        this.#durableDirs.delete(d);
       } catch {
         break;
       }
       d = join(d, '..');
     }
-  }
-
-  async deleteObjects(bucket: string, keys: string[]): Promise<{ errors: { key: string; error: Error }[] }> {
-    const errors: { key: string; error: Error }[] = [];
-    for (const key of keys) {
-      try {
-        await this.deleteObject(bucket, key);
-      } catch (error) {
-        errors.push({ key, error: error as Error });
-      }
-    }
-    return { errors };
   }
 
   async listObjects(bucket: string, options: ListOptions): Promise<ListPage> {
@@ -425,7 +511,11 @@ export class FileSystemStore implements ObjectStore {
       if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new BucketAlreadyOwnedByYouError(bucket);
       throw err;
     }
-    await writeFile(join(dir, '.bucket'), new Date().toISOString());
+    await writeFile(join(dir, '.bucket'), new Date().toISOString(), { flush: this.fsync === 'always' });
+    if (this.fsync === 'always') {
+      await syncDirectory(dir);
+      await syncDirectory(this.#root);
+    }
   }
 
   async headBucket(bucket: string): Promise<boolean> {
@@ -442,6 +532,7 @@ export class FileSystemStore implements ObjectStore {
     const dir = await this.#requireBucket(bucket);
     if (await this.#hasObjects(dir)) throw new BucketNotEmptyError(bucket);
     await rm(dir, { recursive: true, force: true });
+    if (this.fsync === 'always') await syncDirectory(this.#root);
   }
 
   async listBuckets(): Promise<BucketInfo[]> {
@@ -459,6 +550,19 @@ export class FileSystemStore implements ObjectStore {
   async ping(): Promise<void> {
     await mkdir(this.#root, { recursive: true });
     await this.#ensure();
+  }
+}
+
+/**
+ * Flushes a directory a concurrent delete may have pruned meanwhile. A pruned directory was
+ * empty: whatever this request wrote there was deleted by a later request, whose own flush
+ * made that durable, so there is nothing left to flush.
+ */
+async function syncPrunable(dir: string): Promise<void> {
+  try {
+    await syncDirectory(dir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }
 }
 
