@@ -8,6 +8,7 @@ import { deltaspaceOf, fileNameOf, generationOf, isReferenceKey } from '../forma
 import { parseMetadata } from '../format/metadata.js';
 import type { DeltaGliderEngine } from './engine.js';
 import { DEFAULT_LIST_HEAD_CONCURRENCY } from './options.js';
+import { describeListed } from './resolve.js';
 import type { StorageType } from './types.js';
 
 /** Recent deltas whose median ratio is this many times the first deltas' median flag a drifting baseline. */
@@ -99,7 +100,7 @@ export async function deltaspaceReport(engine: DeltaGliderEngine, bucket: string
   }
   const objects = (
     await mapLimit(userKeys, DEFAULT_LIST_HEAD_CONCURRENCY, async ({ key, backendKey }) => {
-      const r = await engine.describeListed(bucket, key, backendKey);
+      const r = await describeListed(engine.store, bucket, key, backendKey);
       if (!r) return undefined; // deleted meanwhile
       const o: ObjectReport = {
         key,
