@@ -10,12 +10,16 @@
 import { LRUCache } from 'lru-cache';
 import { mapLimit } from '../concurrency.js';
 import { compareKeys, DELTA_SUFFIX, userKeyOf } from '../format/keys.js';
+import { listAll } from '../store/list-all.js';
 import type { ListedObject } from '../store/object-store.js';
 import type { EngineContext } from './context.js';
 import { DEFAULT_LIST_HEAD_CONCURRENCY } from './options.js';
 import type { ListObjectsInput, ListObjectsResult, ObjectSummary, StorageType } from './types.js';
 import { InvalidArgumentError } from '../errors.js';
 import { describeListed } from './resolve.js';
+
+/** Backend page size when looking for any user object under a prefix: the first page usually answers. */
+const PROBE_PAGE_SIZE = 100;
 
 /** Backend page size: a little more than asked for, so small pages stay cheap. */
 function backendPageSize(maxKeys: number): number {
@@ -150,13 +154,10 @@ export async function listUserObjects(ctx: EngineContext, input: ListObjectsInpu
 }
 
 async function prefixHasUserObjects(ctx: EngineContext, bucket: string, prefix: string): Promise<boolean> {
-  let after: string | undefined;
-  for (;;) {
-    const page = await ctx.store.listObjects(bucket, { prefix, startAfter: after, maxKeys: 100 });
-    if (page.objects.some((o) => userKeyOf(o.key) !== undefined)) return true;
-    if (!page.isTruncated) return false;
-    after = page.nextStartAfter;
+  for await (const o of listAll(ctx.store, bucket, prefix, { pageSize: PROBE_PAGE_SIZE })) {
+    if (userKeyOf(o.key) !== undefined) return true;
   }
+  return false;
 }
 
 async function summarize(ctx: EngineContext, bucket: string, item: Item): Promise<ObjectSummary | undefined> {
