@@ -93,7 +93,7 @@ export class MultipartUploads {
       maxSize: 5 * 1024 ** 3,
       signal: input.signal,
       // A part's 200 says its bytes are stored, like an object's.
-      flush: this.engine.options.fsync === 'always',
+      flush: this.ctx.options.fsync === 'always',
     });
     // The upload may have been aborted or completed while the part streamed in.
     if (this.#uploads.get(input.uploadId) !== u || u.completing) {
