@@ -184,6 +184,12 @@ t.test('PUT, DELETE and multipart completion on the embedded store flush before 
     const dirFlush = flushOf(calls, 'fsync', dirname(target), pub.end, response.start);
     t.ok(dirFlush, `${name}: its directory was fsync'd after the ${pub.name} and before the response`);
   }
+  // The first object made `_releases/_v1/`: the entries of both new directories are flushed too.
+  const first = publishes[0]!;
+  const firstDir = dirname(quoted(first)[1] as string);
+  const firstResponse = responseAfter(calls, first.end);
+  t.ok(flushOf(calls, 'fsync', dirname(firstDir), first.end, firstResponse.start), 'the new directory\'s parent was fsync\'d before the response');
+  t.ok(flushOf(calls, 'fsync', bucket, first.end, firstResponse.start), 'the bucket directory, holding the new top directory, was fsync\'d before the response');
   // Order between objects: the reference is durable (data and directory) before any delta naming it is published.
   const refPub = publishes.find((c) => (quoted(c)[1] as string).includes('reference'))!;
   const refDirFlush = flushOf(calls, 'fsync', dirname(quoted(refPub)[1] as string), refPub.end, Infinity)!;

@@ -267,7 +267,9 @@ export class FileSystemStore implements ObjectStore {
     let created: string | undefined;
     for (let attempt = 0; ; attempt++) {
       try {
-        created = (await this.#makeDirs(target)) ?? created;
+        const made = await this.#makeDirs(target);
+        // Across retries, the highest directory made is where new entries start.
+        if (made !== undefined && (created === undefined || made.length < created.length)) created = made;
         if (createOnly) {
           await link(staged, target.file);
         } else {
@@ -303,7 +305,9 @@ export class FileSystemStore implements ObjectStore {
    */
   async #syncPublished(target: ObjectPath, created: string | undefined): Promise<void> {
     if (this.fsync !== 'always') return;
-    if (created !== undefined) for (let d = created; d.length > target.bucketDir.length; d = dirname(d)) this.#durableDirs.delete(d);
+    // Directories made for this object (from `created` down to target.dir) are new, whatever
+    // an earlier incarnation of the same path left in the cache.
+    if (created !== undefined) for (let d = target.dir; d.length >= created.length; d = dirname(d)) this.#durableDirs.delete(d);
     await syncPrunable(target.dir);
     for (let d = target.dir; d.length > target.bucketDir.length && !this.#durableDirs.has(d); d = dirname(d)) {
       await syncPrunable(dirname(d));
