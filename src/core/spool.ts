@@ -7,13 +7,13 @@
  * orphans that grow without bound.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { createWriteStream, mkdirSync, readdirSync, rmSync } from 'node:fs';
-import { open, rm } from 'node:fs/promises';
+import { mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { BadDigestError, EntityTooLargeError, IncompleteBodyError } from './errors.js';
+import { writeNewFile } from './write-new-file.js';
 
 /** A spooled body on local disk. */
 export interface Spool {
@@ -115,14 +115,7 @@ export async function spoolToFile(body: Readable, temp: TempDir, options: SpoolO
   const path = temp.file('spool');
   const counter = new HashingCounter(options.maxSize);
   try {
-    const fh = await open(path, 'wx');
-    try {
-      await pipeline(body, counter, createWriteStream('', { fd: fh.fd, autoClose: false }), { signal: options.signal });
-      // One flush per file at close, never per chunk.
-      if (options.flush) await fh.datasync();
-    } finally {
-      await fh.close();
-    }
+    await writeNewFile(path, [body, counter], { flush: options.flush, signal: options.signal });
     const { sha256, md5 } = counter.digests();
     if (options.expectedSize !== undefined && counter.size !== options.expectedSize) {
       throw new IncompleteBodyError(options.expectedSize, counter.size);

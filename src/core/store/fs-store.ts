@@ -25,7 +25,7 @@
  * reference. See docs/OPERATIONS.md "Durability".
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { link, mkdir, open, readdir, readFile, rename, rm, rmdir, stat, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -42,6 +42,7 @@ import {
 import { compareKeys, isValidBucketName } from '../format/keys.js';
 import { resolveFsyncMode, syncDirectory, type FsyncMode } from '../fsync.js';
 import { TempDir } from '../spool.js';
+import { writeNewFile } from '../write-new-file.js';
 import type {
   BucketInfo,
   ByteRange,
@@ -241,19 +242,8 @@ export class FileSystemStore implements ObjectStore {
       const fixed = Buffer.alloc(HEADER_FIXED);
       MAGIC.copy(fixed);
       fixed.writeUInt32BE(json.length, 4);
-      const fh = await open(staged, 'wx');
-      try {
-        // A stream on the descriptor, not the FileHandle: a FileHandle stream that does not
-        // close it keeps it referenced, and fh.close() would then never settle.
-        const out = createWriteStream('', { fd: fh.fd, autoClose: false });
-        out.write(fixed);
-        out.write(json);
-        await pipeline(createReadStream(source.path), out);
-        // One flush for the whole file, before anyone can see it under its name.
-        if (this.fsync === 'always') await fh.datasync();
-      } finally {
-        await fh.close();
-      }
+      // One flush for the whole file, before anyone can see it under its name.
+      await writeNewFile(staged, [createReadStream(source.path)], { prefix: Buffer.concat([fixed, json]), flush: this.fsync === 'always' });
       const created = await this.#publish(staged, target, options.ifNoneMatch === true);
       await this.#syncPublished(target, created);
       return { etag: header.etag };
