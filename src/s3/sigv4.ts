@@ -88,7 +88,7 @@ export const MAX_PRESIGN_EXPIRES_SECONDS = 604800;
 const ALGORITHM = 'AWS4-HMAC-SHA256';
 /** The answer to any SigV2-signed request (`Authorization: AWS ...` or `?AWSAccessKeyId=&Signature=&Expires=`). */
 export const SIGV2_MESSAGE =
-  'AWS Signature Version 2 is not supported: deltaglider accepts only Signature Version 4 (AWS4-HMAC-SHA256), in the Authorization header or a presigned URL with X-Amz-Algorithm=AWS4-HMAC-SHA256. Configure the client for SigV4 (s3cmd: --signature-v4; boto3: signature_version="s3v4").';
+  'AWS Signature Version 2 is not supported: deltaglider accepts only Signature Version 4 (AWS4-HMAC-SHA256), in the Authorization header or a presigned URL with X-Amz-Algorithm=AWS4-HMAC-SHA256. Configure the client for SigV4 (s3cmd: without --signature-v2, signature_v2 = False; boto3: signature_version="s3v4").';
 const SERVICE = 's3';
 const TERMINATOR = 'aws4_request';
 
