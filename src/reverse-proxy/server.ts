@@ -23,6 +23,8 @@ import { defaultUiAddr, loadConfig, type ProxyConfig } from './config.js';
 import { createForwarder } from './forward.js';
 import { createMetrics, type ProxyMetrics } from './metrics.js';
 import { loadTls } from './tls.js';
+import { createStatsCache, type StatsCache } from './stats-cache.js';
+import { WriteTrackingStore } from './write-tracking-store.js';
 import { TOOL_VERSION } from '../core/format/metadata.js';
 
 /** Builds the UI port's handler (see src/ui). Injected to keep the UI optional. */
@@ -80,10 +82,12 @@ export async function createReverseProxy(options: ReverseProxyOptions = {}): Pro
   const logger = options.logger ?? createProxyLogger(config.logLevel, logFormat);
   const metrics = createMetrics();
   const store = options.store ?? storeFromConfig(config);
-  const engine = engineFromConfig(config, store, { logger, observer: metrics.observer });
+  let stats: StatsCache | undefined;
+  const engine = engineFromConfig(config, new WriteTrackingStore(store, () => stats?.invalidate()), { logger, observer: metrics.observer });
+  stats = createStatsCache(engine);
   metrics.attach(engine);
   const startedAt = Date.now();
-  const admin = createAdminHandler({ engine, metrics, startedAt });
+  const admin = createAdminHandler({ engine, metrics, startedAt, stats });
   const credentials = config.accessKeyId && config.secretAccessKey ? [{ accessKeyId: config.accessKeyId, secretAccessKey: config.secretAccessKey }] : [];
   const forward =
     store instanceof S3Store && config.s3Endpoint
