@@ -4,16 +4,22 @@
  * should cache the result.
  */
 import { isReferenceKey, deltaspaceOf } from '../format/keys.js';
+import { savingsPercent as savings } from './deltaspace-summary.js';
 import type { DeltaGliderEngine } from './engine.js';
 
 export interface SpaceStats {
   bucket: string;
   deltaspace: string;
   objects: number;
+  /** Objects stored as deltas or seeding a baseline. */
   deltas: number;
   originalBytes: number;
   storedBytes: number;
   referenceBytes: number;
+  /** Baselines on the backend: a prefix without one is not a deltaspace. */
+  baselines: number;
+  /** Stored size of each delta-stored object (not the seeding one). */
+  deltaSizes: number[];
 }
 
 export interface BucketStats {
@@ -32,17 +38,13 @@ export interface StoreStats {
   savingsPercent: number;
 }
 
-function savings(original: number, stored: number): number {
-  return original === 0 ? 0 : Math.round((1 - stored / original) * 10000) / 100;
-}
-
 /** Per-deltaspace figures of one bucket. */
 export async function deltaspaceStats(engine: DeltaGliderEngine, bucket: string, prefix = ''): Promise<SpaceStats[]> {
   const spaces = new Map<string, SpaceStats>();
   const space = (name: string): SpaceStats => {
     let s = spaces.get(name);
     if (!s) {
-      s = { bucket, deltaspace: name, objects: 0, deltas: 0, originalBytes: 0, storedBytes: 0, referenceBytes: 0 };
+      s = { bucket, deltaspace: name, objects: 0, deltas: 0, originalBytes: 0, storedBytes: 0, referenceBytes: 0, baselines: 0, deltaSizes: [] };
       spaces.set(name, s);
     }
     return s;
@@ -54,6 +56,7 @@ export async function deltaspaceStats(engine: DeltaGliderEngine, bucket: string,
       const s = space(deltaspaceOf(o.key));
       s.objects++;
       if (o.storageType === 'delta' || o.storageType === 'reference') s.deltas++;
+      if (o.storageType === 'delta') s.deltaSizes.push(o.storedSize);
       s.originalBytes += o.size;
       s.storedBytes += o.storedSize;
     }
@@ -68,6 +71,7 @@ export async function deltaspaceStats(engine: DeltaGliderEngine, bucket: string,
       const s = space(deltaspaceOf(o.key));
       s.referenceBytes += o.size;
       s.storedBytes += o.size;
+      s.baselines++;
     }
     if (!page.isTruncated) break;
     after = page.nextStartAfter;
