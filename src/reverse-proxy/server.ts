@@ -24,7 +24,7 @@ import { createForwarder } from './forward.js';
 import { createMetrics, type ProxyMetrics } from './metrics.js';
 import { loadTls } from './tls.js';
 import { createStatsCache, type StatsCache } from './stats-cache.js';
-import { WriteTrackingStore } from './write-tracking-store.js';
+import { trackWrites } from './track-writes.js';
 import { TOOL_VERSION } from '../core/format/metadata.js';
 
 /** Builds the UI port's handler (see src/ui). Injected to keep the UI optional. */
@@ -83,7 +83,7 @@ export async function createReverseProxy(options: ReverseProxyOptions = {}): Pro
   const metrics = createMetrics();
   const store = options.store ?? storeFromConfig(config);
   let stats: StatsCache | undefined;
-  const engine = engineFromConfig(config, new WriteTrackingStore(store, () => stats?.invalidate()), { logger, observer: metrics.observer });
+  const engine = engineFromConfig(config, trackWrites(store, () => stats?.invalidate()), { logger, observer: metrics.observer });
   stats = createStatsCache(engine);
   metrics.attach(engine);
   const startedAt = Date.now();

@@ -1,7 +1,7 @@
 /**
  * /_/stats without stale answers. Computing the figures walks every listing, so a
  * result is reused, but only while it is still true for this process: any write through
- * this proxy drops it (WriteTrackingStore), and writes that bypass the proxy (another
+ * this proxy drops it (trackWrites), and writes that bypass the proxy (another
  * process, the backend's own console) are bounded by a TTL and shown as the answer's age.
  * Chosen over incremental counters because a DELETE or an overwrite would need the old
  * object's sizes (a HEAD before every write) and a reconciling walk anyway; a walk after

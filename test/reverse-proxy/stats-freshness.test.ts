@@ -11,7 +11,7 @@ import { Readable } from 'node:stream';
 import { DeltaGliderEngine, FileSystemStore, createCodec } from '../../src/index.js';
 import { createReverseProxy } from '../../src/reverse-proxy/index.js';
 import { createStatsCache, type TimedStoreStats } from '../../src/reverse-proxy/stats-cache.js';
-import { WriteTrackingStore } from '../../src/reverse-proxy/write-tracking-store.js';
+import { STORE_WRITE_METHODS, trackWrites } from '../../src/reverse-proxy/track-writes.js';
 import { versions } from '../helpers/data.js';
 
 t.test('stats after PUT, overwrite and DELETE through the proxy are fresh', async (t) => {
@@ -68,13 +68,14 @@ t.test('writes that bypass this process show after the TTL; the age is stated', 
   // Another process writing to the same store: an engine this cache knows nothing of.
   const outside = new DeltaGliderEngine({ store: new FileSystemStore(dir), codec: createCodec() });
   let cache: ReturnType<typeof createStatsCache> | undefined;
-  const engine = new DeltaGliderEngine({ store: new WriteTrackingStore(new FileSystemStore(dir), () => cache?.invalidate()), codec: createCodec() });
+  const engine = new DeltaGliderEngine({ store: trackWrites(new FileSystemStore(dir), () => cache?.invalidate()), codec: createCodec() });
   cache = createStatsCache(engine, { ttlMs: 300 });
   t.teardown(async () => {
     await engine.close();
     await outside.close();
     rmSync(dir, { recursive: true, force: true });
   });
+  t.same([...STORE_WRITE_METHODS].filter((m) => typeof (FileSystemStore.prototype as unknown as Record<string, unknown>)[m] !== 'function'), [], 'every tracked method is a store method');
   await engine.createBucket('ttl');
   t.equal((await cache.get()).objects, 0);
   await engine.putObject({ bucket: 'ttl', key: 'a.txt', body: Readable.from([Buffer.from('through the engine')]) });
