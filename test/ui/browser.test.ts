@@ -16,7 +16,8 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { createReverseProxy, type ReverseProxy } from '../../src/reverse-proxy/index.js';
 import { deltaspaceOf, isReferenceKey } from '../../src/core/format/keys.js';
-import { formatBytes, formatPercent, formatRatio, gradeOf } from '../../src/ui/client/format.js';
+import { formatBytes, formatPercent, formatRatio } from '../../src/ui/client/format.js';
+import { gradeRatio as gradeOf } from '../../src/core/engine/deltaspace-summary.js';
 import { versions } from '../helpers/data.js';
 
 const CHROMIUM = '/usr/bin/chromium';
