@@ -1,7 +1,12 @@
 # syntax=docker/dockerfile:1
 # deltaglider-proxy: S3 endpoint that stores versioned binaries as deltas.
 #   docker build -t deltaglider-proxy .
-#   docker run -p 9000:9000 -p 9001:9001 -v dgdata:/data deltaglider-proxy
+#   docker run -e DGP_ACCESS_KEY_ID=mykey -e DGP_SECRET_ACCESS_KEY=mysecret \
+#     -p 9000:9000 -p 9001:9001 -v dgdata:/data deltaglider-proxy
+# It listens on 0.0.0.0 inside the container, which without credentials is refused
+# (exit 2): for a throwaway local container without auth, opt in and publish on the
+# host's loopback only:
+#   docker run -e DGP_ALLOW_OPEN_ACCESS=true -p 127.0.0.1:9000:9000 -p 127.0.0.1:9001:9001 deltaglider-proxy
 # Configuration: DGP_* environment variables (docs/OPERATIONS.md, or --help).
 
 FROM node:20-bookworm-slim AS build

@@ -5,17 +5,17 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { DeltaGliderEngine } from '../core/engine/engine.js';
-import { storeStats, type StoreStats } from '../core/engine/stats.js';
 import { TOOL_VERSION } from '../core/format/metadata.js';
 import type { ProxyMetrics } from './metrics.js';
+import { createStatsCache, type StatsCache } from './stats-cache.js';
 
-/** How long /stats results are reused (listing a large store is not free). */
-export const STATS_TTL_MS = 10_000;
-
+/** What the admin endpoints read. */
 export interface AdminOptions {
   engine: DeltaGliderEngine;
   metrics: ProxyMetrics;
   startedAt: number;
+  /** Where /stats comes from (default: a cache that only the TTL expires). */
+  stats?: StatsCache;
 }
 
 function json(res: ServerResponse, status: number, body: unknown): void {
@@ -29,7 +29,7 @@ function json(res: ServerResponse, status: number, body: unknown): void {
 /** Returns a handler for `health`, `stats`, `metrics`; it answers false for anything else. */
 export function createAdminHandler(options: AdminOptions): (req: IncomingMessage, res: ServerResponse, path: string) => Promise<boolean> {
   const { engine, metrics, startedAt } = options;
-  let cached: { at: number; stats: StoreStats } | undefined;
+  const stats = options.stats ?? createStatsCache(engine);
   return async (req, res, path) => {
     if (req.method !== 'GET' && req.method !== 'HEAD') return false;
     switch (path) {
@@ -49,8 +49,7 @@ export function createAdminHandler(options: AdminOptions): (req: IncomingMessage
         return true;
       }
       case 'stats': {
-        if (!cached || Date.now() - cached.at > STATS_TTL_MS) cached = { at: Date.now(), stats: await storeStats(engine) };
-        json(res, 200, cached.stats);
+        json(res, 200, await stats.get());
         return true;
       }
       case 'metrics': {

@@ -8,6 +8,7 @@ import { deltaspaceReport, formatDeltaspaceReport } from '../core/engine/report.
 import { ConfigError, helpText, loadConfig } from './config.js';
 import { engineFromConfig, storeFromConfig } from './engine-from-config.js';
 import { createReverseProxy } from './server.js';
+import { TOOL_VERSION } from '../core/format/metadata.js';
 
 const REPORT_USAGE = 'Usage: deltaglider-proxy report <bucket> [prefix] [--json] [--config FILE]';
 
@@ -70,17 +71,21 @@ async function main(argv: string[]): Promise<void> {
       process.stdout.write(helpText() + '\n');
       return;
     }
+    if (a === '--version' || a === '-v') {
+      process.stdout.write(`deltaglider-proxy ${TOOL_VERSION}\n`);
+      return;
+    }
     if (a === '--config') configPath = argv[++i];
     else if (a.startsWith('--config=')) configPath = a.slice('--config='.length);
     else {
-      process.stderr.write(`deltaglider-proxy: unknown argument ${a}\n\n${helpText()}\n`);
+      process.stderr.write(`deltaglider-proxy: unknown argument ${a} (see deltaglider-proxy --help)\n`);
       process.exitCode = 2;
       return;
     }
   }
-  let config;
+  let proxy;
   try {
-    config = loadConfig(process.env, configPath);
+    proxy = await createReverseProxy({ config: loadConfig(process.env, configPath) });
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`deltaglider-proxy: ${err.message}\n`);
@@ -89,7 +94,6 @@ async function main(argv: string[]): Promise<void> {
     }
     throw err;
   }
-  const proxy = await createReverseProxy({ config });
   await proxy.listen();
   let stopping = false;
   const stop = (signal: string): void => {

@@ -17,6 +17,7 @@ import { DEFAULT_STORAGE_PROFILE, isStorageProfile, parseProfileRules, STORAGE_P
 export interface ProxyConfig {
   listenAddr: string;
   uiAddr: string | undefined;
+  allowOpenAccess: boolean;
   dataDir: string;
   fsync: FsyncMode;
   maxDeltaRatio: number;
@@ -35,6 +36,7 @@ export interface ProxyConfig {
   beAccessKeyId: string | undefined;
   beSecretAccessKey: string | undefined;
   logLevel: string;
+  logFormat: LogFormat;
   codec: CodecName;
   codecConcurrency: number | undefined;
   codecLevel: number;
@@ -48,6 +50,15 @@ export interface ProxyConfig {
   virtualHostDomains: string[];
   sessionTtlMinutes: number;
 }
+
+/** Where the S3 port binds when DGP_LISTEN_ADDR is unset and no client credentials are configured. */
+export const DEFAULT_LISTEN_ADDR = '127.0.0.1:9000';
+/** Where it binds when unset and client credentials are configured: every request is signed. */
+export const DEFAULT_AUTHENTICATED_LISTEN_ADDR = '0.0.0.0:9000';
+
+/** Log line format: `auto` is text on a terminal, JSON otherwise. */
+export const LOG_FORMATS = ['auto', 'json', 'text'] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
 
 /** A bad configuration value: names the key and what is allowed. */
 export class ConfigError extends Error {
@@ -92,8 +103,9 @@ function setting<K extends keyof ProxyConfig>(s: Setting<K>): Setting<K> {
 
 /** Every setting, in documentation order. */
 export const SETTINGS = [
-  setting({ key: 'listenAddr', env: 'DGP_LISTEN_ADDR', toml: 'listen_addr', default: '0.0.0.0:9000', doc: 'S3 endpoint bind address (host:port).', allowed: 'host:port, e.g. 0.0.0.0:9000', parse: addr }),
-  setting({ key: 'uiAddr', env: 'DGP_UI_ADDR', toml: 'ui_addr', default: undefined, doc: 'Web UI bind address. Default: the S3 host with port + 1. "off" disables the UI.', allowed: 'host:port or off', parse: (raw) => (raw === 'off' ? 'off' : addr(raw)) }),
+  setting({ key: 'listenAddr', env: 'DGP_LISTEN_ADDR', toml: 'listen_addr', default: DEFAULT_LISTEN_ADDR, doc: `S3 endpoint bind address (host:port). Unset: ${DEFAULT_LISTEN_ADDR} (this machine only) without client credentials, ${DEFAULT_AUTHENTICATED_LISTEN_ADDR} with DGP_ACCESS_KEY_ID/DGP_SECRET_ACCESS_KEY. A non-loopback address without credentials needs DGP_ALLOW_OPEN_ACCESS.`, allowed: 'host:port, e.g. 127.0.0.1:9000', parse: addr }),
+  setting({ key: 'uiAddr', env: 'DGP_UI_ADDR', toml: 'ui_addr', default: undefined, doc: 'Web UI bind address. Default: the S3 host with port + 1. "off" disables the UI. A non-loopback address without S3 keys or DGP_ADMIN_PASSWORD needs DGP_ALLOW_OPEN_ACCESS.', allowed: 'host:port or off', parse: (raw) => (raw === 'off' ? 'off' : addr(raw)) }),
+  setting({ key: 'allowOpenAccess', env: 'DGP_ALLOW_OPEN_ACCESS', toml: 'allow_open_access', default: false, doc: 'Allow binding a non-loopback address with authentication off: anyone who reaches the port can read, write and delete every object. Without it such a start is refused (exit 2).', allowed: 'true or false', parse: bool }),
   setting({ key: 'dataDir', env: 'DGP_DATA_DIR', toml: 'data_dir', default: './data', doc: 'Embedded filesystem store directory (used when DGP_S3_ENDPOINT is not set).', allowed: 'a directory path', parse: str }),
   setting({ key: 'fsync', env: 'DGP_FSYNC', toml: 'fsync', default: DEFAULT_FSYNC_MODE, doc: 'always: the embedded store and multipart parts are flushed to disk (fdatasync, then the directory) before the 200, so an acknowledged write survives a power loss; never: left to the page cache, faster for small objects, lost on a crash of the machine (docs/OPERATIONS.md "Durability").', allowed: FSYNC_MODES.join(' or '), parse: (raw) => { if (!isFsyncMode(raw)) throw new Error(); return raw; } }),
   setting({ key: 'maxDeltaRatio', env: 'DGP_MAX_DELTA_RATIO', toml: 'max_delta_ratio', default: DEFAULT_MAX_DELTA_RATIO, doc: 'Store a delta only if delta size / original size is below this.', allowed: 'a number in (0, 1]', parse: (raw) => { const v = num(0, 1, false)(raw); if (v === 0) throw new Error(); return v; } }),
@@ -112,6 +124,7 @@ export const SETTINGS = [
   setting({ key: 'beAccessKeyId', env: 'DGP_BE_AWS_ACCESS_KEY_ID', toml: 'be_aws_access_key_id', default: undefined, doc: 'Backend access key (else the AWS default credential chain).', allowed: 'a string', parse: optStr }),
   setting({ key: 'beSecretAccessKey', env: 'DGP_BE_AWS_SECRET_ACCESS_KEY', toml: 'be_aws_secret_access_key', default: undefined, doc: 'Backend secret key.', allowed: 'a string', parse: optStr, secret: true }),
   setting({ key: 'logLevel', env: 'DGP_LOG_LEVEL', toml: 'log_level', default: 'info', doc: 'Log level.', allowed: 'trace, debug, info, warn, error, fatal or silent', parse: (raw) => { if (!['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'].includes(raw)) throw new Error(); return raw; } }),
+  setting({ key: 'logFormat', env: 'DGP_LOG_FORMAT', toml: 'log_format', default: 'auto', doc: 'Log lines as JSON (one object a line, for collectors) or text (for people). auto: text with a start-up banner on a terminal, JSON otherwise.', allowed: LOG_FORMATS.join(', '), parse: (raw) => { if (!LOG_FORMATS.includes(raw as LogFormat)) throw new Error(); return raw as LogFormat; } }),
   setting({ key: 'codec', env: 'DGP_CODEC', toml: 'codec', default: 'auto', doc: 'Delta codec: auto (= typescript, the built-in codec: no binary, whole-reference matching) or xdelta3 (runs the xdelta3 binary, like the other DeltaGlider tools). Both read every delta either writes.', allowed: CODEC_NAMES.join(', '), parse: (raw) => { if (!CODEC_NAMES.includes(raw as CodecName)) throw new Error(); return raw as CodecName; } }),
   setting({ key: 'codecLevel', env: 'DGP_CODEC_LEVEL', toml: 'codec_level', default: DEFAULT_XDELTA3_LEVEL, doc: 'xdelta3 compression level, with DGP_CODEC=xdelta3. 9 saves up to 3% more on binaries at half the encode speed (docs/OPERATIONS.md "Codec settings").', allowed: 'an integer 0..9', parse: num(0, 9, true) }),
   setting({ key: 'codecConcurrency', env: 'DGP_CODEC_CONCURRENCY', toml: 'codec_concurrency', default: undefined, doc: 'Parallel encodes/decodes. Default: CPU count.', allowed: 'a positive integer', parse: num(1, 1024, true) }),
@@ -147,10 +160,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, configPath?: st
       if (!known.has(k)) throw new ConfigError(`config file ${path}: unknown key "${k}" (known keys: ${[...known].join(', ')})`);
     }
   }
+  let listenAddrSet = false;
   for (const s of SETTINGS) {
     const fromEnv = env[s.env];
     const raw = fromEnv !== undefined ? fromEnv : s.toml in file ? fromToml(file[s.toml]) : undefined;
     if (raw === undefined) continue;
+    if (s.key === 'listenAddr') listenAddrSet = true;
     try {
       (config as unknown as Record<string, unknown>)[s.key] = s.parse(raw);
     } catch {
@@ -164,6 +179,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, configPath?: st
   if ((config.tlsCert === undefined) !== (config.tlsKey === undefined)) {
     throw new ConfigError('DGP_TLS_CERT and DGP_TLS_KEY must be set together');
   }
+  if (!listenAddrSet && config.accessKeyId !== undefined) config.listenAddr = DEFAULT_AUTHENTICATED_LISTEN_ADDR;
   return config;
 }
 
@@ -179,7 +195,7 @@ export function helpText(): string {
   const lines = [
     'deltaglider-proxy: an S3 endpoint that stores versioned binaries as deltas.',
     '',
-    'Usage: deltaglider-proxy [--config FILE] [--help]',
+    'Usage: deltaglider-proxy [--config FILE] [--help] [--version]',
     '       deltaglider-proxy report <bucket> [prefix] [--json] [--config FILE]   per-deltaspace report of the configured store',
     '',
     'Settings (environment variable / TOML key: meaning [default]). Environment overrides the file.',

@@ -8,7 +8,7 @@ import { createServer as createHttpServer, type IncomingMessage, type Server, ty
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
-import { pino, type Logger } from 'pino';
+import type { Logger } from 'pino';
 import type { DeltaGliderEngine } from '../core/engine/engine.js';
 import { engineFromConfig, storeFromConfig } from './engine-from-config.js';
 import type { ObjectStore } from '../core/store/object-store.js';
@@ -16,10 +16,16 @@ import { S3Store } from '../core/store/s3-store.js';
 import { createS3Handler, sendError, type S3IncomingMessage } from '../s3/handler.js';
 import { verifySigV4 } from '../s3/sigv4.js';
 import { createAdminHandler } from './admin.js';
+import { formatBanner } from './banner.js';
+import { checkBindPolicy, isLoopbackHost } from './bind-policy.js';
+import { createProxyLogger, resolveLogFormat } from './proxy-logger.js';
 import { defaultUiAddr, loadConfig, type ProxyConfig } from './config.js';
 import { createForwarder } from './forward.js';
 import { createMetrics, type ProxyMetrics } from './metrics.js';
 import { loadTls } from './tls.js';
+import { createStatsCache, type StatsCache } from './stats-cache.js';
+import { trackWrites } from './track-writes.js';
+import { TOOL_VERSION } from '../core/format/metadata.js';
 
 /** Builds the UI port's handler (see src/ui). Injected to keep the UI optional. */
 export type UiHandlerFactory = (context: UiContext) => (req: IncomingMessage, res: ServerResponse) => void;
@@ -71,13 +77,17 @@ function splitAddr(addr: string): { host: string; port: number } {
  */
 export async function createReverseProxy(options: ReverseProxyOptions = {}): Promise<ReverseProxy> {
   const config: ProxyConfig = { ...loadConfig(process.env), ...stripUndefined(options.config ?? {}) };
-  const logger = options.logger ?? pino({ level: config.logLevel, base: { svc: 'deltaglider-proxy' } });
+  const exposure = checkBindPolicy(config);
+  const logFormat = resolveLogFormat(config.logFormat, process.stdout.isTTY);
+  const logger = options.logger ?? createProxyLogger(config.logLevel, logFormat);
   const metrics = createMetrics();
   const store = options.store ?? storeFromConfig(config);
-  const engine = engineFromConfig(config, store, { logger, observer: metrics.observer });
+  let stats: StatsCache | undefined;
+  const engine = engineFromConfig(config, trackWrites(store, () => stats?.invalidate()), { logger, observer: metrics.observer });
+  stats = createStatsCache(engine);
   metrics.attach(engine);
   const startedAt = Date.now();
-  const admin = createAdminHandler({ engine, metrics, startedAt });
+  const admin = createAdminHandler({ engine, metrics, startedAt, stats });
   const credentials = config.accessKeyId && config.secretAccessKey ? [{ accessKeyId: config.accessKeyId, secretAccessKey: config.secretAccessKey }] : [];
   const forward =
     store instanceof S3Store && config.s3Endpoint
@@ -166,9 +176,18 @@ export async function createReverseProxy(options: ReverseProxyOptions = {}): Pro
         const u = uiServer.address() as AddressInfo;
         uiUrl = `${proto}://${u.address === '0.0.0.0' ? '127.0.0.1' : u.address}:${u.port}`;
       }
-      logger.info({ url, uiUrl, backend: store.description, auth: credentials.length > 0, tls: tls ? (tls.selfSigned ? 'self-signed' : 'configured') : 'off' }, 'deltaglider-proxy listening');
-      if (credentials.length === 0) {
-        logger.warn('AUTHENTICATION IS OFF: anyone who can reach this port can read and write every bucket. Set DGP_ACCESS_KEY_ID and DGP_SECRET_ACCESS_KEY to require SigV4.');
+      const auth = credentials.length > 0;
+      const tlsMode = tls ? (tls.selfSigned ? 'self-signed' : 'configured') : 'off';
+      const open = exposure.filter((p) => p.open);
+      // The banner replaces the JSON start-up line for a person at a terminal; a
+      // silenced logger (tests, embedding) prints nothing.
+      if (logFormat === 'text' && !options.logger && config.logLevel !== 'silent') {
+        process.stdout.write(formatBanner({ version: TOOL_VERSION, url: boundUrl(url, a.address), uiUrl: uiUrl && uiServer ? boundUrl(uiUrl, (uiServer.address() as AddressInfo).address) : uiUrl, store: store.description, auth, open, tls: tlsMode }));
+      } else {
+        logger.info({ url, uiUrl, bound: a.address, backend: store.description, auth, tls: tlsMode }, 'deltaglider-proxy listening');
+      }
+      for (const p of open) {
+        logger.warn({ port: p.port, addr: p.addr }, `AUTHENTICATION IS OFF on a network address (DGP_ALLOW_OPEN_ACCESS): anyone who can reach ${p.addr} can read, write and delete every object`);
       }
       return { url, uiUrl };
     },
@@ -188,6 +207,11 @@ export async function createReverseProxy(options: ReverseProxyOptions = {}): Pro
     },
   };
   return proxy;
+}
+
+/** `url` as stated to people: a wildcard bind says it serves every interface. */
+function boundUrl(url: string, address: string): string {
+  return address === '0.0.0.0' || address === '::' ? `${url} (bound to all interfaces)` : isLoopbackHost(address) ? `${url} (this machine only)` : url;
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {

@@ -235,6 +235,9 @@ export function createS3Handler(options: S3HandlerOptions): S3RequestHandler {
       count(chunk);
       return (origEnd as (...a: unknown[]) => ServerResponse)(chunk, ...rest);
     }) as typeof res.end;
+    /** What made the request fail, for the log line. */
+    let failure: unknown;
+    let cutMidStream = false;
     res.once('close', () => {
       event.status = res.statusCode;
       event.ms = Math.round(performance.now() - started);
@@ -245,7 +248,11 @@ export function createS3Handler(options: S3HandlerOptions): S3RequestHandler {
       } catch (err) {
         logger?.error({ err, requestId: id }, 'onRequest observer failed');
       }
-      logger?.info({ ...event }, 'request');
+      // One line per request. A client error is routine (a 404 on HEAD is how clients
+      // test for existence): info, no stack. A server error, or a failure after the
+      // status went out (a body cut mid-stream), is ours: error, with the cause.
+      if (event.status >= 500 || cutMidStream) logger?.error(failure === undefined ? { ...event } : { ...event, err: failure }, 'request failed');
+      else logger?.info({ ...event }, 'request');
     });
 
     let target: S3Target;
@@ -285,8 +292,9 @@ export function createS3Handler(options: S3HandlerOptions): S3RequestHandler {
       event.op = op;
       await dispatch(op, req, res, target, auth);
     })().catch((err: unknown) => {
-      if (err && typeof err === 'object' && 'status' in err === false) logger?.warn({ err, requestId: id, op: event.op }, 'request failed');
-      event.error = (err as Error)?.message;
+      failure = err;
+      cutMidStream = res.headersSent;
+      event.error = (err as Error)?.message ?? String(err);
       sendError(req, res, err, resource, id);
     });
   };

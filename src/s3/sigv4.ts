@@ -86,6 +86,9 @@ export const DEFAULT_MAX_SKEW_MS = 15 * 60 * 1000;
 export const MAX_PRESIGN_EXPIRES_SECONDS = 604800;
 
 const ALGORITHM = 'AWS4-HMAC-SHA256';
+/** The answer to any SigV2-signed request (`Authorization: AWS ...` or `?AWSAccessKeyId=&Signature=&Expires=`). */
+export const SIGV2_MESSAGE =
+  'AWS Signature Version 2 is not supported: deltaglider accepts only Signature Version 4 (AWS4-HMAC-SHA256), in the Authorization header or a presigned URL with X-Amz-Algorithm=AWS4-HMAC-SHA256. Configure the client for SigV4 (s3cmd: without --signature-v2, signature_v2 = False; boto3: signature_version="s3v4").';
 const SERVICE = 's3';
 const TERMINATOR = 'aws4_request';
 
@@ -380,7 +383,12 @@ export async function verifySigV4(
   const type = detectAuthType(request);
   const { path, query } = splitPathQuery(request);
   const pairs = parseRawQuery(query);
-  if (type === 'none') throw new S3Error('AccessDenied', 'Anonymous access is forbidden for this operation.');
+  if (type === 'none') {
+    // A SigV2 presigned URL carries no X-Amz-* parameters: without this check it would
+    // read as anonymous, and "access forbidden" sends its user hunting for wrong keys.
+    if (pairs.some(([n]) => n === 'Signature') && pairs.some(([n]) => n === 'AWSAccessKeyId')) throw new S3Error('InvalidRequest', SIGV2_MESSAGE);
+    throw new S3Error('AccessDenied', 'Anonymous access is forbidden for this operation.');
+  }
   if (type === 'header' && pairs.some(([n]) => n === 'X-Amz-Algorithm' || n === 'X-Amz-Signature')) {
     throw new S3Error('InvalidArgument', 'Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, Signature query string parameter or the Authorization header should be specified');
   }
@@ -401,7 +409,7 @@ async function verifyHeaderAuth(
   const algorithm = space < 0 ? auth : auth.slice(0, space);
   if (algorithm !== ALGORITHM) {
     if (algorithm === 'AWS4-ECDSA-P256-SHA256') throw new S3Error('NotImplemented', 'SigV4a (AWS4-ECDSA-P256-SHA256) is not supported.');
-    throw new S3Error('InvalidRequest', 'The authorization mechanism you have provided is not supported. Please use AWS4-HMAC-SHA256.');
+    throw new S3Error('InvalidRequest', algorithm === 'AWS' ? SIGV2_MESSAGE : 'The authorization mechanism you have provided is not supported. Please use AWS4-HMAC-SHA256.');
   }
   const fields = new Map<string, string>();
   for (const part of auth.slice(space + 1).split(',')) {

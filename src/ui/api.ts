@@ -4,35 +4,15 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { DeltaGliderEngine } from '../core/engine/engine.js';
-import { listAllObjects } from '../core/engine/list-all-objects.js';
 import { deltaspaceStats, storeStats } from '../core/engine/stats.js';
+import { isDeltaspace, savingsPercent, summarizeDeltaspace, type DeltaspaceSummary } from '../core/engine/deltaspace-summary.js';
 import { deltaspaceReport } from '../core/engine/report.js';
 import { deltaspaceOf, referenceKeyOf } from '../core/format/keys.js';
 import { DeltaGliderError } from '../core/errors.js';
 import { META } from '../core/format/metadata.js';
 
-/** Delta/reference ratio grades (upper bounds; a ratio at or above 50% is Poor). */
-export type Grade = 'Excellent' | 'Good' | 'Fair' | 'Poor';
-
-/** Excellent <= 5%, Good < 20%, Fair 20-50%, Poor >= 50%. */
-export function gradeRatio(ratio: number): Grade {
-  if (ratio <= 0.05) return 'Excellent';
-  if (ratio < 0.2) return 'Good';
-  if (ratio < 0.5) return 'Fair';
-  return 'Poor';
-}
-
-export function median(values: number[]): number | undefined {
-  if (values.length === 0) return undefined;
-  const s = [...values].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
-}
-
-/** Savings in percent, two decimals (as /stats computes it). */
-export function savingsPercent(original: number, stored: number): number {
-  return original === 0 ? 0 : Math.round((1 - stored / original) * 10000) / 100;
-}
+// Computed once in core; re-exported for the UI's callers and tests.
+export { gradeRatio, median, savingsPercent, type Grade } from '../core/engine/deltaspace-summary.js';
 
 export class ApiError extends Error {
   constructor(readonly status: number, readonly code: string, message: string) {
@@ -87,51 +67,44 @@ async function requireBucket(engine: DeltaGliderEngine, bucket: string): Promise
   if (!(await engine.headBucket(bucket))) throw new ApiError(404, 'NoSuchBucket', `bucket "${bucket}" does not exist`);
 }
 
-export interface DeltaspaceView {
+/** One deltaspace as the UI shows it. */
+export interface DeltaspaceView extends DeltaspaceSummary {
   deltaspace: string;
   objects: number;
-  /** Objects stored as deltas against the reference (the reference's own object excluded). */
+  /** Objects stored as deltas against the reference (the seeding object excluded). */
   deltas: number;
   originalBytes: number;
+  /** Objects and the baseline: the deltaspace carries the reference's cost. */
   storedBytes: number;
   referenceBytes: number;
-  savingsPercent: number;
-  /** Median of delta size / reference size over the deltas; absent without deltas. */
-  medianDeltaRatio?: number;
-  grade?: Grade;
 }
 
-/** Per-deltaspace figures under a prefix, with median delta/reference ratios. */
-export async function deltaspaceViews(engine: DeltaGliderEngine, bucket: string, prefix: string): Promise<DeltaspaceView[]> {
-  const stats = await deltaspaceStats(engine, bucket, prefix);
-  const deltaSizes = new Map<string, number[]>();
-  for await (const o of listAllObjects(engine, bucket, prefix)) {
-    if (o.storageType !== 'delta') continue;
-    const space = deltaspaceOf(o.key);
-    let list = deltaSizes.get(space);
-    if (!list) deltaSizes.set(space, (list = []));
-    list.push(o.storedSize);
+/** Everything under a prefix: the deltaspaces, and totals over every object (deltaspace or not). */
+export interface DeltaspaceViews {
+  totals: { objects: number; originalBytes: number; storedBytes: number; savingsPercent: number };
+  deltaspaces: DeltaspaceView[];
+}
+
+/** Per-deltaspace figures under a prefix; prefixes without a baseline count in the totals only. */
+export async function deltaspaceViews(engine: DeltaGliderEngine, bucket: string, prefix: string): Promise<DeltaspaceViews> {
+  const stats = (await deltaspaceStats(engine, bucket, prefix)).filter((s) => s.objects > 0);
+  const totals = { objects: 0, originalBytes: 0, storedBytes: 0, savingsPercent: 0 };
+  for (const s of stats) {
+    totals.objects += s.objects;
+    totals.originalBytes += s.originalBytes;
+    totals.storedBytes += s.storedBytes;
   }
-  return stats
-    .filter((s) => s.objects > 0)
-    .map((s) => {
-      const sizes = deltaSizes.get(s.deltaspace) ?? [];
-      const ratio = s.referenceBytes > 0 ? median(sizes.map((d) => d / s.referenceBytes)) : undefined;
-      const view: DeltaspaceView = {
-        deltaspace: s.deltaspace,
-        objects: s.objects,
-        deltas: sizes.length,
-        originalBytes: s.originalBytes,
-        storedBytes: s.storedBytes,
-        referenceBytes: s.referenceBytes,
-        savingsPercent: savingsPercent(s.originalBytes, s.storedBytes),
-      };
-      if (ratio !== undefined) {
-        view.medianDeltaRatio = ratio;
-        view.grade = gradeRatio(ratio);
-      }
-      return view;
-    });
+  totals.savingsPercent = savingsPercent(totals.originalBytes, totals.storedBytes);
+  const deltaspaces = stats.filter(isDeltaspace).map((s): DeltaspaceView => ({
+    deltaspace: s.deltaspace,
+    objects: s.objects,
+    deltas: s.deltaSizes.length,
+    originalBytes: s.originalBytes,
+    storedBytes: s.storedBytes,
+    referenceBytes: s.referenceBytes,
+    ...summarizeDeltaspace(s),
+  }));
+  return { totals, deltaspaces };
 }
 
 /** Serves one /api/ request. `path` is the part after `/api/`. */
@@ -212,7 +185,7 @@ export async function handleApi(engine: DeltaGliderEngine, req: IncomingMessage,
       const bucket = param(url, 'bucket');
       const prefix = param(url, 'prefix', false);
       await requireBucket(engine, bucket);
-      return sendJson(res, 200, { bucket, prefix, deltaspaces: await deltaspaceViews(engine, bucket, prefix) });
+      return sendJson(res, 200, { bucket, prefix, ...(await deltaspaceViews(engine, bucket, prefix)) });
     }
     case 'GET report': {
       const bucket = param(url, 'bucket');

@@ -70,6 +70,9 @@ h2 { font-size: 15px; margin: 0 0 12px; font-weight: 620; }
 .panel-body { padding: 14px 16px; }
 .grid-2 { display: grid; grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); gap: 18px; align-items: start; }
 .grid-2 th, .grid-2 td { padding-left: 12px; padding-right: 12px; }
+/* The deltaspace table carries six columns (reference, deltas, stored, savings, ratio): give it the wider half. */
+.grid-2.spaces { grid-template-columns: minmax(0, 5fr) minmax(0, 7fr); }
+.grid-2.spaces th, .grid-2.spaces td { padding-left: 8px; padding-right: 8px; white-space: nowrap; }
 #space-table td.name { white-space: nowrap; }
 
 table { width: 100%; border-collapse: collapse; }

@@ -59,6 +59,28 @@ t.test('the report shows baselines, ratios, the trend, the profiles, and warns a
   t.match(text, /delta ratio trend: first .* -> last/);
 });
 
+t.test('the report accounts for the reference: the seeding object is the baseline, a prefix without one is no deltaspace', async (t) => {
+  const fx = await fsEngine();
+  t.teardown(() => fx.close());
+  const { engine } = fx;
+  await engine.createBucket('honest');
+  const vs = versions(150_000, 2, 61);
+  await engine.putObject({ bucket: 'honest', key: 'rel/v1.zip', body: body(vs[0]!) });
+  await engine.putObject({ bucket: 'honest', key: 'rel/v2.zip', body: body(vs[1]!) });
+  await engine.putObject({ bucket: 'honest', key: 'solo/only-1.0.zip', body: body(vs[0]!) });
+  await engine.putObject({ bucket: 'honest', key: 'notes/readme.txt', body: body(Buffer.from('plain text, stored as is\n')) });
+  await engine.putObject({ bucket: 'honest', key: 'top.txt', body: body(Buffer.from('at the root\n')) });
+
+  const reports = await deltaspaceReport(engine, 'honest');
+  t.same(reports.map((r) => r.deltaspace), ['rel', 'solo'], 'prefixes of passthrough objects (notes/, the root) are not deltaspaces');
+  const text = formatDeltaspaceReport(reports);
+  t.match(text, /reference +baseline +\(baseline\) \/ 150000 +v1\.zip/, 'the seeding object reads "baseline", not a 99.9x% ratio');
+  t.notMatch(text, /reference +0\.\d\d%/, 'no tiny ratio for the seeding object');
+  t.match(text, /honest\/rel: 2 objects .* stored in .* \(baselines included\), \d+\.\d\d% saved/);
+  t.match(text, /honest\/solo: 1 objects .*baseline only, nothing to save against yet/, 'a baseline-only deltaspace shows no negative saving');
+  t.notMatch(text, /-0\.\d+% saved/);
+});
+
 t.test('GET /api/report on the UI port and `deltaglider-proxy report` on the configured store', async (t) => {
   const dataDir = mkdtempSync(join(tmpdir(), 'dg-report-'));
   t.teardown(() => rmSync(dataDir, { recursive: true, force: true }));

@@ -215,6 +215,7 @@ t.test('header auth failures', async (t) => {
   const auth = base.headers.authorization as string;
   const withAuth = (a: string) => verifyAt({ ...base, headers: { ...base.headers, authorization: a } });
   t.equal(await failCode(withAuth('AWS AKIDEXAMPLE:abc')), 'InvalidRequest', 'SigV2');
+  t.equal(await failCode(verifyAt({ method: 'GET', path: '/bucket/k', query: 'AWSAccessKeyId=AKIDEXAMPLE&Expires=1&Signature=abc', headers: { host: 'x' } })), 'InvalidRequest', 'SigV2 presigned URL');
   t.equal(await failCode(withAuth(auth.replace(/, Signature=.*/, ''))), 'AuthorizationHeaderMalformed', 'no Signature');
   t.equal(await failCode(withAuth(auth.replace('/s3/', '/ec2/'))), 'AuthorizationHeaderMalformed', 'wrong service');
   t.equal(await failCode(withAuth(auth.replace('20250304/', '20250305/'))), 'AuthorizationHeaderMalformed', 'credential date mismatch');

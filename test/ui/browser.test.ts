@@ -1,7 +1,9 @@
 /**
  * The web UI end to end in a real browser (Debian chromium driven by
  * playwright-core): log in, browse, check sizes and savings against the backend,
- * inspect, download, upload (file control and drag and drop), delete, log out.
+ * inspect, download, upload (file control and drag and drop), delete, log out. The
+ * reference is accounted honestly: the deltaspace row carries its cost, the seeding
+ * object shows "baseline", a prefix of passthrough objects is not a deltaspace.
  * Also writes docs/screenshot.png (the bucket view at 1280x800).
  */
 import t from 'tap';
@@ -14,7 +16,8 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { createReverseProxy, type ReverseProxy } from '../../src/reverse-proxy/index.js';
 import { deltaspaceOf, isReferenceKey } from '../../src/core/format/keys.js';
-import { formatBytes, formatPercent, formatRatio, gradeOf } from '../../src/ui/client/format.js';
+import { formatBytes, formatPercent, formatRatio } from '../../src/ui/client/format.js';
+import { gradeRatio as gradeOf } from '../../src/core/engine/deltaspace-summary.js';
 import { versions } from '../helpers/data.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -108,6 +111,11 @@ t.test('web UI in chromium', { skip: existsSync(CHROMIUM) ? false : `${CHROMIUM}
   for (const [i, v] of nightly.entries()) {
     await engine.putObject({ bucket: 'nightly', key: `build-${100 + i}.tar.gz`, body: Readable.from([v]) });
   }
+  // A deltaspace holding only its seeding object, and a prefix of passthrough files only.
+  const installer = versions(200_000, 1, 31)[0]!;
+  await engine.putObject({ bucket: BUCKET, key: 'installers/setup-1.0.zip', body: Readable.from([installer]), contentType: 'application/zip' });
+  await engine.putObject({ bucket: BUCKET, key: 'docs/guide.txt', body: Readable.from([Buffer.from('How to install.\n'.repeat(100))]), contentType: 'text/plain' });
+  await engine.putObject({ bucket: BUCKET, key: 'docs/changes.txt', body: Readable.from([Buffer.from('1.0: first release.\n'.repeat(50))]), contentType: 'text/plain' });
   // A passthrough text file at the bucket root, and one read back through S3.
   const readme = Buffer.from('# Artifacts\n\nRelease archives and database dumps, stored as deltas by DeltaGlider.\n'.repeat(40));
   await engine.putObject({ bucket: BUCKET, key: 'README.txt', body: Readable.from([readme]), contentType: 'text/plain' });
@@ -185,18 +193,32 @@ t.test('web UI in chromium', { skip: existsSync(CHROMIUM) ? false : `${CHROMIUM}
     t.equal((await cardValue(page, 'total-stored')).text, formatBytes(a.stored));
     t.equal((await cardValue(page, 'total-savings')).text, formatPercent(savingsPct(a.original, a.stored)));
     const folders = await page.locator('tr[data-folder]').evaluateAll((els) => els.map((e) => e.getAttribute('data-folder')));
-    t.same(folders, ['backups/', 'releases/'], 'folders');
+    t.same(folders, ['backups/', 'docs/', 'installers/', 'releases/'], 'folders');
     const readmeRow = page.locator('tr[data-key="README.txt"]');
     t.equal(await readmeRow.getAttribute('data-type'), 'passthrough');
     t.same(await readmeRow.locator('[data-bytes]').evaluateAll((els) => els.map((e) => e.getAttribute('data-bytes'))), [String(readme.length), String(readme.length)]);
-    // Chart: one row per deltaspace, stored vs original as on the backend.
+    // Chart: one row per deltaspace (a prefix with a baseline), stored vs original as on the backend.
     const chart = await page.locator('#savings-chart .chart-row').evaluateAll((els) => els.map((e) => [e.getAttribute('data-label'), e.getAttribute('data-original'), e.getAttribute('data-stored')]));
-    const want = [...a.spaces.entries()].sort(([x], [y]) => (x < y ? -1 : 1)).map(([name, s]) => [name === '' ? '(bucket root)' : `${name}/`, String(s.original), String(s.stored)]);
+    const want = [...a.spaces.entries()].filter(([, s]) => s.reference > 0).sort(([x], [y]) => (x < y ? -1 : 1)).map(([name, s]) => [name === '' ? '(bucket root)' : `${name}/`, String(s.original), String(s.stored)]);
+    t.same(chart.map((r) => r[0]), ['backups/', 'installers/', 'releases/'], 'the chart has the deltaspaces only');
     t.same(chart, want, 'chart rows match the backend');
-    // Deltaspace table with grades.
+    // Deltaspace table: prefixes of passthrough objects (the root, docs/) are not deltaspaces.
+    const spaceRows = await page.locator('#space-table tbody tr').evaluateAll((els) => els.map((e) => e.getAttribute('data-space')));
+    t.same(spaceRows, ['backups', 'installers', 'releases'], 'passthrough-only prefixes are not listed as deltaspaces');
+    // The deltaspace row carries the reference's cost.
     const rel = a.spaces.get('releases')!;
     const relRow = page.locator('#space-table tr[data-space="releases"]');
-    t.equal(await relRow.locator('[data-bytes]').getAttribute('data-bytes'), String(rel.reference), 'reference size');
+    t.equal(await relRow.locator('.reference[data-bytes]').getAttribute('data-bytes'), String(rel.reference), 'reference size');
+    t.equal(await relRow.locator('.stored[data-bytes]').getAttribute('data-bytes'), String(rel.stored), 'stored bytes include the reference');
+    t.equal((await relRow.locator('.pct').innerText()).trim(), formatPercent(savingsPct(rel.original, rel.stored)), 'savings with the reference counted');
+    // A deltaspace holding only its seeding object: "baseline", not -0.0%.
+    const inst = a.spaces.get('installers')!;
+    const instRow = page.locator('#space-table tr[data-space="installers"]');
+    t.equal(await instRow.locator('.stored[data-bytes]').getAttribute('data-bytes'), String(inst.stored), 'its stored bytes: reference and self-delta');
+    t.ok(inst.stored > inst.original, 'which is a little more than the original');
+    t.equal(await instRow.locator('[data-savings]').getAttribute('data-savings'), 'baseline');
+    t.equal((await instRow.locator('[data-savings]').innerText()).trim(), 'baseline', 'shown as baseline, not as a negative saving');
+    t.notMatch(await page.locator('#space-table').innerText(), /-0\.0%/, 'no negative zero anywhere');
     t.equal(await relRow.locator('[data-deltas]').getAttribute('data-deltas'), String(rel.deltas.length), 'delta count');
     t.equal((await relRow.locator('.grade').innerText()).trim(), gradeOf(medianOf(rel.deltas) / rel.reference));
 
@@ -216,6 +238,12 @@ t.test('web UI in chromium', { skip: existsSync(CHROMIUM) ? false : `${CHROMIUM}
       t.equal(await row.getAttribute('data-type'), o.storageType, `${o.key} type`);
       const [orig, stored] = await row.locator('[data-bytes]').evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-bytes'))));
       t.equal(orig, o.size, `${o.key} original size`);
+      if (o.storageType === 'reference') {
+        // The seeding object's bytes are the baseline: its original size, and "baseline", not a 99.99% saving.
+        t.equal(stored, o.size, `${o.key} (seeding) shows its original size as stored`);
+        t.equal((await row.locator('.pct').innerText()).trim(), 'baseline', `${o.key} savings read "baseline"`);
+        continue;
+      }
       t.equal(stored, o.storedSize, `${o.key} stored size`);
       t.equal((await row.locator('.pct').innerText()).trim(), formatPercent(savingsPct(o.size, o.storedSize)), `${o.key} savings`);
       t.equal((await row.locator('.badge').innerText()).trim(), o.storageType);
@@ -234,6 +262,31 @@ t.test('web UI in chromium', { skip: existsSync(CHROMIUM) ? false : `${CHROMIUM}
     t.match(card.text, formatRatio(ratio));
     t.match(card.text, gradeOf(ratio));
     t.equal(gradeOf(ratio), 'Excellent', 'small edits grade Excellent');
+  });
+
+  await t.test('a baseline-only deltaspace, a passthrough-only prefix and the seeding object in the inspector', async (t) => {
+    await page.goto(`${uiUrl}/#/space?bucket=${BUCKET}&space=installers`);
+    await page.locator('tr[data-key="installers/setup-1.0.zip"]').waitFor();
+    t.equal((await cardValue(page, 'space-savings')).raw, 'baseline');
+    t.equal((await cardValue(page, 'space-savings')).text, 'baseline only');
+    t.equal((await page.locator('tr[data-key="installers/setup-1.0.zip"] .pct').innerText()).trim(), 'baseline');
+
+    await page.goto(`${uiUrl}/#/browse?bucket=${BUCKET}&prefix=docs%2F`);
+    await page.locator('tr[data-key="docs/guide.txt"]').waitFor();
+    t.equal(await page.locator('#space-table').count(), 0, 'docs/ has no deltaspace table');
+    const docs = (await expected(proxy, BUCKET)).spaces.get('docs')!;
+    t.equal((await cardValue(page, 'total-objects')).raw, '2', 'yet its objects are counted');
+    t.equal((await cardValue(page, 'total-original')).raw, String(docs.original));
+    t.equal((await cardValue(page, 'total-stored')).raw, String(docs.stored));
+
+    await page.goto(`${uiUrl}/#/space?bucket=${BUCKET}&space=docs`);
+    await page.waitForSelector('.panel .empty:has-text("Not a deltaspace")');
+    t.match(await page.locator('.panel .empty').innerText(), /Not a deltaspace/);
+
+    await page.goto(`${uiUrl}/#/object?bucket=${BUCKET}&key=${encodeURIComponent('releases/app-1.0.0.zip')}`);
+    await page.waitForSelector('[data-prop="key"]:has-text("releases/app-1.0.0.zip")');
+    t.equal((await cardValue(page, 'object-savings')).text, 'baseline', 'the seeding object: baseline, not 99.99%');
+    t.equal((await cardValue(page, 'object-stored')).raw, String(releases[0]!.length), 'stored as its full size, in the baseline');
   });
 
   await t.test('the object inspector and download', async (t) => {

@@ -8,6 +8,7 @@ import { deltaKeyOf, deltaspaceOf, fileNameOf, generationOf, isReferenceKey } fr
 import { parseMetadata } from '../format/metadata.js';
 import { listAll } from '../store/list-all.js';
 import type { DeltaGliderEngine } from './engine.js';
+import { median, savingsPercent } from './deltaspace-summary.js';
 import { listAllObjects } from './list-all-objects.js';
 import { DEFAULT_LIST_HEAD_CONCURRENCY } from './options.js';
 import { describeListed } from './resolve.js';
@@ -68,12 +69,6 @@ export interface DeltaspaceReport {
   trend?: { firstMedian: number; lastMedian: number; growth: number };
   /** Plain-language findings (a drifting baseline, objects stored whole in an eligible space). */
   warnings: string[];
-}
-
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
 }
 
 /**
@@ -152,12 +147,12 @@ export async function deltaspaceReport(engine: DeltaGliderEngine, bucket: string
   for (const s of spaces.values()) {
     s.baselines.sort((a, b) => a.generation - b.generation);
     s.objects.sort((a, b) => a.lastModified.localeCompare(b.lastModified) || a.key.localeCompare(b.key));
-    s.savingsPercent = s.originalBytes === 0 ? 0 : Math.round((1 - s.storedBytes / s.originalBytes) * 10000) / 100;
+    s.savingsPercent = savingsPercent(s.originalBytes, s.storedBytes);
     const deltas = s.objects.filter((o) => o.storageType === 'delta');
     if (deltas.length >= 2) {
       const n = Math.min(TREND_WINDOW, Math.floor(deltas.length / 2));
-      const firstMedian = median(deltas.slice(0, n).map((d) => d.ratio));
-      const lastMedian = median(deltas.slice(-n).map((d) => d.ratio));
+      const firstMedian = median(deltas.slice(0, n).map((d) => d.ratio)) as number;
+      const lastMedian = median(deltas.slice(-n).map((d) => d.ratio)) as number;
       const growth = firstMedian > 0 ? lastMedian / firstMedian : 1;
       s.trend = { firstMedian, lastMedian, growth };
       if (growth >= driftFactor && lastMedian >= DRIFT_WARNING_MIN_RATIO) {
@@ -171,7 +166,8 @@ export async function deltaspaceReport(engine: DeltaGliderEngine, bucket: string
     const orphans = s.baselines.filter((b) => b.deltas === 0 && b !== s.baselines[s.baselines.length - 1]);
     for (const b of orphans) s.warnings.push(`baseline ${fileNameOf(b.key)} is used by no object (${b.storedSize} bytes)`);
   }
-  return [...spaces.values()].sort((a, b) => (a.deltaspace < b.deltaspace ? -1 : a.deltaspace > b.deltaspace ? 1 : 0));
+  // A prefix without a baseline is a folder of objects stored as is, not a deltaspace.
+  return [...spaces.values()].filter((s) => s.baselines.length > 0).sort((a, b) => (a.deltaspace < b.deltaspace ? -1 : a.deltaspace > b.deltaspace ? 1 : 0));
 }
 
 /** A terminal rendering of a report (what `deltaglider-proxy report` prints). */
@@ -182,13 +178,16 @@ export function formatDeltaspaceReport(reports: DeltaspaceReport[]): string {
   if (reports.length === 0) lines.push('no deltaspaces under this prefix');
   for (const s of reports) {
     const profiles = Object.entries(s.profiles).filter(([, n]) => n > 0).map(([p, n]) => `${p} ${n}`).join(', ') || 'no objects';
-    lines.push(`${s.bucket}/${s.deltaspace === '' ? '(root)' : s.deltaspace}: ${s.objects.length} objects (${profiles}), ${mib(s.originalBytes)} stored in ${mib(s.storedBytes)}, ${s.savingsPercent.toFixed(2)}% saved`);
+    const saved = s.objects.some((o) => o.storageType === 'delta') ? `${s.savingsPercent.toFixed(2)}% saved` : 'baseline only, nothing to save against yet';
+    lines.push(`${s.bucket}/${s.deltaspace === '' ? '(root)' : s.deltaspace}: ${s.objects.length} objects (${profiles}), ${mib(s.originalBytes)} stored in ${mib(s.storedBytes)} (baselines included), ${saved}`);
     for (const b of s.baselines) {
       lines.push(`  baseline ${fileNameOf(b.key)}: ${mib(b.size)}${b.compression !== 'none' ? `, stored ${mib(b.storedSize)} (${b.compression})` : ''}, seeded by ${b.sourceKey ?? '?'}, used by ${b.deltas} object(s)`);
     }
     if (s.trend) lines.push(`  delta ratio trend: first ${pct(s.trend.firstMedian)} -> last ${pct(s.trend.lastMedian)} (x${s.trend.growth.toFixed(2)})`);
     for (const o of s.objects) {
-      lines.push(`    ${o.storageType.padEnd(11)} ${pct(o.ratio).padStart(8)}  ${String(o.storedSize).padStart(12)} / ${String(o.size).padEnd(12)} ${fileNameOf(o.key)}${o.gzipAware ? ' (gzip-aware)' : ''}${o.profile === 'compact' ? ' [compact]' : ''}`);
+      // The seeding object's bytes are the baseline above: its few-byte self-delta is no saving.
+      const cost = o.storageType === 'reference' ? `${'baseline'.padStart(8)}  ${'(baseline)'.padStart(12)} / ${String(o.size).padEnd(12)}` : `${pct(o.ratio).padStart(8)}  ${String(o.storedSize).padStart(12)} / ${String(o.size).padEnd(12)}`;
+      lines.push(`    ${o.storageType.padEnd(11)} ${cost} ${fileNameOf(o.key)}${o.gzipAware ? ' (gzip-aware)' : ''}${o.profile === 'compact' ? ' [compact]' : ''}`);
     }
     for (const w of s.warnings) lines.push(`  ! ${w}`);
   }

@@ -5,6 +5,7 @@
  */
 import { isReferenceKey, deltaspaceOf } from '../format/keys.js';
 import { listAll } from '../store/list-all.js';
+import { savingsPercent as savings } from './deltaspace-summary.js';
 import type { DeltaGliderEngine } from './engine.js';
 import { listAllObjects } from './list-all-objects.js';
 
@@ -12,10 +13,15 @@ export interface SpaceStats {
   bucket: string;
   deltaspace: string;
   objects: number;
+  /** Objects stored as deltas or seeding a baseline. */
   deltas: number;
   originalBytes: number;
   storedBytes: number;
   referenceBytes: number;
+  /** Baselines on the backend: a prefix without one is not a deltaspace. */
+  baselines: number;
+  /** Stored size of each delta-stored object (not the seeding one). */
+  deltaSizes: number[];
 }
 
 export interface BucketStats {
@@ -34,17 +40,13 @@ export interface StoreStats {
   savingsPercent: number;
 }
 
-function savings(original: number, stored: number): number {
-  return original === 0 ? 0 : Math.round((1 - stored / original) * 10000) / 100;
-}
-
 /** Per-deltaspace figures of one bucket. */
 export async function deltaspaceStats(engine: DeltaGliderEngine, bucket: string, prefix = ''): Promise<SpaceStats[]> {
   const spaces = new Map<string, SpaceStats>();
   const space = (name: string): SpaceStats => {
     let s = spaces.get(name);
     if (!s) {
-      s = { bucket, deltaspace: name, objects: 0, deltas: 0, originalBytes: 0, storedBytes: 0, referenceBytes: 0 };
+      s = { bucket, deltaspace: name, objects: 0, deltas: 0, originalBytes: 0, storedBytes: 0, referenceBytes: 0, baselines: 0, deltaSizes: [] };
       spaces.set(name, s);
     }
     return s;
@@ -53,6 +55,7 @@ export async function deltaspaceStats(engine: DeltaGliderEngine, bucket: string,
     const s = space(deltaspaceOf(o.key));
     s.objects++;
     if (o.storageType === 'delta' || o.storageType === 'reference') s.deltas++;
+    if (o.storageType === 'delta') s.deltaSizes.push(o.storedSize);
     s.originalBytes += o.size;
     s.storedBytes += o.storedSize;
   }
@@ -62,6 +65,7 @@ export async function deltaspaceStats(engine: DeltaGliderEngine, bucket: string,
     const s = space(deltaspaceOf(o.key));
     s.referenceBytes += o.size;
     s.storedBytes += o.size;
+    s.baselines++;
   }
   return [...spaces.values()].sort((a, b) => (a.deltaspace < b.deltaspace ? -1 : 1));
 }

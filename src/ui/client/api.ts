@@ -1,5 +1,5 @@
 /** Calls to the UI's JSON API. A 401 anywhere sends the user to the login form. */
-import type { DeltaspaceView } from '../api.js';
+import type { DeltaspaceView, DeltaspaceViews } from '../api.js';
 
 export class HttpError extends Error {
   constructor(readonly status: number, readonly code: string, message: string) {
@@ -89,10 +89,9 @@ export interface ObjectsResponse {
 /** One deltaspace as the server describes it (the server's type, so the two cannot drift). */
 export type Deltaspace = DeltaspaceView;
 
-export interface DeltaspacesResponse {
+export interface DeltaspacesResponse extends DeltaspaceViews {
   bucket: string;
   prefix: string;
-  deltaspaces: Deltaspace[];
 }
 
 export interface ObjectDetail {

@@ -55,6 +55,19 @@ function savingsCell(original: number, stored: number): HTMLTableCellElement {
   return h('td', { class: 'num', 'data-savings': pct.toFixed(2) }, h('span', { class: `savings${pct <= 0 ? ' none' : ''}` }, meter, h('span', { class: 'pct' }, formatPercent(pct))));
 }
 
+/** The savings cell of a seeding object or a baseline-only deltaspace: its bytes are the baseline, nothing to save against. */
+function baselineCell(hint: string): HTMLTableCellElement {
+  return h('td', { class: 'num', 'data-savings': 'baseline', title: hint }, h('span', { class: 'savings none' }, h('span', { class: 'pct' }, 'baseline')));
+}
+
+/** Stored and savings cells of an object row: the seeding object costs its baseline, shown at its original size. */
+function objectCostCells(o: ObjectRow): HTMLTableCellElement[] {
+  if (o.storageType !== 'reference') return [bytesCell(o.storedSize), savingsCell(o.size, o.storedSize)];
+  const stored = bytesCell(o.size);
+  stored.title = `held by the deltaspace's baseline (reference.bin), counted on the deltaspace row; plus a ${formatCount(o.storedSize)}-byte self-delta`;
+  return [stored, baselineCell('this upload seeded the deltaspace: its bytes are the baseline every later version is a delta of')];
+}
+
 function badge(type: ObjectRow['storageType']): HTMLElement {
   return h('span', { class: `badge ${type}`, title: type === 'reference' ? 'the deltaspace baseline: stored once, deltas point at it' : type === 'delta' ? 'stored as a VCDIFF delta against the reference' : type === 'compressed' ? 'stored compressed on its own (compact profile)' : 'stored as is' }, type);
 }
@@ -295,15 +308,18 @@ function spacesTable(bucket: string, spaces: Deltaspace[]): HTMLElement {
   const rows = spaces.map((sp) =>
     h('tr', { 'data-space': sp.deltaspace },
       h('td', { class: 'name' }, icon('layers'), h('a', { href: href('space', { bucket, space: sp.deltaspace }) }, spaceLabel(sp.deltaspace))),
-      bytesCell(sp.referenceBytes),
+      bytesCell(sp.referenceBytes, 'num reference'),
       h('td', { class: 'num', 'data-deltas': sp.deltas }, formatCount(sp.deltas)),
-      h('td', { class: 'num', 'data-ratio': sp.medianDeltaRatio ?? '' }, sp.medianDeltaRatio !== undefined ? formatRatio(sp.medianDeltaRatio) : '—'),
-      h('td', {}, gradeBadge(sp)),
+      bytesCell(sp.storedBytes, 'num stored'),
+      sp.baselineOnly
+        ? baselineCell('only the baseline so far: the next version of this artifact is stored as a delta')
+        : h('td', { class: 'num', 'data-savings': sp.savingsPercent.toFixed(2) }, h('span', { class: 'pct' }, formatPercent(sp.savingsPercent))),
+      h('td', { class: 'num', 'data-ratio': sp.medianDeltaRatio ?? '' }, sp.medianDeltaRatio !== undefined ? [formatRatio(sp.medianDeltaRatio), ' '] : '', gradeBadge(sp)),
     ),
   );
   return h('table', { id: 'space-table' },
-    h('thead', {}, h('tr', {}, h('th', {}, 'Deltaspace'), h('th', { class: 'num' }, 'Reference'), h('th', { class: 'num' }, 'Deltas'), h('th', { class: 'num' }, 'Median ratio'), h('th', {}, 'Grade'))),
-    h('tbody', {}, rows.length ? rows : h('tr', {}, h('td', { colspan: 5, class: 'empty' }, 'No deltaspaces here.'))),
+    h('thead', {}, h('tr', {}, h('th', {}, 'Deltaspace'), h('th', { class: 'num' }, 'Reference'), h('th', { class: 'num' }, 'Deltas'), h('th', { class: 'num', title: 'deltas and the reference' }, 'Stored'), h('th', { class: 'num' }, 'Savings'), h('th', { class: 'num' }, 'Median ratio'))),
+    h('tbody', {}, rows.length ? rows : h('tr', {}, h('td', { colspan: 6, class: 'empty' }, 'No deltaspaces here.'))),
   );
 }
 
@@ -312,9 +328,7 @@ async function renderBrowse(gen: number, bucket: string, prefix: string, token?:
   const [list, spaces] = await Promise.all([api.objects(bucket, prefix, token), api.deltaspaces(bucket, prefix)]);
   if (gen !== generation) return;
   const reload = (): void => void route();
-  const original = spaces.deltaspaces.reduce((n, s) => n + s.originalBytes, 0);
-  const stored = spaces.deltaspaces.reduce((n, s) => n + s.storedBytes, 0);
-  const objects = spaces.deltaspaces.reduce((n, s) => n + s.objects, 0);
+  const { originalBytes: original, storedBytes: stored, objects } = spaces.totals;
 
   const folderRows = list.folders.map((f) =>
     h('tr', { class: 'folder', 'data-folder': f },
@@ -322,25 +336,26 @@ async function renderBrowse(gen: number, bucket: string, prefix: string, token?:
       h('td', { class: 'num muted' }, '—'), h('td', { class: 'num muted' }, '—'), h('td', {}), h('td', {}), h('td', {}), h('td', {}),
     ),
   );
-  const objectRows = list.objects.map((o) =>
-    h('tr', { class: 'object', 'data-key': o.key, 'data-type': o.storageType },
+  const objectRows = list.objects.map((o) => {
+    const [storedTd, savingsTd] = objectCostCells(o);
+    return h('tr', { class: 'object', 'data-key': o.key, 'data-type': o.storageType },
       h('td', { class: 'name' }, icon('file'), h('a', { href: href('object', { bucket, key: o.key }) }, o.key.slice(prefix.length))),
       bytesCell(o.size),
-      bytesCell(o.storedSize),
+      storedTd,
       h('td', {}, badge(o.storageType)),
-      savingsCell(o.size, o.storedSize),
+      savingsTd,
       h('td', { class: 'muted' }, formatDate(o.lastModified)),
       h('td', { class: 'num' },
         h('a', { class: 'button small', href: api.downloadUrl(bucket, o.key), download: '', title: 'Download' }, 'Download'), ' ',
         h('button', { class: 'small danger', 'data-action': 'delete', onclick: () => void deleteObject(bucket, o.key, reload) }, 'Delete'),
       ),
-    ),
-  );
+    );
+  });
   const table = h('table', { id: 'object-table' },
     h('thead', {}, h('tr', {}, h('th', {}, 'Name'), h('th', { class: 'num' }, 'Original'), h('th', { class: 'num' }, 'Stored'), h('th', {}, 'Storage'), h('th', { class: 'num' }, 'Savings'), h('th', {}, 'Last modified'), h('th', {}))),
     h('tbody', {}, folderRows.length + objectRows.length ? [folderRows, objectRows] : h('tr', {}, h('td', { colspan: 7, class: 'empty' }, 'Empty. Drop files here to upload them.'))),
   );
-  const chartRows = spaces.deltaspaces.map((sp) => ({ label: spaceLabel(sp.deltaspace), original: sp.originalBytes, stored: sp.storedBytes }));
+  const chartRows = spaces.deltaspaces.map((sp) => ({ label: spaceLabel(sp.deltaspace), original: sp.originalBytes, stored: sp.storedBytes, note: sp.baselineOnly ? 'baseline only' : undefined }));
   const uploader = uploadControls(bucket, prefix, reload);
   const title = prefix ? prefix.replace(/\/$/, '').split('/').pop() ?? prefix : bucket;
   mount(app,
@@ -348,7 +363,7 @@ async function renderBrowse(gen: number, bucket: string, prefix: string, token?:
     pageHead(title, prefix ? `Folder in ${bucket}` : 'Bucket'),
     totalsCards(objects, original, stored, `${formatCount(spaces.deltaspaces.length)} deltaspace${spaces.deltaspaces.length === 1 ? '' : 's'}`),
     chartRows.length
-      ? h('div', { class: 'grid-2' },
+      ? h('div', { class: 'grid-2 spaces' },
           panel('Savings by deltaspace', [h('div', { class: 'chart', id: 'savings-chart' }, savingsChart(chartRows, 'Stored vs original per deltaspace')), legend()], undefined, 'panel-body'),
           panel('Deltaspaces', spacesTable(bucket, spaces.deltaspaces)),
         )
@@ -368,7 +383,7 @@ async function renderSpace(gen: number, bucket: string, space: string): Promise<
   const sp = spaces.deltaspaces.find((d) => d.deltaspace === space);
   const head = [crumbs(bucket, prefix, 'deltaspace'), pageHead(spaceLabel(space), `Deltaspace in ${bucket}`, h('a', { class: 'button', href: href('browse', { bucket, prefix }) }, 'Browse folder'))];
   if (!sp) {
-    mount(app, head, h('div', { class: 'panel' }, h('div', { class: 'empty' }, 'This deltaspace holds no objects.')));
+    mount(app, head, h('div', { class: 'panel' }, h('div', { class: 'empty' }, 'Not a deltaspace: no baseline under this prefix, so its objects are stored as is.')));
     return;
   }
   const ratioCard = h('div', { class: 'card', 'data-testid': 'median-ratio', 'data-value': sp.medianDeltaRatio ?? '' },
@@ -376,26 +391,30 @@ async function renderSpace(gen: number, bucket: string, space: string): Promise<
     h('div', { class: 'value' }, sp.medianDeltaRatio !== undefined ? formatRatio(sp.medianDeltaRatio) : '—', ' ', gradeBadge(sp)),
     h('div', { class: 'hint' }, 'Excellent ≤5% · Good <20% · Fair 20–50% · Poor ≥50%'),
   );
-  const rows = list.objects.map((o) =>
-    h('tr', { 'data-key': o.key },
+  const rows = list.objects.map((o) => {
+    const [storedTd, savingsTd] = objectCostCells(o);
+    const ratio = o.storageType === 'delta' && sp.referenceBytes > 0 ? formatRatio(o.storedSize / sp.referenceBytes) : o.storageType === 'reference' ? 'baseline' : '—';
+    return h('tr', { 'data-key': o.key },
       h('td', { class: 'name' }, icon('file'), h('a', { href: href('object', { bucket, key: o.key }) }, o.key.slice(prefix.length))),
       bytesCell(o.size),
-      bytesCell(o.storedSize),
+      storedTd,
       h('td', {}, badge(o.storageType)),
-      h('td', { class: 'num' }, o.storageType === 'delta' && sp.referenceBytes > 0 ? formatRatio(o.storedSize / sp.referenceBytes) : '—'),
-      savingsCell(o.size, o.storedSize),
-    ),
-  );
+      h('td', { class: 'num' }, ratio),
+      savingsTd,
+    );
+  });
   mount(app, head,
     h('div', { class: 'cards' },
       card('Reference size', formatBytes(sp.referenceBytes), 'the baseline every delta needs', 'reference-size', sp.referenceBytes),
       card('Deltas', formatCount(sp.deltas), `${formatCount(sp.objects)} objects in total`, 'delta-count', sp.deltas),
       ratioCard,
-      card('Savings', formatPercent(savingsOf(sp.originalBytes, sp.storedBytes)), `${formatBytes(sp.storedBytes)} stored of ${formatBytes(sp.originalBytes)}`, 'space-savings', sp.savingsPercent, true),
+      sp.baselineOnly
+        ? card('Savings', 'baseline only', `${formatBytes(sp.storedBytes)} stored of ${formatBytes(sp.originalBytes)}: the next version is stored as a delta`, 'space-savings', 'baseline')
+        : card('Savings', formatPercent(sp.savingsPercent), `${formatBytes(sp.storedBytes)} stored of ${formatBytes(sp.originalBytes)}, reference included`, 'space-savings', sp.savingsPercent, true),
     ),
     panel('Stored vs original', [h('div', { class: 'chart', id: 'space-chart' }, savingsChart([
-      { label: 'Whole deltaspace', original: sp.originalBytes, stored: sp.storedBytes },
-      ...list.objects.slice(0, 12).map((o) => ({ label: o.key.slice(prefix.length), original: o.size, stored: o.storedSize })),
+      { label: 'Whole deltaspace', original: sp.originalBytes, stored: sp.storedBytes, note: sp.baselineOnly ? 'baseline only' : undefined },
+      ...list.objects.slice(0, 12).map((o) => (o.storageType === 'reference' ? { label: o.key.slice(prefix.length), original: o.size, stored: o.size, note: 'baseline' } : { label: o.key.slice(prefix.length), original: o.size, stored: o.storedSize })),
     ], 'Stored vs original per object', 1100)), legend()], undefined, 'panel-body'),
     panel('Objects in this deltaspace', h('table', {},
       h('thead', {}, h('tr', {}, h('th', {}, 'Name'), h('th', { class: 'num' }, 'Original'), h('th', { class: 'num' }, 'Stored'), h('th', {}, 'Storage'), h('th', { class: 'num' }, 'Delta / reference'), h('th', { class: 'num' }, 'Savings'))),
@@ -445,8 +464,12 @@ async function renderObject(gen: number, bucket: string, key: string): Promise<v
     ),
     h('div', { class: 'cards' },
       card('Original size', formatBytes(o.size), undefined, 'object-size', o.size),
-      card('Stored size', formatBytes(o.storedSize), o.storageType === 'passthrough' ? 'stored as is' : 'delta on the backend', 'object-stored', o.storedSize),
-      card('Savings', formatPercent(savingsOf(o.size, o.storedSize)), undefined, 'object-savings', o.savingsPercent, true),
+      o.storageType === 'reference'
+        ? card('Stored size', formatBytes(o.size), `as the deltaspace's baseline, plus a ${formatCount(o.storedSize)}-byte self-delta`, 'object-stored', o.size)
+        : card('Stored size', formatBytes(o.storedSize), o.storageType === 'passthrough' ? 'stored as is' : 'delta on the backend', 'object-stored', o.storedSize),
+      o.storageType === 'reference'
+        ? card('Savings', 'baseline', 'later versions are deltas of it', 'object-savings', 'baseline')
+        : card('Savings', formatPercent(savingsOf(o.size, o.storedSize)), undefined, 'object-savings', o.savingsPercent, true),
       card('Storage type', o.storageType, o.storageType === 'reference' ? 'first of its deltaspace' : undefined, 'object-type', o.storageType),
     ),
     panel('Properties', dl(props)),

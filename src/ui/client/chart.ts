@@ -6,6 +6,8 @@ export interface ChartRow {
   label: string;
   original: number;
   stored: number;
+  /** Shown instead of "x% saved" (a baseline has nothing to save against). */
+  note?: string;
 }
 
 const LABEL_W = 128;
@@ -27,13 +29,13 @@ export function savingsChart(rows: ChartRow[], title = 'Stored vs original', W =
     const label = r.label.length > 18 ? `…${r.label.slice(-17)}` : r.label;
     svg.append(
       s('g', { class: 'chart-row', 'data-label': r.label, 'data-original': r.original, 'data-stored': r.stored },
-        s('title', {}, `${r.label}: ${formatBytes(r.stored)} stored of ${formatBytes(r.original)} (${formatPercent(pct)} saved)`),
+        s('title', {}, `${r.label}: ${formatBytes(r.stored)} stored of ${formatBytes(r.original)} (${r.note ?? `${formatPercent(pct)} saved`})`),
         s('text', { x: 0, y: y + 13, 'font-weight': 600 }, label),
         s('text', { x: 0, y: y + 28, class: 'axis' }, `${formatBytes(r.original)} → ${formatBytes(r.stored)}`),
         s('rect', { x: LABEL_W, y: y + 4, width: barW, height: BAR_H, rx: 4, fill: '#f1f5f9' }),
         s('rect', { x: LABEL_W, y: y + 4, width: ow, height: BAR_H, rx: 4, fill: '#cbd5e1' }),
         sw > 0 ? s('rect', { x: LABEL_W, y: y + 4, width: sw, height: BAR_H, rx: 4, fill: '#4f46e5' }) : null,
-        s('text', { x: W - 4, y: y + 17, 'text-anchor': 'end', 'font-weight': 700, fill: pct >= 50 ? '#059669' : pct > 0 ? '#0f172a' : '#94a3b8' }, `${formatPercent(pct)} saved`),
+        s('text', { x: W - 4, y: y + 17, 'text-anchor': 'end', 'font-weight': 700, fill: pct >= 50 ? '#059669' : pct > 0 ? '#0f172a' : '#94a3b8' }, r.note ?? `${formatPercent(pct)} saved`),
       ),
     );
   });

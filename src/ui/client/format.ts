@@ -45,13 +45,3 @@ export function formatDate(iso: string): string {
   const p = (n: number): string => String(n).padStart(2, '0');
   return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}`;
 }
-
-export type Grade = 'Excellent' | 'Good' | 'Fair' | 'Poor';
-
-/** Excellent <= 5%, Good < 20%, Fair 20-50%, Poor >= 50%. */
-export function gradeOf(ratio: number): Grade {
-  if (ratio <= 0.05) return 'Excellent';
-  if (ratio < 0.2) return 'Good';
-  if (ratio < 0.5) return 'Fair';
-  return 'Poor';
-}
