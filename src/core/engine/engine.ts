@@ -20,6 +20,7 @@ import {
   UnsupportedFormatError,
   NoSuchBucketError,
   NoSuchKeyError,
+  PendingSupersededError,
   PreconditionFailedError,
   ReservedKeyError,
 } from '../errors.js';
@@ -52,7 +53,12 @@ import { formatGzipRecipe, parseGzipRecipe, probeGzip, rebuildGzip, type GzipInn
 import { KeyedRwLock } from '../rw-lock.js';
 import { removeQuietly, spoolToFile, TempDir, type Spool } from '../spool.js';
 import type { StoredHeaders, StoredObjectInfo } from '../store/object-store.js';
+import { Compactor, type CompactionOutcome } from './compactor.js';
 import { evaluateConditions } from './conditions.js';
+import { finishPendingAsPassthrough, switchPendingToDelta } from './pending-switch.js';
+import { putStreamed } from './streamed-put.js';
+import { PENDING_TAG } from '../format/pending.js';
+import { META } from '../format/metadata.js';
 import { listUserObjects } from './listing.js';
 import { MultipartUploads } from './multipart.js';
 import { DEFAULT_LIST_HEAD_CONCURRENCY, resolveEngineOptions, type EngineOptions, type ResolvedEngineOptions } from './options.js';
@@ -100,6 +106,9 @@ const COMPRESSION_SKIP_FACTOR = 3;
 /** Deltas smaller than this are not worth a compression attempt (the frame costs more than it saves). */
 const MIN_COMPRESSIBLE_DELTA_BYTES = 4096;
 
+/** Largest body a deferred PUT streams to the backend in one request (S3's single PUT limit); larger ones are spooled. */
+const MAX_STREAMED_PUT_BYTES = 5 * 1024 ** 3;
+
 /** Bytes on local disk with their digests (a spool, or the inner stream of a gzip upload). */
 interface SourceFile {
   path: string;
@@ -129,6 +138,8 @@ interface PutFields {
   headers?: StoredHeaders;
   conditions?: PutObjectInput['conditions'];
   signal?: AbortSignal;
+  /** The compactor's write: the pending object (backend ETag) this write replaces, if it is still there. */
+  replacing?: { etag: string };
 }
 
 /**
@@ -147,6 +158,8 @@ export class DeltaGliderEngine {
   readonly reconstructions: ReferenceCache;
   readonly codecSlots: Semaphore;
   readonly multipart: MultipartUploads;
+  /** Deferred encoding's background worker (started by the proxy, or by the first deferred PUT). */
+  readonly compactor: Compactor;
   readonly #locks = new KeyedRwLock();
   /**
    * Smallest delta/original ratio seen per baseline (bucket + key), for rotation's drift
@@ -162,14 +175,26 @@ export class DeltaGliderEngine {
     this.reconstructions = new ReferenceCache(this.options.reconstructionCacheBytes);
     this.codecSlots = new Semaphore(this.options.codecConcurrency);
     this.multipart = new MultipartUploads(this);
+    this.compactor = new Compactor({
+      store: this.options.store,
+      logger: this.options.logger,
+      concurrency: this.options.compactorConcurrency,
+      scanIntervalMs: this.options.compactorScanIntervalMs,
+      codecWaiting: () => this.codecSlots.waiting,
+      compactObject: (bucket, key, signal) => this.compactObject(bucket, key, signal),
+    });
   }
 
   get store() {
     return this.options.store;
   }
 
-  /** Frees temp files and cache entries (shutdown). */
-  async close(): Promise<void> {
+  /**
+   * Frees temp files and cache entries (shutdown). Compactions in progress get `graceMs`
+   * to finish; what is left stays pending on the backend for the next start.
+   */
+  async close(graceMs = 0): Promise<void> {
+    await this.compactor.stop(graceMs);
     await this.references.clear();
     await this.reconstructions.clear();
     this.multipart.clear();
@@ -186,6 +211,8 @@ export class DeltaGliderEngine {
     if (input.contentLength !== undefined && input.contentLength > this.options.maxObjectSize) {
       throw new EntityTooLargeError(input.contentLength, this.options.maxObjectSize);
     }
+    const streamed = await this.#putDeferred(input);
+    if (streamed) return streamed;
     const spool = await spoolToFile(input.body, this.temp, {
       expectedSize: input.contentLength,
       maxSize: this.options.maxObjectSize,
@@ -197,6 +224,44 @@ export class DeltaGliderEngine {
     } finally {
       await removeQuietly(spool.path);
     }
+  }
+
+  /**
+   * Deferred mode: streams the body to the backend as a passthrough object (pending when
+   * it is eligible for a delta) and queues it for the compactor. Undefined when the PUT
+   * takes the spooled path: inline mode, an unknown or over-large size, conditions to
+   * check first, or an eligible key whose deltaspace has no baseline yet (the first
+   * upload becomes the baseline at once, exactly as inline).
+   */
+  async #putDeferred(input: PutObjectInput): Promise<PutObjectResult | undefined> {
+    const { bucket, key, contentLength: size } = input;
+    if (size === undefined || size > MAX_STREAMED_PUT_BYTES || !this.store.putStream || input.conditions) return undefined;
+    if (this.options.encode(bucket, key) !== 'deferred') return undefined;
+    const eligible = this.options.eligible(key) && size <= this.options.maxDeltaObjectSize;
+    if (eligible && !(await this.#hasBaseline(bucket, key))) return undefined;
+    const compact = this.options.profile(bucket, key) === 'compact';
+    const result = await putStreamed(
+      { store: this.store, locks: this.#locks, keyLock: (b, k) => this.#keyLock(b, k), maxObjectSize: this.options.maxObjectSize },
+      { bucket, key, body: input.body, size, contentType: input.contentType, userMetadata: input.userMetadata, headers: input.headers, contentMd5: input.contentMd5, encodeLater: eligible, compact: compact ? compactFields('none') : undefined, signal: input.signal },
+    );
+    this.#afterPending(bucket, key, result);
+    return result;
+  }
+
+  /** Counts a pending write and hands it to the compactor. */
+  #afterPending(bucket: string, key: string, result: PutObjectResult): void {
+    this.options.observer.onPut?.({ storageType: result.storageType, size: result.size, storedSize: result.storedSize, pending: result.pending });
+    this.options.logger.debug({ bucket, key, storageType: result.storageType, size: result.size, pending: result.pending }, 'put');
+    if (!result.pending) return;
+    this.compactor.start();
+    this.compactor.enqueue(bucket, key, result.size);
+  }
+
+  /** Whether the key's deltaspace has a baseline to encode against (compatible `reference.bin` or a compact generation). */
+  async #hasBaseline(bucket: string, key: string): Promise<boolean> {
+    const space = deltaspaceOf(key);
+    if (this.options.profile(bucket, key) === 'compact') return (await this.#currentBaseline(bucket, space)) !== undefined;
+    return (await this.store.headObject(bucket, referenceKeyOf(space))) !== undefined;
   }
 
   /** Stores an already spooled body (multipart completion, copy). The caller owns the spool file. */
@@ -212,18 +277,24 @@ export class DeltaGliderEngine {
       }
     }
     const eligible = this.options.eligible(key) && spool.size <= this.options.maxDeltaObjectSize;
+    if (eligible && !fields.replacing && this.options.encode(bucket, key) === 'deferred' && (await this.#hasBaseline(bucket, key))) {
+      const pending = await this.#putPassthrough(spool, fields, undefined, this.options.profile(bucket, key) === 'compact', true);
+      this.#afterPending(bucket, key, pending);
+      return pending;
+    }
     let result: PutObjectResult;
     if (!eligible) result = await this.#putPassthrough(spool, fields);
     else if (this.options.profile(bucket, key) === 'compact') result = await this.#putCompact(spool, fields);
     else result = await this.#putEligible(spool, fields);
-    this.options.observer.onPut?.({ storageType: result.storageType, size: result.size, storedSize: result.storedSize, ratio: result.deltaRatio, encodeMs: result.encodeMs });
+    // A compaction is not a PUT: the compactor counts it (CompactorStats).
+    if (!fields.replacing) this.options.observer.onPut?.({ storageType: result.storageType, size: result.size, storedSize: result.storedSize, ratio: result.deltaRatio, encodeMs: result.encodeMs });
     this.options.logger.debug({ bucket, key, storageType: result.storageType, size: result.size, stored: result.storedSize, ratio: result.deltaRatio }, 'put');
     return result;
   }
 
-  async #putPassthrough(spool: Spool, fields: PutFields, deltaRatio?: number, compact = false): Promise<PutObjectResult> {
+  async #putPassthrough(spool: Spool, fields: PutFields, deltaRatio?: number, compact = false, pending = false): Promise<PutObjectResult> {
     const { bucket, key } = fields;
-    const metadata = passthroughMetadata({
+    const complete = passthroughMetadata({
       fileSha256: spool.sha256,
       fileSize: spool.size,
       md5: spool.md5,
@@ -233,12 +304,15 @@ export class DeltaGliderEngine {
       userMetadata: fields.userMetadata,
       compact: compact ? compactFields('none') : undefined,
     });
-    // New variant first, then the old one goes: the key is never missing.
+    const metadata = pending ? { ...complete, [META.pending]: PENDING_TAG } : complete;
+    const options = { metadata, contentType: fields.contentType, headers: fields.headers, md5: spool.md5 };
     await this.#locks.exclusive(this.#keyLock(bucket, key), async () => {
-      await this.store.putObject(bucket, key, spool, { metadata, contentType: fields.contentType, headers: fields.headers, md5: spool.md5 });
+      if (fields.replacing) return finishPendingAsPassthrough(this.store, bucket, key, fields.replacing.etag, spool, options);
+      // New variant first, then the old one goes: the key is never missing.
+      await this.store.putObject(bucket, key, spool, options);
       await this.store.deleteObject(bucket, deltaKeyOf(key));
     });
-    return { etag: spool.md5, storageType: 'passthrough', size: spool.size, storedSize: spool.size, sha256: spool.sha256, deltaRatio, createdReference: false };
+    return { etag: spool.md5, storageType: 'passthrough', size: spool.size, storedSize: spool.size, sha256: spool.sha256, deltaRatio, createdReference: false, pending };
   }
 
   async #putEligible(spool: Spool, fields: PutFields): Promise<PutObjectResult> {
@@ -318,10 +392,8 @@ export class DeltaGliderEngine {
         contentType: fields.contentType,
         userMetadata: fields.userMetadata,
       });
-      await this.#locks.exclusive(this.#keyLock(bucket, key), async () => {
-        await this.store.putObject(bucket, deltaKeyOf(key), { path: deltaPath, size: encoded.size }, { metadata, contentType: fields.contentType, headers: fields.headers });
-        await this.store.deleteObject(bucket, key);
-      });
+      if (fields.replacing) await this.#verifyDelta(reference.path, deltaPath, spool, fields);
+      await this.#writeDeltaVariant(fields, { path: deltaPath, size: encoded.size }, metadata);
       return {
         etag: spool.md5,
         storageType: (created ? 'reference' : 'delta') as StorageType,
@@ -459,6 +531,7 @@ export class DeltaGliderEngine {
           this.options.codec.encode(reference.path, source.path, deltaPath, { maxOutputBytes: created ? undefined : Math.max(0, spool.size - 1), signal: fields.signal }),
         );
         delta = { path: deltaPath, size: encoded.size, compression: 'none', command: encoded.command };
+        if (fields.replacing) await this.#verifyDelta(reference.path, deltaPath, source, fields);
       } catch (err) {
         if (!(err instanceof DeltaTooLargeError)) throw err;
       }
@@ -508,14 +581,79 @@ export class DeltaGliderEngine {
       } else {
         return await this.#putPassthrough(spool, fields, deltaRatio, true);
       }
-      await this.#locks.exclusive(this.#keyLock(bucket, key), async () => {
-        await this.store.putObject(bucket, deltaKeyOf(key), body, { metadata, contentType: fields.contentType, headers: fields.headers });
-        await this.store.deleteObject(bucket, key);
-      });
+      await this.#writeDeltaVariant(fields, body, metadata);
       return { etag: spool.md5, storageType, size: spool.size, storedSize: body.size, sha256: spool.sha256, deltaRatio, createdReference: created, encodeMs };
     } finally {
       reference.release();
       await Promise.all([removeQuietly(deltaPath), removeQuietly(packedDelta), removeQuietly(packedSource)]);
+    }
+  }
+
+  /**
+   * Writes `key.delta` and removes the plain variant, under the key's exclusive lock. A
+   * compactor write (`replacing`) switches only if the pending object is still there.
+   */
+  async #writeDeltaVariant(fields: PutFields, body: { path: string; size: number }, metadata: Record<string, string>): Promise<void> {
+    const { bucket, key } = fields;
+    const options = { metadata, contentType: fields.contentType, headers: fields.headers };
+    await this.#locks.exclusive(this.#keyLock(bucket, key), async () => {
+      if (fields.replacing) return switchPendingToDelta(this.store, bucket, key, fields.replacing.etag, body, options);
+      await this.store.putObject(bucket, deltaKeyOf(key), body, options);
+      await this.store.deleteObject(bucket, key);
+    });
+  }
+
+  /** The compactor's check before it replaces anything: the delta decodes to the very bytes it encoded. */
+  async #verifyDelta(referencePath: string, deltaPath: string, source: SourceFile, fields: PutFields): Promise<void> {
+    const out = this.temp.file('verify');
+    try {
+      const decoded = await this.#withCodec(() => this.options.codec.decode(referencePath, deltaPath, out, { signal: fields.signal, maxOutputBytes: source.size }));
+      const sha = decoded.sha256 ?? (await sha256File(out));
+      if (decoded.size !== source.size || sha !== source.sha256) {
+        throw new IntegrityError(`the delta encoded for ${fields.bucket}/${fields.key} decodes to ${decoded.size} bytes with SHA-256 ${sha}, expected ${source.size} bytes with ${source.sha256}: not stored`);
+      }
+    } finally {
+      await removeQuietly(out);
+    }
+  }
+
+  /**
+   * Deferred encoding: encodes one pending object (if `key` still holds one) the way an
+   * inline PUT would have stored it, then switches it over (pending-switch.ts).
+   * Idempotent: an object no longer pending, or replaced meanwhile, is left as it is.
+   */
+  async compactObject(bucket: string, key: string, signal?: AbortSignal): Promise<CompactionOutcome> {
+    const stored = await this.store.headObject(bucket, key);
+    const meta = stored && parseMetadata(stored.metadata);
+    if (!stored || !meta || meta.pending === undefined) return { result: 'not-pending' };
+    const got = await this.store.getObject(bucket, key).catch((err) => {
+      if (err instanceof NoSuchKeyError) throw new PendingSupersededError(key);
+      throw err;
+    });
+    if (!sameObject(got.info, stored)) {
+      got.body.destroy();
+      throw new PendingSupersededError(key);
+    }
+    const spool = await spoolToFile(got.body, this.temp, { expectedSize: stored.size, signal });
+    try {
+      if (meta.fileSha256 !== undefined && meta.fileSha256 !== spool.sha256) {
+        throw new IntegrityError(`the pending object ${bucket}/${key} has SHA-256 ${spool.sha256}, its metadata says ${meta.fileSha256}: left as it is`);
+      }
+      const result = await this.putSpool(spool, {
+        bucket,
+        key,
+        contentType: meta.contentType ?? stored.contentType,
+        userMetadata: meta.userMetadata,
+        headers: stored.headers,
+        replacing: { etag: stored.etag },
+        signal,
+      });
+      return { result: result.storageType === 'passthrough' ? 'passthrough' : 'compacted', size: result.size, storedSize: result.createdReference ? result.storedSize - result.size : result.storedSize };
+    } catch (err) {
+      if (err instanceof PendingSupersededError) return { result: 'superseded' };
+      throw err;
+    } finally {
+      await removeQuietly(spool.path);
     }
   }
 
@@ -632,6 +770,7 @@ export class DeltaGliderEngine {
       backendKey: stored.key,
       referenceKey: storageType === 'delta' || storageType === 'reference' ? referenceKeyFor(key, meta) : undefined,
       profile: parseProfileTag(meta.profile)?.profile ?? 'compatible',
+      pending: !isDelta && meta.pending !== undefined ? true : undefined,
     };
     return { info, stored, meta };
   }
@@ -875,8 +1014,11 @@ export class DeltaGliderEngine {
     } catch {
       return; // S3 deletes of names that cannot exist succeed.
     }
-    await this.store.deleteObject(bucket, deltaKeyOf(key));
-    await this.store.deleteObject(bucket, key);
+    // Exclusive with variant switches (the compactor's among them) of this process.
+    await this.#locks.exclusive(this.#keyLock(bucket, key), async () => {
+      await this.store.deleteObject(bucket, deltaKeyOf(key));
+      await this.store.deleteObject(bucket, key);
+    });
     await this.#collectReference(bucket, deltaspaceOf(key));
   }
 
@@ -897,7 +1039,11 @@ export class DeltaGliderEngine {
       backendKeys.push(deltaKeyOf(key), key);
       spaces.add(deltaspaceOf(key));
     }
-    const { errors } = await this.store.deleteObjects(bucket, backendKeys);
+    // Exclusive with variant switches of this process, every key at once (in one order: no deadlock).
+    const names = [...new Set(keys.filter((k) => !result.deleted.includes(k)).map((k) => this.#keyLock(bucket, k)))].sort();
+    const underLocks = (i: number): Promise<{ errors: { key: string; error: Error }[] }> =>
+      i === names.length ? this.store.deleteObjects(bucket, backendKeys) : this.#locks.exclusive(names[i] as string, () => underLocks(i + 1));
+    const { errors } = await underLocks(0);
     const failed = new Map<string, Error>();
     for (const e of errors) failed.set(e.key.endsWith('.delta') ? e.key.slice(0, -6) : e.key, e.error);
     for (const key of keys) {
@@ -1114,6 +1260,9 @@ function sameObject(a: StoredObjectInfo, b: StoredObjectInfo): boolean {
  * wins; between two complete ones, the newer.
  */
 function newerComplete(delta: StoredObjectInfo, plain: StoredObjectInfo): StoredObjectInfo {
+  // A compactor's delta beside a plain object is either the same content (its switch has
+  // not deleted the pending object yet) or older (the key was overwritten meanwhile).
+  if (parseMetadata(delta.metadata).compactedFrom !== undefined) return plain;
   const deltaComplete = isComplete(delta, true);
   if (deltaComplete !== isComplete(plain, false)) return deltaComplete ? delta : plain;
   return plain.lastModified.getTime() > delta.lastModified.getTime() ? plain : delta;
@@ -1121,7 +1270,8 @@ function newerComplete(delta: StoredObjectInfo, plain: StoredObjectInfo): Stored
 
 function isComplete(stored: StoredObjectInfo, isDelta: boolean): boolean {
   const meta = parseMetadata(stored.metadata);
-  if (!meta.fileSha256) return false;
+  // A pending object streamed to S3 has no digests until compacted: its size tells.
+  if (!meta.fileSha256 && meta.pending === undefined) return false;
   const recorded = isDelta ? meta.deltaSize : meta.fileSize;
   return recorded === undefined || recorded === stored.size;
 }

@@ -32,6 +32,7 @@ interface CachedSummary {
   size: number;
   etag: string;
   storageType: StorageType;
+  pending?: boolean;
 }
 
 /** Original size/ETag of listed objects, keyed by backend key + backend ETag (so never stale). */
@@ -161,8 +162,9 @@ async function prefixHasUserObjects(engine: DeltaGliderEngine, bucket: string, p
 async function summarize(engine: DeltaGliderEngine, bucket: string, item: Item): Promise<ObjectSummary | undefined> {
   const o = item.backend as ListedObject;
   const isDelta = o.key !== item.key;
-  // A passthrough object uploaded in one piece has its MD5 as backend ETag: no HEAD needed.
-  if (!isDelta && /^[0-9a-f]{32}$/.test(o.etag)) {
+  // A passthrough object uploaded in one piece has its MD5 as backend ETag: no HEAD needed,
+  // unless its key is delta-eligible (deferred encoding may not have run yet: pending).
+  if (!isDelta && /^[0-9a-f]{32}$/.test(o.etag) && !engine.options.eligible(item.key)) {
     return { key: item.key, size: o.size, etag: o.etag, lastModified: o.lastModified, storageType: 'passthrough', storedSize: o.size };
   }
   const cacheKey = `${bucket}\0${o.key}\0${o.etag}\0${o.size}`;
@@ -170,7 +172,7 @@ async function summarize(engine: DeltaGliderEngine, bucket: string, item: Item):
   if (!cached) {
     const resolved = await engine.describeListed(bucket, item.key, o.key);
     if (!resolved) return undefined; // deleted since the listing
-    cached = { size: resolved.info.size, etag: resolved.info.etag, storageType: resolved.info.storageType };
+    cached = { size: resolved.info.size, etag: resolved.info.etag, storageType: resolved.info.storageType, pending: resolved.info.pending };
     summaries.set(cacheKey, cached);
   }
   return { key: item.key, ...cached, lastModified: o.lastModified, storedSize: o.size };

@@ -9,6 +9,7 @@ import type { StorageType } from './types.js';
 import { DEFAULT_ELIGIBLE_EXTENSIONS, eligibleByExtension, type EligibilityPredicate } from '../format/keys.js';
 import { DEFAULT_REFERENCE_CACHE_BYTES } from '../cache/reference-cache.js';
 import { DEFAULT_COMPRESSION_LEVEL, MAX_COMPRESSION_LEVEL } from '../compress/storage-compression.js';
+import { isEncodeMode, ENCODE_MODES, type EncodeMode, type EncodeSelector } from '../format/encode-mode.js';
 import { DEFAULT_STORAGE_PROFILE, isStorageProfile, STORAGE_PROFILES, type ProfileSelector, type StorageProfile } from '../format/profile.js';
 
 /** A delta is kept only when delta/original is below this. */
@@ -28,6 +29,14 @@ export const DEFAULT_RECONSTRUCTION_CACHE_BYTES = 256 * 1024 * 1024;
  * families (docs/OPERATIONS.md "Baselines that follow the releases").
  */
 export const DEFAULT_BASELINE_ROTATION_RATIO = 0.5;
+/** Objects the compactor encodes at once (each holds one codec slot; requests go first). */
+export const DEFAULT_COMPACTOR_CONCURRENCY = 1;
+/**
+ * How often the compactor lists the backend for pending objects it was not told about
+ * (written by another instance, or left by a process that stopped): one LIST of every
+ * bucket plus a HEAD per passthrough object not seen before.
+ */
+export const DEFAULT_COMPACTOR_SCAN_INTERVAL_MS = 60_000;
 /** Concurrent backend HEADs while listing. */
 export const DEFAULT_LIST_HEAD_CONCURRENCY = 16;
 
@@ -42,7 +51,7 @@ export interface EngineLogger {
 /** Hooks for metrics; every method optional. */
 export interface EngineObserver {
   /** After each PUT decision. */
-  onPut?(event: { storageType: StorageType; size: number; storedSize: number; ratio?: number; encodeMs?: number }): void;
+  onPut?(event: { storageType: StorageType; size: number; storedSize: number; ratio?: number; encodeMs?: number; pending?: boolean }): void;
   /** After each reconstruction. */
   onDecode?(event: { size: number; decodeMs: number }): void;
   /** Codec queue depth changes. */
@@ -92,6 +101,17 @@ export interface EngineOptions {
    * compression ratio). 0 keeps the first baseline forever. Default 0.5.
    */
   baselineRotationRatio?: number;
+  /**
+   * When eligible uploads are delta-encoded, for everything or per bucket/key: `inline`
+   * (inside the PUT) or `deferred` (stored as they arrive, marked pending, encoded by the
+   * background compactor; docs/STORAGE_FORMAT.md addendum). Default `inline` for the
+   * engine (the SDK plugin's point is a smaller upload); the proxy's DGP_ENCODE says deferred.
+   */
+  encode?: EncodeMode | EncodeSelector;
+  /** Deferred encoding: objects compacted at once. Default 1. 0 runs no compactor in this process (pending objects wait for another instance). */
+  compactorConcurrency?: number;
+  /** Deferred encoding: ms between scans of the backend for pending objects. Default 60000; 0 scans only at start. */
+  compactorScanIntervalMs?: number;
   logger?: EngineLogger;
   observer?: EngineObserver;
 }
@@ -112,6 +132,9 @@ export interface ResolvedEngineOptions {
   compressionLevel: number;
   gzipAware: boolean;
   baselineRotationRatio: number;
+  encode: EncodeSelector;
+  compactorConcurrency: number;
+  compactorScanIntervalMs: number;
   logger: EngineLogger;
   observer: EngineObserver;
 }
@@ -127,7 +150,7 @@ function positive(name: string, v: number | undefined, fallback: number, integer
 }
 
 export function resolveEngineOptions(options: EngineOptions): ResolvedEngineOptions {
-  const { store, codec, maxDeltaRatio, eligibleExtensions, eligible, maxDeltaObjectSize, maxObjectSize, referenceCacheBytes, reconstructionCacheBytes, codecConcurrency, tempDir, minPartSize, profile, compressionLevel, gzipAware, baselineRotationRatio, logger, observer } = options;
+  const { store, codec, maxDeltaRatio, eligibleExtensions, eligible, maxDeltaObjectSize, maxObjectSize, referenceCacheBytes, reconstructionCacheBytes, codecConcurrency, tempDir, minPartSize, profile, compressionLevel, gzipAware, baselineRotationRatio, encode, compactorConcurrency, compactorScanIntervalMs, logger, observer } = options;
   if (!store) throw new TypeError('deltaglider: option store is required (an S3Store or FileSystemStore)');
   if (!codec) throw new TypeError('deltaglider: option codec is required (see createCodec())');
   const ratio = positive('maxDeltaRatio', maxDeltaRatio, DEFAULT_MAX_DELTA_RATIO, false);
@@ -147,6 +170,16 @@ export function resolveEngineOptions(options: EngineOptions): ResolvedEngineOpti
   } else throw new TypeError(`deltaglider: option profile must be one of ${STORAGE_PROFILES.join(', ')} or a function (bucket, key) => profile, got ${JSON.stringify(profile)}`);
   const level = positive('compressionLevel', compressionLevel, DEFAULT_COMPRESSION_LEVEL);
   if (level > MAX_COMPRESSION_LEVEL) throw new RangeError(`deltaglider: option compressionLevel must be a brotli quality 0..${MAX_COMPRESSION_LEVEL}, got ${level}`);
+  let selectEncode: EncodeSelector;
+  if (encode === undefined) selectEncode = () => 'inline';
+  else if (isEncodeMode(encode)) selectEncode = () => encode;
+  else if (typeof encode === 'function') {
+    selectEncode = (bucket, key) => {
+      const m = encode(bucket, key);
+      if (!isEncodeMode(m)) throw new TypeError(`deltaglider: the encode function returned ${JSON.stringify(m)} for ${bucket}/${key}; expected one of ${ENCODE_MODES.join(', ')}`);
+      return m;
+    };
+  } else throw new TypeError(`deltaglider: option encode must be one of ${ENCODE_MODES.join(', ')} or a function (bucket, key) => mode, got ${JSON.stringify(encode)}`);
   if (gzipAware !== undefined && typeof gzipAware !== 'boolean') throw new TypeError(`deltaglider: option gzipAware must be a boolean, got ${typeof gzipAware}`);
   return {
     store,
@@ -164,6 +197,9 @@ export function resolveEngineOptions(options: EngineOptions): ResolvedEngineOpti
     compressionLevel: level,
     gzipAware: gzipAware ?? true,
     baselineRotationRatio: positive('baselineRotationRatio', baselineRotationRatio, DEFAULT_BASELINE_ROTATION_RATIO, false),
+    encode: selectEncode,
+    compactorConcurrency: positive('compactorConcurrency', compactorConcurrency, DEFAULT_COMPACTOR_CONCURRENCY),
+    compactorScanIntervalMs: positive('compactorScanIntervalMs', compactorScanIntervalMs, DEFAULT_COMPACTOR_SCAN_INTERVAL_MS),
     logger: logger ?? silent,
     observer: observer ?? {},
   };
