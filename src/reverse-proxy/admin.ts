@@ -50,7 +50,8 @@ export function createAdminHandler(options: AdminOptions): (req: IncomingMessage
       }
       case 'stats': {
         if (!cached || Date.now() - cached.at > STATS_TTL_MS) cached = { at: Date.now(), stats: await storeStats(engine) };
-        json(res, 200, cached.stats);
+        // The compactor's figures are live (not cached): pending work shows as it drains.
+        json(res, 200, { ...cached.stats, compaction: engine.compactor.stats() });
         return true;
       }
       case 'metrics': {

@@ -8,7 +8,8 @@ import { parse as parseToml } from 'smol-toml';
 import { CODEC_NAMES, type CodecName } from '../core/codec/create-codec.js';
 import { DEFAULT_XDELTA3_LEVEL } from '../core/codec/xdelta3-codec.js';
 import { DEFAULT_ELIGIBLE_EXTENSIONS } from '../core/format/keys.js';
-import { DEFAULT_BASELINE_ROTATION_RATIO, DEFAULT_MAX_DELTA_OBJECT_SIZE, DEFAULT_MAX_DELTA_RATIO } from '../core/engine/options.js';
+import { DEFAULT_BASELINE_ROTATION_RATIO, DEFAULT_COMPACTOR_CONCURRENCY, DEFAULT_COMPACTOR_SCAN_INTERVAL_MS, DEFAULT_MAX_DELTA_OBJECT_SIZE, DEFAULT_MAX_DELTA_RATIO } from '../core/engine/options.js';
+import { DEFAULT_ENCODE_MODE, ENCODE_MODES, isEncodeMode, parseEncodeRules, type EncodeMode } from '../core/format/encode-mode.js';
 import { DEFAULT_COMPRESSION_LEVEL, MAX_COMPRESSION_LEVEL } from '../core/compress/storage-compression.js';
 import { DEFAULT_STORAGE_PROFILE, isStorageProfile, parseProfileRules, STORAGE_PROFILES, type StorageProfile } from '../core/format/profile.js';
 
@@ -43,9 +44,20 @@ export interface ProxyConfig {
   compressionLevel: number;
   gzipAware: boolean;
   baselineRotationRatio: number;
+  encode: EncodeMode;
+  encodeOverrides: string[];
+  compactorConcurrency: number;
+  compactorScanSeconds: number;
+  shutdownGraceSeconds: number;
   virtualHostDomains: string[];
   sessionTtlMinutes: number;
 }
+
+/**
+ * How long SIGTERM waits for compactions in progress before it aborts them (they stay
+ * pending on the backend): under the 30 s Kubernetes and Docker give before SIGKILL.
+ */
+export const DEFAULT_SHUTDOWN_GRACE_SECONDS = 20;
 
 /** A bad configuration value: names the key and what is allowed. */
 export class ConfigError extends Error {
@@ -119,6 +131,11 @@ export const SETTINGS = [
   setting({ key: 'compressionLevel', env: 'DGP_COMPRESSION_LEVEL', toml: 'compression_level', default: DEFAULT_COMPRESSION_LEVEL, doc: 'Brotli quality of what the compact profile compresses. 9-11 save under 1% more on binaries at 3-30x the time.', allowed: `an integer 0..${MAX_COMPRESSION_LEVEL}`, parse: num(0, MAX_COMPRESSION_LEVEL, true) }),
   setting({ key: 'gzipAware', env: 'DGP_GZIP_AWARE', toml: 'gzip_aware', default: true, doc: 'Compact profile: store gzip uploads that zlib reproduces bit for bit as a delta of their inner stream plus a rebuild recipe.', allowed: 'true or false', parse: bool }),
   setting({ key: 'baselineRotationRatio', env: 'DGP_BASELINE_ROTATION_RATIO', toml: 'baseline_rotation_ratio', default: DEFAULT_BASELINE_ROTATION_RATIO, doc: 'Compact profile: an upload becomes its deltaspace\'s next baseline once its delta reaches this share of its estimated compressed size; older deltas keep their baseline until nothing uses it. 0 never rotates.', allowed: 'a number >= 0', parse: num(0, 1000, false) }),
+  setting({ key: 'encode', env: 'DGP_ENCODE', toml: 'encode', default: DEFAULT_ENCODE_MODE, doc: 'When eligible uploads are delta-encoded: deferred (stored as they arrive, marked pending, readable at once; a background compactor replaces them with deltas) or inline (inside the PUT, as the other DeltaGlider tools do). Deferred PUTs run at passthrough speed (bench/RESULTS.md "Throughput"; docs/OPERATIONS.md "Deferred encoding").', allowed: ENCODE_MODES.join(' or '), parse: (raw) => { if (!isEncodeMode(raw)) throw new Error(); return raw; } }),
+  setting({ key: 'encodeOverrides', env: 'DGP_ENCODE_OVERRIDES', toml: 'encode_overrides', default: [], doc: 'Per-bucket or per-prefix encoding modes, longest prefix wins: bucket=inline, bucket/prefix/=deferred.', allowed: 'a comma-separated list of bucket[/prefix]=inline|deferred', parse: (raw) => { const rules = list(raw); parseEncodeRules(rules); return rules; } }),
+  setting({ key: 'compactorConcurrency', env: 'DGP_COMPACTOR_CONCURRENCY', toml: 'compactor_concurrency', default: DEFAULT_COMPACTOR_CONCURRENCY, doc: 'Pending objects the compactor encodes at once (each takes one codec slot, and none starts while a request waits for one). 0: this instance compacts nothing (another one does).', allowed: 'an integer 0..64', parse: num(0, 64, true) }),
+  setting({ key: 'compactorScanSeconds', env: 'DGP_COMPACTOR_SCAN_SECONDS', toml: 'compactor_scan_seconds', default: DEFAULT_COMPACTOR_SCAN_INTERVAL_MS / 1000, doc: 'How often the compactor lists the backend for pending objects other instances wrote or a stopped process left (one LIST per bucket plus a HEAD per passthrough object not seen before). 0: only at start.', allowed: 'a non-negative integer (seconds)', parse: num(0, 86_400, true) }),
+  setting({ key: 'shutdownGraceSeconds', env: 'DGP_SHUTDOWN_GRACE_SECONDS', toml: 'shutdown_grace_seconds', default: DEFAULT_SHUTDOWN_GRACE_SECONDS, doc: 'On SIGTERM, how long compactions in progress may run on; the rest stays pending on the backend for the next start.', allowed: 'a non-negative integer (seconds)', parse: num(0, 3600, true) }),
   setting({ key: 'virtualHostDomains', env: 'DGP_VIRTUAL_HOST_DOMAINS', toml: 'virtual_host_domains', default: [], doc: 'Host suffixes for virtual-hosted-style requests (bucket.<domain>).', allowed: 'a comma-separated list of domains', parse: list }),
   setting({ key: 'sessionTtlMinutes', env: 'DGP_SESSION_TTL_MINUTES', toml: 'session_ttl_minutes', default: 60, doc: 'Web UI session lifetime.', allowed: 'a positive integer', parse: num(1, 525600, true) }),
 ] as const;

@@ -6,6 +6,7 @@ import { resolve } from 'node:path';
 import { createCodec } from '../core/codec/create-codec.js';
 import { DeltaGliderEngine } from '../core/engine/engine.js';
 import type { EngineLogger, EngineObserver } from '../core/engine/options.js';
+import { encodeByPrefix, parseEncodeRules } from '../core/format/encode-mode.js';
 import { parseProfileRules, profileByPrefix } from '../core/format/profile.js';
 import { FileSystemStore } from '../core/store/fs-store.js';
 import type { ObjectStore } from '../core/store/object-store.js';
@@ -40,6 +41,9 @@ export function engineFromConfig(config: ProxyConfig, store: ObjectStore, extra:
     compressionLevel: config.compressionLevel,
     gzipAware: config.gzipAware,
     baselineRotationRatio: config.baselineRotationRatio,
+    encode: encodeByPrefix(config.encode, parseEncodeRules(config.encodeOverrides)),
+    compactorConcurrency: config.compactorConcurrency,
+    compactorScanIntervalMs: config.compactorScanSeconds * 1000,
     ...extra,
   });
 }

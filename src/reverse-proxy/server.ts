@@ -166,6 +166,8 @@ export async function createReverseProxy(options: ReverseProxyOptions = {}): Pro
         const u = uiServer.address() as AddressInfo;
         uiUrl = `${proto}://${u.address === '0.0.0.0' ? '127.0.0.1' : u.address}:${u.port}`;
       }
+      // Pending objects on the backend (left by a stopped process, or another instance) get compacted.
+      engine.compactor.start();
       logger.info({ url, uiUrl, backend: store.description, auth: credentials.length > 0, tls: tls ? (tls.selfSigned ? 'self-signed' : 'configured') : 'off' }, 'deltaglider-proxy listening');
       if (credentials.length === 0) {
         logger.warn('AUTHENTICATION IS OFF: anyone who can reach this port can read and write every bucket. Set DGP_ACCESS_KEY_ID and DGP_SECRET_ACCESS_KEY to require SigV4.');
@@ -181,7 +183,7 @@ export async function createReverseProxy(options: ReverseProxyOptions = {}): Pro
             s.closeIdleConnections();
           });
         await Promise.all([stop(server), stop(uiServer)]);
-        await engine.close();
+        await engine.close(config.shutdownGraceSeconds * 1000);
         if (store instanceof S3Store) store.client.destroy();
       })();
       return closing;
