@@ -31,6 +31,7 @@ export interface ProxyConfig {
   s3Endpoint: string | undefined;
   s3Region: string;
   s3PathStyle: boolean;
+  s3StreamedPuts: boolean;
   beAccessKeyId: string | undefined;
   beSecretAccessKey: string | undefined;
   logLevel: string;
@@ -118,6 +119,7 @@ export const SETTINGS = [
   setting({ key: 's3Endpoint', env: 'DGP_S3_ENDPOINT', toml: 's3_endpoint', default: undefined, doc: 'Backend S3 endpoint (MinIO, s3rver, AWS). Unset: the embedded filesystem store.', allowed: 'an http(s) URL', parse: (raw) => { if (raw === '') return undefined; const u = new URL(raw); if (!/^https?:$/.test(u.protocol)) throw new Error(); return raw; } }),
   setting({ key: 's3Region', env: 'DGP_S3_REGION', toml: 's3_region', default: 'us-east-1', doc: 'Backend region; also the region clients sign for.', allowed: 'a region name', parse: str }),
   setting({ key: 's3PathStyle', env: 'DGP_S3_PATH_STYLE', toml: 's3_path_style', default: true, doc: 'Path-style addressing towards the backend (MinIO, s3rver need it).', allowed: 'true or false', parse: bool }),
+  setting({ key: 's3StreamedPuts', env: 'DGP_S3_STREAMED_PUTS', toml: 's3_streamed_puts', default: true, doc: 'Deferred encoding: stream PUT bodies to the backend as they arrive. Turn off for backends that show an object while it is being written (s3rver): bodies are then spooled to disk first.', allowed: 'true or false', parse: bool }),
   setting({ key: 'beAccessKeyId', env: 'DGP_BE_AWS_ACCESS_KEY_ID', toml: 'be_aws_access_key_id', default: undefined, doc: 'Backend access key (else the AWS default credential chain).', allowed: 'a string', parse: optStr }),
   setting({ key: 'beSecretAccessKey', env: 'DGP_BE_AWS_SECRET_ACCESS_KEY', toml: 'be_aws_secret_access_key', default: undefined, doc: 'Backend secret key.', allowed: 'a string', parse: optStr, secret: true }),
   setting({ key: 'logLevel', env: 'DGP_LOG_LEVEL', toml: 'log_level', default: 'info', doc: 'Log level.', allowed: 'trace, debug, info, warn, error, fatal or silent', parse: (raw) => { if (!['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'].includes(raw)) throw new Error(); return raw; } }),

@@ -20,6 +20,7 @@ export function storeFromConfig(config: ProxyConfig): ObjectStore {
         endpoint: config.s3Endpoint,
         region: config.s3Region,
         forcePathStyle: config.s3PathStyle,
+        streamedPuts: config.s3StreamedPuts,
         credentials: config.beAccessKeyId && config.beSecretAccessKey ? { accessKeyId: config.beAccessKeyId, secretAccessKey: config.beSecretAccessKey } : undefined,
       })
     : new FileSystemStore(resolve(config.dataDir));

@@ -122,6 +122,12 @@ export interface BucketInfo {
 export interface ObjectStore {
   /** Human-readable description for logs and /health (`s3 http://localhost:9000`, `fs ./data`). */
   readonly description: string;
+  /**
+   * False when objects must not be streamed to this backend with putStream: it shows an
+   * object while it is being written (s3rver writes in place), so a body still arriving,
+   * or one that fails, would be visible. Bodies are then spooled first. Default true.
+   */
+  readonly streamedPuts?: boolean;
 
   headObject(bucket: string, key: string): Promise<StoredObjectInfo | undefined>;
   getObject(bucket: string, key: string, range?: ByteRange): Promise<GetResult>;

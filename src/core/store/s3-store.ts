@@ -73,6 +73,12 @@ export interface S3StoreOptions {
    * backends that reject the header (the in-process lock still serialises writers).
    */
   conditionalWrites?: boolean;
+  /**
+   * Stream deferred-mode PUT bodies to the backend as they arrive (ObjectStore.putStream).
+   * Default true; false for backends that show an object while it is written (s3rver):
+   * bodies are then spooled to local disk first and uploaded whole.
+   */
+  streamedPuts?: boolean;
 }
 
 interface AwsError {
@@ -118,9 +124,11 @@ export class S3Store implements ObjectStore {
   readonly description: string;
   readonly client: S3Client;
   readonly #conditional: boolean;
+  readonly streamedPuts: boolean;
 
   constructor(options: S3StoreOptions = {}) {
-    const { client, endpoint, region = 'us-east-1', forcePathStyle, credentials, conditionalWrites = true } = options;
+    const { client, endpoint, region = 'us-east-1', forcePathStyle, credentials, conditionalWrites = true, streamedPuts = true } = options;
+    this.streamedPuts = streamedPuts;
     if (client) {
       this.client = client;
     } else {
