@@ -10,19 +10,10 @@ import { BadDigestError, IncompleteBodyError } from '../errors.js';
 import { deltaKeyOf, fileNameOf } from '../format/keys.js';
 import { passthroughMetadata, type CompactFields } from '../format/metadata.js';
 import { pendingMetadata } from '../format/pending.js';
-import type { KeyedRwLock } from '../rw-lock.js';
 import { HashingCounter } from '../spool.js';
-import type { ObjectStore, StoredHeaders } from '../store/object-store.js';
+import type { StoredHeaders } from '../store/object-store.js';
+import { keyLock, type EngineContext } from './context.js';
 import type { PutObjectResult } from './types.js';
-
-/** What a streamed PUT needs from the engine. */
-export interface StreamedPutContext {
-  store: ObjectStore;
-  locks: KeyedRwLock;
-  /** Lock name of a user key's variant switch. */
-  keyLock(bucket: string, key: string): string;
-  maxObjectSize: number;
-}
 
 /** One streamed PUT. */
 export interface StreamedPutInput {
@@ -70,9 +61,9 @@ class HoldLastChunk extends Transform {
  * last), while the compactor's switch and inline writers wait for them.
  * The result says `pending` when the object still carries `dg-pending`.
  */
-export async function putStreamed(ctx: StreamedPutContext, input: StreamedPutInput): Promise<PutObjectResult> {
+export async function putStreamed(ctx: EngineContext, input: StreamedPutInput): Promise<PutObjectResult> {
   const { bucket, key, size } = input;
-  const counter = new HashingCounter(ctx.maxObjectSize);
+  const counter = new HashingCounter(ctx.options.maxObjectSize);
   let digests: { sha256: string; md5: string } | undefined;
   let bodyError: Error | undefined;
   const hold = new HoldLastChunk(() => {
@@ -90,7 +81,7 @@ export async function putStreamed(ctx: StreamedPutContext, input: StreamedPutInp
   input.signal?.addEventListener('abort', onAbort, { once: true });
   const fields = { fileSize: size, fileName: fileNameOf(key), createdAt: new Date(), contentType: input.contentType, userMetadata: input.userMetadata, compact: input.compact };
   try {
-    const { lateMetadata } = await ctx.locks.shared(ctx.keyLock(bucket, key), async () => {
+    const { lateMetadata } = await ctx.locks.shared(keyLock(bucket, key), async () => {
       const written = await ctx.store.putStream!(bucket, key, hold, size, {
         metadata: pendingMetadata(fields),
         contentType: input.contentType,
