@@ -2,7 +2,7 @@
  * `npm run bench`: storage, throughput, codec, memory and latency on the real
  * dataset (../shared/bench-data), written to bench/RESULTS.md.
  *
- *   node --openssl-legacy-provider --import @tapjs/typescript/import bench/run.ts [--large] [--runs N] [--only storage,throughput,codec,memory,latency,profile]
+ *   node --openssl-legacy-provider --import @tapjs/typescript/import bench/run.ts [--large] [--runs N] [--only storage,throughput,codec,memory,latency,profile,deferred]
  *
  * Data: $DG_BENCH_DATA (default /tmp/dg-data when it exists, else ~/.cache/deltaglider-bench),
  * built with make-dataset.sh when families are missing. --large adds synth-200m to the
@@ -11,6 +11,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { codecReport, codecSection } from './lib/codec.js';
+import { deferredReport, deferredSection } from './lib/deferred.js';
 import { ALL_SECTIONS, ensureDataset, ensureDist, ensureSynth, log, parseArgs, REAL_FAMILIES, toolVersion } from './lib/common.js';
 import { latencyReport, latencySection, memoryReport, memorySection } from './lib/memory.js';
 import { profileSection } from './lib/profile.js';
@@ -36,7 +37,7 @@ interface Saved {
 // bench/results.json keeps every section's last output, so `--only X` refreshes X and
 // keeps the rest (each section says when it was measured).
 const jsonPath = args.out.replace(/\.md$/, '') + '.json';
-const saved: Saved = existsSync(jsonPath) && args.sections.size < 6 ? (JSON.parse(readFileSync(jsonPath, 'utf8')) as Saved) : { sections: {}, targets: [] };
+const saved: Saved = existsSync(jsonPath) && args.sections.size < ALL_SECTIONS.length ? (JSON.parse(readFileSync(jsonPath, 'utf8')) as Saved) : { sections: {}, targets: [] };
 const sections: Record<string, string> = {};
 const targets: Target[] = [];
 const errors: string[] = [];
@@ -89,6 +90,14 @@ await section('latency', async () => {
 
 await section('profile', async () => {
   sections.profile = await profileSection(args);
+});
+
+await section('deferred', async () => {
+  const r = deferredReport(await deferredSection(args));
+  sections.deferred = r.md;
+  targets.push({ section: 'deferred', target: 'deferred encoding: acknowledged PUT >= 0.8x the passthrough PUT of the same bytes through the proxy (esbuild-bin, ts-tar; s3rver and filesystem; c1 and c8)', met: r.deferredPut.met, detail: r.deferredPut.detail });
+  targets.push({ section: 'deferred', target: 'deferred encoding: passthrough PUT through the proxy >= 0.8x the same PUT straight to the backend', met: r.ptVsDirect.met, detail: r.ptVsDirect.detail });
+  targets.push({ section: 'deferred', target: 'deferred encoding: storage after compaction within 1% of inline', met: r.storage.met, detail: r.storage.detail });
 });
 
 const minutes = ((Date.now() - started) / 60000).toFixed(1);
@@ -193,6 +202,10 @@ ${sec('latency')}
 ## 6. Profile: where delta time goes
 
 ${sec('profile')}
+
+## 7. Throughput: deferred encoding against inline
+
+${sec('deferred')}
 ${BOTTLENECKS}
 ${errors.length ? `\n## Errors\n\n\`\`\`\n${errors.join('\n\n')}\n\`\`\`\n` : ''}`;
 writeFileSync(args.out, md);
