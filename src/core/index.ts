@@ -16,7 +16,7 @@ export { type GzipRecipe } from './compress/gzip-recipe.js';
 export * from './engine/types.js';
 export * from './engine/options.js';
 export * from './engine/engine.js';
-export { Compactor, type CompactionOutcome, type CompactorStats } from './engine/compactor.js';
+export { Compactor, type CompactionOutcome, type CompactorContext, type CompactorStats } from './engine/compactor.js';
 export { resolveRange } from './engine/range.js';
 export { evaluateConditions } from './engine/conditions.js';
 export { ReferenceCache, DEFAULT_REFERENCE_CACHE_BYTES } from './cache/reference-cache.js';
