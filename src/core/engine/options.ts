@@ -9,8 +9,9 @@ import type { StorageType } from './types.js';
 import { DEFAULT_ELIGIBLE_EXTENSIONS, eligibleByExtension, type EligibilityPredicate } from '../format/keys.js';
 import { DEFAULT_REFERENCE_CACHE_BYTES } from '../cache/reference-cache.js';
 import { DEFAULT_COMPRESSION_LEVEL, MAX_COMPRESSION_LEVEL } from '../compress/storage-compression.js';
-import { isEncodeMode, ENCODE_MODES, type EncodeMode, type EncodeSelector } from '../format/encode-mode.js';
-import { DEFAULT_STORAGE_PROFILE, isStorageProfile, STORAGE_PROFILES, type ProfileSelector, type StorageProfile } from '../format/profile.js';
+import { ENCODE_MODES, type EncodeMode, type EncodeSelector } from '../format/encode-mode.js';
+import { selectorOption } from '../format/prefix-rules.js';
+import { DEFAULT_STORAGE_PROFILE, STORAGE_PROFILES, type ProfileSelector, type StorageProfile } from '../format/profile.js';
 
 /** A delta is kept only when delta/original is below this. */
 export const DEFAULT_MAX_DELTA_RATIO = 0.5;
@@ -158,28 +159,10 @@ export function resolveEngineOptions(options: EngineOptions): ResolvedEngineOpti
   if (eligible !== undefined && typeof eligible !== 'function') throw new TypeError('deltaglider: option eligible must be a function (key) => boolean');
   const concurrency = positive('codecConcurrency', codecConcurrency, availableParallelism());
   if (concurrency < 1) throw new RangeError('deltaglider: option codecConcurrency must be at least 1');
-  let selectProfile: ProfileSelector;
-  if (profile === undefined) selectProfile = () => DEFAULT_STORAGE_PROFILE;
-  else if (isStorageProfile(profile)) selectProfile = () => profile;
-  else if (typeof profile === 'function') {
-    selectProfile = (bucket, key) => {
-      const p = profile(bucket, key);
-      if (!isStorageProfile(p)) throw new TypeError(`deltaglider: the profile function returned ${JSON.stringify(p)} for ${bucket}/${key}; expected one of ${STORAGE_PROFILES.join(', ')}`);
-      return p;
-    };
-  } else throw new TypeError(`deltaglider: option profile must be one of ${STORAGE_PROFILES.join(', ')} or a function (bucket, key) => profile, got ${JSON.stringify(profile)}`);
+  const selectProfile: ProfileSelector = selectorOption('profile', profile, DEFAULT_STORAGE_PROFILE, STORAGE_PROFILES);
   const level = positive('compressionLevel', compressionLevel, DEFAULT_COMPRESSION_LEVEL);
   if (level > MAX_COMPRESSION_LEVEL) throw new RangeError(`deltaglider: option compressionLevel must be a brotli quality 0..${MAX_COMPRESSION_LEVEL}, got ${level}`);
-  let selectEncode: EncodeSelector;
-  if (encode === undefined) selectEncode = () => 'inline';
-  else if (isEncodeMode(encode)) selectEncode = () => encode;
-  else if (typeof encode === 'function') {
-    selectEncode = (bucket, key) => {
-      const m = encode(bucket, key);
-      if (!isEncodeMode(m)) throw new TypeError(`deltaglider: the encode function returned ${JSON.stringify(m)} for ${bucket}/${key}; expected one of ${ENCODE_MODES.join(', ')}`);
-      return m;
-    };
-  } else throw new TypeError(`deltaglider: option encode must be one of ${ENCODE_MODES.join(', ')} or a function (bucket, key) => mode, got ${JSON.stringify(encode)}`);
+  const selectEncode: EncodeSelector = selectorOption('encode', encode, 'inline', ENCODE_MODES);
   if (gzipAware !== undefined && typeof gzipAware !== 'boolean') throw new TypeError(`deltaglider: option gzipAware must be a boolean, got ${typeof gzipAware}`);
   return {
     store,

@@ -4,6 +4,8 @@
  * compactor encodes them; docs/OPERATIONS.md "Deferred encoding").
  */
 
+import { parsePrefixRules, selectByPrefix } from './prefix-rules.js';
+
 /** The two encoding modes. */
 export type EncodeMode = 'inline' | 'deferred';
 
@@ -27,22 +29,14 @@ export interface EncodeRule {
   mode: EncodeMode;
 }
 
+/** Whether `v` names an encoding mode. */
 export function isEncodeMode(v: unknown): v is EncodeMode {
   return typeof v === 'string' && (ENCODE_MODES as readonly string[]).includes(v);
 }
 
 /** Parses `bucket=mode` / `bucket/prefix=mode` rules (DGP_ENCODE_OVERRIDES); throws naming the bad rule. */
 export function parseEncodeRules(rules: readonly string[]): EncodeRule[] {
-  return rules.map((rule) => {
-    const eq = rule.lastIndexOf('=');
-    const target = eq < 0 ? '' : rule.slice(0, eq).trim();
-    const mode = eq < 0 ? '' : rule.slice(eq + 1).trim();
-    if (target === '' || !isEncodeMode(mode)) {
-      throw new TypeError(`encode rule "${rule}" must look like bucket=inline or bucket/prefix=deferred (modes: ${ENCODE_MODES.join(', ')})`);
-    }
-    const slash = target.indexOf('/');
-    return slash < 0 ? { bucket: target, prefix: '', mode } : { bucket: target.slice(0, slash), prefix: target.slice(slash + 1), mode };
-  });
+  return parsePrefixRules(rules, ENCODE_MODES, 'encode', 'bucket=inline or bucket/prefix=deferred').map((r) => ({ bucket: r.bucket, prefix: r.prefix, mode: r.value }));
 }
 
 /**
@@ -53,6 +47,5 @@ export function parseEncodeRules(rules: readonly string[]): EncodeRule[] {
  * select('builds', 'small/a.zip'); // 'inline'
  */
 export function encodeByPrefix(fallback: EncodeMode, rules: readonly EncodeRule[]): EncodeSelector {
-  const sorted = [...rules].sort((a, b) => b.prefix.length - a.prefix.length);
-  return (bucket, key) => sorted.find((r) => r.bucket === bucket && key.startsWith(r.prefix))?.mode ?? fallback;
+  return selectByPrefix(fallback, rules.map((r) => ({ bucket: r.bucket, prefix: r.prefix, value: r.mode })));
 }
