@@ -78,9 +78,11 @@ async function storageType(url: string, key: string): Promise<string | null> {
   return r.headers.get('x-amz-storage-type');
 }
 
-async function storedBytes(url: string): Promise<{ stored: number; original: number; pending: number }> {
-  const r = (await (await fetch(`${url}/_/stats`)).json()) as { storedBytes: number; originalBytes: number; compaction: { queued: number; running: number } };
-  return { stored: r.storedBytes, original: r.originalBytes, pending: r.compaction.queued + r.compaction.running };
+/** Stored bytes of the `bench` bucket (the direct PUTs have a bucket of their own). */
+async function storedBytes(url: string): Promise<{ stored: number; original: number }> {
+  const r = (await (await fetch(`${url}/_/stats`)).json()) as { buckets: { bucket: string; storedBytes: number; originalBytes: number }[] };
+  const b = r.buckets.find((x) => x.bucket === 'bench');
+  return { stored: b?.storedBytes ?? 0, original: b?.originalBytes ?? 0 };
 }
 
 /** A fresh backend (s3rver child, or a data directory) for one measurement. */
