@@ -20,7 +20,7 @@ async function storeWith(objects: Record<string, Record<string, string>>): Promi
 }
 
 function context(store: FileSystemStore, compact: (key: string, signal: AbortSignal) => Promise<CompactionOutcome>, extra: Partial<CompactorContext> = {}): CompactorContext {
-  return { store, logger: silent, concurrency: 1, scanIntervalMs: 0, codecWaiting: () => 0, compactObject: (_b, key, signal) => compact(key, signal), ...extra };
+  return { store, logger: silent, concurrency: 1, scanIntervalMs: 0, codecWaiting: () => 0, writesIdleMs: () => Number.POSITIVE_INFINITY, compactObject: (_b, key, signal) => compact(key, signal), ...extra };
 }
 
 const pending = pendingMetadata({ fileSize: 1, fileName: 'x', createdAt: new Date() });
@@ -55,6 +55,23 @@ t.test('nothing starts while requests wait for a codec slot', async (t) => {
   waiting = 0;
   await c.drained();
   t.same(done, ['k.zip']);
+  await c.stop();
+});
+
+t.test('nothing starts until PUTs have been quiet for a moment, unless work has waited too long', async (t) => {
+  const fx = await storeWith({});
+  t.teardown(fx.close);
+  let idle = 0;
+  const done: string[] = [];
+  const c = new Compactor(context(fx.store, async (key) => (done.push(key), { result: 'compacted' }), { writesIdleMs: () => idle }));
+  c.start();
+  c.enqueue('bkt', 'fresh.zip', 1);
+  c.enqueue('bkt', 'old.zip', 1, Date.now() - 60_000);
+  await new Promise((r) => setTimeout(r, 150));
+  t.same(done, ['old.zip'], 'only the object that waited past the limit, while PUTs keep coming');
+  idle = 10_000;
+  await c.drained();
+  t.same(done, ['old.zip', 'fresh.zip'], 'the rest once PUTs are quiet');
   await c.stop();
 });
 

@@ -19,6 +19,14 @@ import { DEFAULT_LIST_HEAD_CONCURRENCY, type EngineLogger } from './options.js';
 
 /** Pause before looking again when requests are waiting for the codec (they go first). */
 const YIELD_TO_REQUESTS_MS = 50;
+/**
+ * A compaction starts only once no PUT has run for this long: encodes then run in the gaps
+ * between bursts of uploads instead of beside them (on 2 cores, an encode beside a stream of
+ * PUTs halved their speed: bench/RESULTS.md section 7).
+ */
+export const WRITE_SETTLE_MS = 500;
+/** ...unless the oldest pending object has waited this long: steady traffic cannot starve compaction. */
+export const MAX_DEFER_MS = 30_000;
 /** Pause before retrying an object whose compaction failed (a backend outage, a busy codec). */
 const RETRY_AFTER_FAILURE_MS = 5_000;
 /** Objects the scan remembers as not pending (by backend ETag), so later scans skip their HEAD. */
@@ -44,6 +52,8 @@ export interface CompactorContext {
   scanIntervalMs: number;
   /** Requests waiting for a codec slot: nothing new starts while any wait. */
   codecWaiting(): number;
+  /** Ms since the last PUT ended (0 while one runs): compactions wait for WRITE_SETTLE_MS of quiet. */
+  writesIdleMs(): number;
   /** Compacts one user key if it holds a pending object. */
   compactObject(bucket: string, key: string, signal: AbortSignal): Promise<CompactionOutcome>;
 }
@@ -167,12 +177,12 @@ export class Compactor {
     while (this.#running.size < this.#ctx.concurrency && this.#queue.size > 0) {
       if (this.#ctx.codecWaiting() > 0) return this.#wakeIn(YIELD_TO_REQUESTS_MS);
       const now = Date.now();
+      const idle = this.#ctx.writesIdleMs();
+      if (idle < WRITE_SETTLE_MS && now - this.#oldestQueued() < MAX_DEFER_MS) return this.#wakeIn(Math.max(YIELD_TO_REQUESTS_MS, WRITE_SETTLE_MS - idle));
+      // Oldest first: the lag is bounded, and what waited past MAX_DEFER_MS is what starts.
       let next: [string, Job] | undefined;
       for (const entry of this.#queue) {
-        if (entry[1].notBefore <= now && !this.#running.has(entry[0])) {
-          next = entry;
-          break;
-        }
+        if (entry[1].notBefore <= now && !this.#running.has(entry[0]) && (!next || entry[1].since < next[1].since)) next = entry;
       }
       if (!next) return this.#wakeIn(YIELD_TO_REQUESTS_MS);
       const [id, job] = next;
@@ -188,13 +198,19 @@ export class Compactor {
     this.#notifyIdle();
   }
 
+  #oldestQueued(): number {
+    let oldest = Number.POSITIVE_INFINITY;
+    for (const job of this.#queue.values()) oldest = Math.min(oldest, job.since);
+    return oldest;
+  }
+
   #wakeIn(ms: number): void {
     if (this.#wake) return;
+    // Not unref'd: queued work keeps the process alive until it is done or stop() is called.
     this.#wake = setTimeout(() => {
       this.#wake = undefined;
       this.#pump();
     }, ms);
-    this.#wake.unref();
   }
 
   async #run(job: Job, signal: AbortSignal): Promise<void> {

@@ -58,6 +58,9 @@ export class DeltaGliderEngine {
   readonly multipart: MultipartUploads;
   /** Deferred encoding's background worker (started by the proxy, or by the first pending write). */
   readonly compactor: Compactor;
+  /** PUTs in progress and when the last one ended: the compactor works in the quiet between them. */
+  #writes = 0;
+  #lastWriteEnd = 0;
 
   constructor(options: EngineOptions) {
     this.#ctx = createEngineContext(options);
@@ -69,6 +72,7 @@ export class DeltaGliderEngine {
       concurrency: this.options.compactorConcurrency,
       scanIntervalMs: this.options.compactorScanIntervalMs,
       codecWaiting: () => this.codecSlots.waiting,
+      writesIdleMs: () => (this.#writes > 0 ? 0 : Date.now() - this.#lastWriteEnd),
       compactObject: (bucket, key, signal) => compactObject(this.#ctx, bucket, key, signal),
     });
     this.#ctx.pending = this.compactor;
@@ -92,8 +96,14 @@ export class DeltaGliderEngine {
   }
 
   /** Stores an object under the DeltaGlider rules (FORMAT.md "Decision on PUT"). */
-  putObject(input: PutObjectInput): Promise<PutObjectResult> {
-    return putObject(this.#ctx, input);
+  async putObject(input: PutObjectInput): Promise<PutObjectResult> {
+    this.#writes++;
+    try {
+      return await putObject(this.#ctx, input);
+    } finally {
+      this.#writes--;
+      this.#lastWriteEnd = Date.now();
+    }
   }
 
   /**
