@@ -2,7 +2,7 @@
  * `npm run bench`: storage, throughput, codec, memory and latency on the real
  * dataset (../shared/bench-data), written to bench/RESULTS.md.
  *
- *   node --openssl-legacy-provider --import @tapjs/typescript/import bench/run.ts [--large] [--runs N] [--only storage,throughput,codec,memory,latency,profile,durability]
+ *   node --openssl-legacy-provider --import @tapjs/typescript/import bench/run.ts [--large] [--runs N] [--only storage,throughput,codec,memory,latency,profile,durability,deferred]
  *
  * Data: $DG_BENCH_DATA (default /tmp/dg-data when it exists, else ~/.cache/deltaglider-bench),
  * built with make-dataset.sh when families are missing. --large adds synth-200m to the
@@ -12,6 +12,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { codecReport, codecSection } from './lib/codec.js';
 import { durabilitySection } from './lib/durability.js';
+import { deferredReport, deferredSection } from './lib/deferred.js';
 import { ALL_SECTIONS, ensureDataset, ensureDist, ensureSynth, log, parseArgs, REAL_FAMILIES, toolVersion } from './lib/common.js';
 import { latencyReport, latencySection, memoryReport, memorySection } from './lib/memory.js';
 import { profileSection } from './lib/profile.js';
@@ -94,6 +95,14 @@ await section('profile', async () => {
 
 await section('durability', async () => {
   sections.durability = await durabilitySection(args);
+});
+
+await section('deferred', async () => {
+  const r = deferredReport(await deferredSection(args));
+  sections.deferred = r.md;
+  targets.push({ section: 'deferred', target: 'deferred encoding: acknowledged PUT >= 0.8x the passthrough PUT of the same bytes through the proxy (esbuild-bin, ts-tar; s3rver and filesystem; c1 and c8)', met: r.deferredPut.met, detail: r.deferredPut.detail });
+  targets.push({ section: 'deferred', target: 'deferred encoding: passthrough PUT through the proxy >= 0.8x the same PUT straight to the backend', met: r.ptVsDirect.met, detail: r.ptVsDirect.detail });
+  targets.push({ section: 'deferred', target: 'deferred encoding: storage after compaction within 1% of inline', met: r.storage.met, detail: r.storage.detail });
 });
 
 const minutes = ((Date.now() - started) / 60000).toFixed(1);
@@ -202,6 +211,10 @@ ${sec('profile')}
 ## 7. Durability: what DGP_FSYNC=always costs
 
 ${sec('durability')}
+
+## 8. Throughput: deferred encoding against inline
+
+${sec('deferred')}
 ${BOTTLENECKS}
 ${errors.length ? `\n## Errors\n\n\`\`\`\n${errors.join('\n\n')}\n\`\`\`\n` : ''}`;
 writeFileSync(args.out, md);

@@ -27,6 +27,7 @@ export type DeltaGliderErrorCode =
   | 'IncompleteBody'
   | 'IntegrityError'
   | 'DeltaTooLarge'
+  | 'PendingSuperseded'
   | 'CodecUnavailable'
   | 'CodecFailed'
   | 'UnsupportedFormat'
@@ -189,6 +190,17 @@ export class DeltaTooLargeError extends DeltaGliderError {
   override name = 'DeltaTooLargeError';
   constructor(readonly limit: number) {
     super('DeltaTooLarge', `delta exceeded ${limit} bytes; encoding abandoned`);
+  }
+}
+
+/**
+ * The compactor found the pending object it encoded replaced or deleted before it could
+ * switch it to a delta: the newer write stands and this compaction is dropped.
+ */
+export class PendingSupersededError extends DeltaGliderError {
+  override name = 'PendingSupersededError';
+  constructor(readonly key: string) {
+    super('PendingSuperseded', `the pending object ${key} changed while it was being encoded; the newer write stands`);
   }
 }
 

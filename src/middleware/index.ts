@@ -60,6 +60,8 @@ export function deltaGliderMiddleware(options: DeltaGliderMiddlewareOptions): De
       store: backend as ObjectStore,
       codec: typeof codec === 'string' ? createCodec({ codec }) : codec,
     });
+  // Deferred encoding (option encode): pending objects a stopped process left get compacted too.
+  if (!given && engineOptions.encode !== undefined && engineOptions.encode !== 'inline') engine.compactor.start();
   const handler = createS3Handler({ engine, credentials, region, virtualHostDomains, logger: requestLogger, onRequest });
   const middleware = ((req: S3IncomingMessage, res: ServerResponse, next?: NextFunction) => {
     handler(req, res, passUnhandled ? next : undefined);

@@ -49,7 +49,8 @@ export function createAdminHandler(options: AdminOptions): (req: IncomingMessage
         return true;
       }
       case 'stats': {
-        json(res, 200, await stats.get());
+        // The compactor's figures are live: pending work shows as it drains.
+        json(res, 200, { ...(await stats.get()), compaction: engine.compactor.stats() });
         return true;
       }
       case 'metrics': {

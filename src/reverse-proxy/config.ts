@@ -8,7 +8,8 @@ import { parse as parseToml } from 'smol-toml';
 import { CODEC_NAMES, type CodecName } from '../core/codec/create-codec.js';
 import { DEFAULT_XDELTA3_LEVEL } from '../core/codec/xdelta3-codec.js';
 import { DEFAULT_ELIGIBLE_EXTENSIONS } from '../core/format/keys.js';
-import { DEFAULT_BASELINE_ROTATION_RATIO, DEFAULT_MAX_DELTA_OBJECT_SIZE, DEFAULT_MAX_DELTA_RATIO } from '../core/engine/options.js';
+import { DEFAULT_BASELINE_ROTATION_RATIO, DEFAULT_COMPACTOR_CONCURRENCY, DEFAULT_COMPACTOR_SCAN_INTERVAL_MS, DEFAULT_MAX_DELTA_OBJECT_SIZE, DEFAULT_MAX_DELTA_RATIO } from '../core/engine/options.js';
+import { DEFAULT_ENCODE_MODE, ENCODE_MODES, isEncodeMode, parseEncodeRules, type EncodeMode } from '../core/format/encode-mode.js';
 import { DEFAULT_COMPRESSION_LEVEL, MAX_COMPRESSION_LEVEL } from '../core/compress/storage-compression.js';
 import { DEFAULT_FSYNC_MODE, FSYNC_MODES, isFsyncMode, type FsyncMode } from '../core/fsync.js';
 import { DEFAULT_STORAGE_PROFILE, isStorageProfile, parseProfileRules, STORAGE_PROFILES, type StorageProfile } from '../core/format/profile.js';
@@ -33,6 +34,7 @@ export interface ProxyConfig {
   s3Endpoint: string | undefined;
   s3Region: string;
   s3PathStyle: boolean;
+  s3StreamedPuts: boolean;
   beAccessKeyId: string | undefined;
   beSecretAccessKey: string | undefined;
   logLevel: string;
@@ -47,6 +49,11 @@ export interface ProxyConfig {
   compressionLevel: number;
   gzipAware: boolean;
   baselineRotationRatio: number;
+  encode: EncodeMode;
+  encodeOverrides: string[];
+  compactorConcurrency: number;
+  compactorScanSeconds: number;
+  shutdownGraceSeconds: number;
   virtualHostDomains: string[];
   sessionTtlMinutes: number;
 }
@@ -59,6 +66,12 @@ export const DEFAULT_AUTHENTICATED_LISTEN_ADDR = '0.0.0.0:9000';
 /** Log line format: `auto` is text on a terminal, JSON otherwise. */
 export const LOG_FORMATS = ['auto', 'json', 'text'] as const;
 export type LogFormat = (typeof LOG_FORMATS)[number];
+
+/**
+ * How long SIGTERM waits for compactions in progress before it aborts them (they stay
+ * pending on the backend): under the 30 s Kubernetes and Docker give before SIGKILL.
+ */
+export const DEFAULT_SHUTDOWN_GRACE_SECONDS = 20;
 
 /** A bad configuration value: names the key and what is allowed. */
 export class ConfigError extends Error {
@@ -121,6 +134,7 @@ export const SETTINGS = [
   setting({ key: 's3Endpoint', env: 'DGP_S3_ENDPOINT', toml: 's3_endpoint', default: undefined, doc: 'Backend S3 endpoint (MinIO, s3rver, AWS). Unset: the embedded filesystem store.', allowed: 'an http(s) URL', parse: (raw) => { if (raw === '') return undefined; const u = new URL(raw); if (!/^https?:$/.test(u.protocol)) throw new Error(); return raw; } }),
   setting({ key: 's3Region', env: 'DGP_S3_REGION', toml: 's3_region', default: 'us-east-1', doc: 'Backend region; also the region clients sign for.', allowed: 'a region name', parse: str }),
   setting({ key: 's3PathStyle', env: 'DGP_S3_PATH_STYLE', toml: 's3_path_style', default: true, doc: 'Path-style addressing towards the backend (MinIO, s3rver need it).', allowed: 'true or false', parse: bool }),
+  setting({ key: 's3StreamedPuts', env: 'DGP_S3_STREAMED_PUTS', toml: 's3_streamed_puts', default: true, doc: 'Deferred encoding: stream PUT bodies to the backend as they arrive. Turn off for backends that show an object while it is being written (s3rver): bodies are then spooled to disk first.', allowed: 'true or false', parse: bool }),
   setting({ key: 'beAccessKeyId', env: 'DGP_BE_AWS_ACCESS_KEY_ID', toml: 'be_aws_access_key_id', default: undefined, doc: 'Backend access key (else the AWS default credential chain).', allowed: 'a string', parse: optStr }),
   setting({ key: 'beSecretAccessKey', env: 'DGP_BE_AWS_SECRET_ACCESS_KEY', toml: 'be_aws_secret_access_key', default: undefined, doc: 'Backend secret key.', allowed: 'a string', parse: optStr, secret: true }),
   setting({ key: 'logLevel', env: 'DGP_LOG_LEVEL', toml: 'log_level', default: 'info', doc: 'Log level.', allowed: 'trace, debug, info, warn, error, fatal or silent', parse: (raw) => { if (!['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'].includes(raw)) throw new Error(); return raw; } }),
@@ -135,6 +149,11 @@ export const SETTINGS = [
   setting({ key: 'compressionLevel', env: 'DGP_COMPRESSION_LEVEL', toml: 'compression_level', default: DEFAULT_COMPRESSION_LEVEL, doc: 'Brotli quality of what the compact profile compresses. 9-11 save under 1% more on binaries at 3-30x the time.', allowed: `an integer 0..${MAX_COMPRESSION_LEVEL}`, parse: num(0, MAX_COMPRESSION_LEVEL, true) }),
   setting({ key: 'gzipAware', env: 'DGP_GZIP_AWARE', toml: 'gzip_aware', default: true, doc: 'Compact profile: store gzip uploads that zlib reproduces bit for bit as a delta of their inner stream plus a rebuild recipe.', allowed: 'true or false', parse: bool }),
   setting({ key: 'baselineRotationRatio', env: 'DGP_BASELINE_ROTATION_RATIO', toml: 'baseline_rotation_ratio', default: DEFAULT_BASELINE_ROTATION_RATIO, doc: 'Compact profile: an upload becomes its deltaspace\'s next baseline once its delta reaches this share of its estimated compressed size; older deltas keep their baseline until nothing uses it. 0 never rotates.', allowed: 'a number >= 0', parse: num(0, 1000, false) }),
+  setting({ key: 'encode', env: 'DGP_ENCODE', toml: 'encode', default: DEFAULT_ENCODE_MODE, doc: 'When eligible uploads are delta-encoded: deferred (stored as they arrive, marked pending, readable at once; a background compactor replaces them with deltas) or inline (inside the PUT, as the other DeltaGlider tools do). Measured in bench/RESULTS.md section 7; docs/OPERATIONS.md "Deferred encoding".', allowed: ENCODE_MODES.join(' or '), parse: (raw) => { if (!isEncodeMode(raw)) throw new Error(); return raw; } }),
+  setting({ key: 'encodeOverrides', env: 'DGP_ENCODE_OVERRIDES', toml: 'encode_overrides', default: [], doc: 'Per-bucket or per-prefix encoding modes, longest prefix wins: bucket=inline, bucket/prefix/=deferred.', allowed: 'a comma-separated list of bucket[/prefix]=inline|deferred', parse: (raw) => { const rules = list(raw); parseEncodeRules(rules); return rules; } }),
+  setting({ key: 'compactorConcurrency', env: 'DGP_COMPACTOR_CONCURRENCY', toml: 'compactor_concurrency', default: DEFAULT_COMPACTOR_CONCURRENCY, doc: 'Pending objects the compactor encodes at once (each takes one codec slot, and none starts while a request waits for one). 0: this instance compacts nothing (another one does).', allowed: 'an integer 0..64', parse: num(0, 64, true) }),
+  setting({ key: 'compactorScanSeconds', env: 'DGP_COMPACTOR_SCAN_SECONDS', toml: 'compactor_scan_seconds', default: DEFAULT_COMPACTOR_SCAN_INTERVAL_MS / 1000, doc: 'How often the compactor lists the backend for pending objects other instances wrote or a stopped process left (one LIST per bucket plus a HEAD per passthrough object not seen before). 0: only at start.', allowed: 'a non-negative integer (seconds)', parse: num(0, 86_400, true) }),
+  setting({ key: 'shutdownGraceSeconds', env: 'DGP_SHUTDOWN_GRACE_SECONDS', toml: 'shutdown_grace_seconds', default: DEFAULT_SHUTDOWN_GRACE_SECONDS, doc: 'On SIGTERM, how long compactions in progress may run on; the rest stays pending on the backend for the next start.', allowed: 'a non-negative integer (seconds)', parse: num(0, 3600, true) }),
   setting({ key: 'virtualHostDomains', env: 'DGP_VIRTUAL_HOST_DOMAINS', toml: 'virtual_host_domains', default: [], doc: 'Host suffixes for virtual-hosted-style requests (bucket.<domain>).', allowed: 'a comma-separated list of domains', parse: list }),
   setting({ key: 'sessionTtlMinutes', env: 'DGP_SESSION_TTL_MINUTES', toml: 'session_ttl_minutes', default: 60, doc: 'Web UI session lifetime.', allowed: 'a positive integer', parse: num(1, 525600, true) }),
 ] as const;

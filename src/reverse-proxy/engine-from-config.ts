@@ -6,6 +6,7 @@ import { resolve } from 'node:path';
 import { createCodec } from '../core/codec/create-codec.js';
 import { DeltaGliderEngine } from '../core/engine/engine.js';
 import type { EngineLogger, EngineObserver } from '../core/engine/options.js';
+import { encodeByPrefix, parseEncodeRules } from '../core/format/encode-mode.js';
 import { parseProfileRules, profileByPrefix } from '../core/format/profile.js';
 import { FileSystemStore } from '../core/store/fs-store.js';
 import type { ObjectStore } from '../core/store/object-store.js';
@@ -19,6 +20,7 @@ export function storeFromConfig(config: ProxyConfig): ObjectStore {
         endpoint: config.s3Endpoint,
         region: config.s3Region,
         forcePathStyle: config.s3PathStyle,
+        streamedPuts: config.s3StreamedPuts,
         credentials: config.beAccessKeyId && config.beSecretAccessKey ? { accessKeyId: config.beAccessKeyId, secretAccessKey: config.beSecretAccessKey } : undefined,
       })
     : new FileSystemStore(resolve(config.dataDir), { fsync: config.fsync });
@@ -41,6 +43,9 @@ export function engineFromConfig(config: ProxyConfig, store: ObjectStore, extra:
     gzipAware: config.gzipAware,
     baselineRotationRatio: config.baselineRotationRatio,
     fsync: config.fsync,
+    encode: encodeByPrefix(config.encode, parseEncodeRules(config.encodeOverrides)),
+    compactorConcurrency: config.compactorConcurrency,
+    compactorScanIntervalMs: config.compactorScanSeconds * 1000,
     ...extra,
   });
 }

@@ -29,6 +29,13 @@ export function createMetrics(): ProxyMetrics {
   const decode = new Histogram({ name: 'deltaglider_decode_duration_seconds', help: 'Delta decode (reconstruction) time', buckets: [0.01, 0.05, 0.2, 1, 5, 30, 120], registers: [registry] });
   const queue = new Gauge({ name: 'deltaglider_codec_queue_depth', help: 'Codec operations waiting for a slot', registers: [registry] });
   let engineRef: DeltaGliderEngine | undefined;
+  const compaction = () => engineRef?.compactor.stats();
+  new Gauge({ name: 'deltaglider_compactor_queue_depth', help: 'Pending objects known to the compactor, queued or being compacted', registers: [registry], collect() { const c = compaction(); this.set(c ? c.queued + c.running : 0); } });
+  new Gauge({ name: 'deltaglider_compactor_lag_seconds', help: 'Age of the oldest pending object known to the compactor', registers: [registry], collect() { this.set((compaction()?.lagMs ?? 0) / 1000); } });
+  new Gauge({ name: 'deltaglider_compactor_pending_bytes', help: 'Original bytes of the pending objects known to the compactor', registers: [registry], collect() { this.set(compaction()?.bytesPending ?? 0); } });
+  new Gauge({ name: 'deltaglider_compactor_saved_bytes', help: 'Bytes saved by compactions since start (original minus stored)', registers: [registry], collect() { this.set(compaction()?.bytesSaved ?? 0); } });
+  new Gauge({ name: 'deltaglider_compactor_completed', help: 'Compactions finished since start', registers: [registry], collect() { this.set(compaction()?.completed ?? 0); } });
+  new Gauge({ name: 'deltaglider_compactor_failures', help: 'Compactions that failed since start (retried later)', registers: [registry], collect() { this.set(compaction()?.failures ?? 0); } });
   new Gauge({ name: 'deltaglider_reference_cache_hits', help: 'Reference cache hits', registers: [registry], collect() { this.set(engineRef?.references.stats().hits ?? 0); } });
   new Gauge({ name: 'deltaglider_reference_cache_misses', help: 'Reference cache misses', registers: [registry], collect() { this.set(engineRef?.references.stats().misses ?? 0); } });
   new Gauge({ name: 'deltaglider_reference_cache_bytes', help: 'Bytes of references cached on disk', registers: [registry], collect() { this.set(engineRef?.references.stats().bytes ?? 0); } });

@@ -176,6 +176,8 @@ export async function createReverseProxy(options: ReverseProxyOptions = {}): Pro
         const u = uiServer.address() as AddressInfo;
         uiUrl = `${proto}://${u.address === '0.0.0.0' ? '127.0.0.1' : u.address}:${u.port}`;
       }
+      // Pending objects on the backend (left by a stopped process, or another instance) get compacted.
+      engine.compactor.start();
       const auth = credentials.length > 0;
       const tlsMode = tls ? (tls.selfSigned ? 'self-signed' : 'configured') : 'off';
       const open = exposure.filter((p) => p.open);
@@ -200,7 +202,7 @@ export async function createReverseProxy(options: ReverseProxyOptions = {}): Pro
             s.closeIdleConnections();
           });
         await Promise.all([stop(server), stop(uiServer)]);
-        await engine.close();
+        await engine.close(config.shutdownGraceSeconds * 1000);
         if (store instanceof S3Store) store.client.destroy();
       })();
       return closing;

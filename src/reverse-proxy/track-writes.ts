@@ -6,7 +6,7 @@
 import type { ObjectStore } from '../core/store/object-store.js';
 
 /** The ObjectStore methods that change what a listing returns. */
-export const STORE_WRITE_METHODS: ReadonlySet<string> = new Set(['putObject', 'deleteObject', 'deleteObjects', 'createBucket', 'deleteBucket']);
+export const STORE_WRITE_METHODS: ReadonlySet<string> = new Set(['putObject', 'putStream', 'replaceMetadata', 'deleteObject', 'deleteObjects', 'createBucket', 'deleteBucket']);
 
 /**
  * `store`, with `onWrite` run after each write settles (a failed write may have changed

@@ -144,6 +144,8 @@ const CORE_TABLE: Record<DeltaGliderErrorCode, CoreMapper> = {
   }),
   // The engine is supposed to fall back to a plain copy; reaching a client is a bug.
   DeltaTooLarge: () => ({ code: 'InternalError', status: 500, message: INTERNAL_MESSAGE }),
+  // Only the background compactor meets it (the newer write stands); reaching a client is a bug.
+  PendingSuperseded: () => ({ code: 'InternalError', status: 500, message: INTERNAL_MESSAGE }),
   // A missing codec is an operator problem that retrying will not fix, so not 503;
   // the message names the fix, which is what the operator reading client logs needs.
   CodecUnavailable: (err) => ({ code: 'InternalError', status: 500, message: err.message }),

@@ -91,6 +91,7 @@ td.name a { font-weight: 560; }
 .badge.reference { background: #f0f9ff; color: #0369a1; border-color: #bae6fd; }
 .badge.passthrough { background: #f1f5f9; color: #475569; border-color: #e2e8f0; }
 .badge.compressed { background: #f0fdf4; color: #15803d; border-color: #bbf7d0; }
+.badge.pending { background: #fffbeb; color: #b45309; border-color: #fde68a; }
 .grade { display: inline-block; padding: 1px 8px; border-radius: 6px; font-size: 12px; font-weight: 650; }
 .grade.Excellent { background: var(--good-soft); color: var(--good); }
 .grade.Good { background: #f0fdf4; color: #16a34a; }

@@ -84,7 +84,7 @@ t.test('the report accounts for the reference: the seeding object is the baselin
 t.test('GET /api/report on the UI port and `deltaglider-proxy report` on the configured store', async (t) => {
   const dataDir = mkdtempSync(join(tmpdir(), 'dg-report-'));
   t.teardown(() => rmSync(dataDir, { recursive: true, force: true }));
-  const proxy = await createReverseProxy({ config: { listenAddr: '127.0.0.1:0', uiAddr: '127.0.0.1:0', dataDir, logLevel: 'silent', profile: 'compact' } });
+  const proxy = await createReverseProxy({ config: { listenAddr: '127.0.0.1:0', uiAddr: '127.0.0.1:0', dataDir, logLevel: 'silent', profile: 'compact', encode: 'inline' } });
   const { uiUrl } = await proxy.listen();
   const vs = versions(150_000, 2, 52);
   await proxy.engine.createBucket('bkt');

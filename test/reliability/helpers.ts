@@ -241,6 +241,7 @@ export async function startProxy(options: EndpointOptions = {}): Promise<Endpoin
       dataDir,
       tempDir,
       logLevel: 'silent',
+      encode: 'inline', // deferred encoding has its own suite (deferred-encoding.test.ts)
       accessKeyId: options.credentials?.accessKeyId,
       secretAccessKey: options.credentials?.secretAccessKey,
       beAccessKeyId: options.s3Endpoint ? S3RVER_CREDENTIALS.accessKeyId : undefined,

@@ -32,7 +32,7 @@ t.test('aws CLI is installed', async (t) => {
 
 t.test('aws CLI against the proxy on its embedded filesystem store', async (t) => {
   const dataDir = mkdtempSync(join(tmpdir(), 'dg-cli-'));
-  const proxy = await createReverseProxy({ config: { listenAddr: '127.0.0.1:0', uiAddr: 'off', dataDir, logLevel: 'silent' } });
+  const proxy = await createReverseProxy({ config: { listenAddr: '127.0.0.1:0', uiAddr: 'off', dataDir, logLevel: 'silent', encode: 'inline' } });
   const { url } = await proxy.listen();
   t.teardown(() => proxy.close());
   const work = mkdtempSync(join(tmpdir(), 'dg-cli-work-'));
@@ -87,7 +87,7 @@ t.test('aws CLI through the proxy in front of s3rver, with auth on', async (t) =
   const s3 = await startS3rver();
   t.teardown(() => s3.close());
   const proxy = await createReverseProxy({
-    config: { listenAddr: '127.0.0.1:0', uiAddr: 'off', s3Endpoint: s3.endpoint, beAccessKeyId: 'S3RVER', beSecretAccessKey: 'S3RVER', accessKeyId: 'AKIDPROXY', secretAccessKey: 'proxy-secret', logLevel: 'silent' },
+    config: { listenAddr: '127.0.0.1:0', uiAddr: 'off', s3Endpoint: s3.endpoint, beAccessKeyId: 'S3RVER', beSecretAccessKey: 'S3RVER', accessKeyId: 'AKIDPROXY', secretAccessKey: 'proxy-secret', logLevel: 'silent', encode: 'inline' },
   });
   const { url } = await proxy.listen();
   t.teardown(() => proxy.close());
@@ -121,7 +121,7 @@ t.test('aws CLI through the proxy in front of s3rver, with auth on', async (t) =
 
 t.test('TLS with the self-signed certificate', async (t) => {
   const dataDir = mkdtempSync(join(tmpdir(), 'dg-tls-'));
-  const proxy = await createReverseProxy({ config: { listenAddr: '127.0.0.1:0', uiAddr: 'off', dataDir, tlsEnabled: true, logLevel: 'silent' } });
+  const proxy = await createReverseProxy({ config: { listenAddr: '127.0.0.1:0', uiAddr: 'off', dataDir, tlsEnabled: true, logLevel: 'silent', encode: 'inline' } });
   const { url } = await proxy.listen();
   t.teardown(() => proxy.close());
   t.match(url, /^https:/);

@@ -22,7 +22,7 @@ const UI = { 'X-DeltaGlider-UI': '1' };
 
 async function start(t: { teardown(fn: () => Promise<void>): void }, config: Partial<ProxyConfig>): Promise<{ proxy: ReverseProxy; url: string; ui: string }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'dg-ui-api-'));
-  const proxy = await createReverseProxy({ config: { listenAddr: '127.0.0.1:0', uiAddr: '127.0.0.1:0', dataDir, logLevel: 'silent', ...config } });
+  const proxy = await createReverseProxy({ config: { listenAddr: '127.0.0.1:0', uiAddr: '127.0.0.1:0', dataDir, logLevel: 'silent', encode: 'inline', ...config } });
   const { url, uiUrl } = await proxy.listen();
   t.teardown(async () => {
     await proxy.close();

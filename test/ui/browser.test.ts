@@ -84,7 +84,7 @@ async function cardValue(page: Page, id: string): Promise<{ raw: string | null; 
 t.test('web UI in chromium', { skip: existsSync(CHROMIUM) ? false : `${CHROMIUM} not installed` }, async (t) => {
   const dataDir = mkdtempSync(join(tmpdir(), 'dg-ui-browser-'));
   const proxy = await createReverseProxy({
-    config: { listenAddr: '127.0.0.1:0', uiAddr: '127.0.0.1:0', dataDir, ...CREDS, logLevel: 'silent' },
+    config: { listenAddr: '127.0.0.1:0', uiAddr: '127.0.0.1:0', dataDir, ...CREDS, logLevel: 'silent', encode: 'inline' },
   });
   const { uiUrl } = await proxy.listen();
   t.ok(uiUrl, 'the UI port is up');

@@ -15,6 +15,15 @@ import { resolveEngineOptions, type EngineOptions, type ResolvedEngineOptions } 
 /** Baselines whose best delta ratio is remembered for rotation's drift check. */
 const BEST_RATIO_ENTRIES = 10_000;
 
+/** Where writes hand pending objects over (the facade wires in its Compactor). */
+export interface PendingSink {
+  enqueue(bucket: string, key: string, size: number): void;
+  start(): void;
+}
+
+/** Until the facade sets one: pending objects wait on the backend for a scan. */
+const NO_PENDING_SINK: PendingSink = { enqueue() {}, start() {} };
+
 /** The state one engine's modules share. */
 export interface EngineContext {
   readonly options: ResolvedEngineOptions;
@@ -32,6 +41,8 @@ export interface EngineContext {
    * forgotten history only delays it.
    */
   readonly bestRatios: LRUCache<string, number>;
+  /** Deferred encoding: told of each pending object this process writes. */
+  pending: PendingSink;
 }
 
 /** Validates the options and builds the shared state of one engine. */
@@ -46,6 +57,7 @@ export function createEngineContext(options: EngineOptions): EngineContext {
     codecSlots: new Semaphore(resolved.codecConcurrency),
     locks: new KeyedRwLock(),
     bestRatios: new LRUCache<string, number>({ max: BEST_RATIO_ENTRIES }),
+    pending: NO_PENDING_SINK,
   };
 }
 

@@ -5,7 +5,7 @@
 import { NoSuchBucketError } from '../errors.js';
 import { assertUserKey, deltaKeyOf, deltaspaceOf, withoutDeltaSuffix } from '../format/keys.js';
 import { collectReferences } from './collect-references.js';
-import type { EngineContext } from './context.js';
+import { keyLock, type EngineContext } from './context.js';
 import type { DeleteObjectsResult } from './types.js';
 
 /** Deletes a user key (both variants) and collects the reference if nothing else uses it. */
@@ -17,8 +17,11 @@ export async function deleteObject(ctx: EngineContext, input: { bucket: string; 
   } catch {
     return; // S3 deletes of names that cannot exist succeed.
   }
-  await ctx.store.deleteObject(bucket, deltaKeyOf(key));
-  await ctx.store.deleteObject(bucket, key);
+  // Exclusive with variant switches (the compactor's among them) of this process.
+  await ctx.locks.exclusive(keyLock(bucket, key), async () => {
+    await ctx.store.deleteObject(bucket, deltaKeyOf(key));
+    await ctx.store.deleteObject(bucket, key);
+  });
   await collectReferences(ctx, bucket, deltaspaceOf(key));
 }
 
@@ -39,7 +42,11 @@ export async function deleteObjects(ctx: EngineContext, input: { bucket: string;
     backendKeys.push(deltaKeyOf(key), key);
     spaces.add(deltaspaceOf(key));
   }
-  const { errors } = await ctx.store.deleteObjects(bucket, backendKeys);
+  // Exclusive with variant switches of this process, every key at once (in one order: no deadlock).
+  const names = [...new Set(keys.filter((k) => !result.deleted.includes(k)).map((k) => keyLock(bucket, k)))].sort();
+  const underLocks = (i: number): Promise<{ errors: { key: string; error: Error }[] }> =>
+    i === names.length ? ctx.store.deleteObjects(bucket, backendKeys) : ctx.locks.exclusive(names[i] as string, () => underLocks(i + 1));
+  const { errors } = await underLocks(0);
   const failed = new Map<string, Error>();
   for (const e of errors) failed.set(withoutDeltaSuffix(e.key), e.error);
   for (const key of keys) {

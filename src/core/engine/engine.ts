@@ -8,6 +8,8 @@ import type { Semaphore } from '../concurrency.js';
 import type { TempDir } from '../spool.js';
 import type { BucketInfo, ObjectStore } from '../store/object-store.js';
 import { createBucket, deleteBucket, listBuckets } from './buckets.js';
+import { compactObject } from './compact-object.js';
+import { Compactor, type CompactionOutcome } from './compactor.js';
 import { createEngineContext, type EngineContext } from './context.js';
 import { copyObject } from './copy-object.js';
 import { deleteObject, deleteObjects } from './delete-object.js';
@@ -54,11 +56,26 @@ export class DeltaGliderEngine {
   readonly codecSlots: Semaphore;
   /** Multipart uploads in progress (completion runs the ordinary PUT rules). */
   readonly multipart: MultipartUploads;
+  /** Deferred encoding's background worker (started by the proxy, or by the first pending write). */
+  readonly compactor: Compactor;
+  /** PUTs in progress and when the last one ended: the compactor works in the quiet between them. */
+  #writes = 0;
+  #lastWriteEnd = 0;
 
   constructor(options: EngineOptions) {
     this.#ctx = createEngineContext(options);
     ({ options: this.options, temp: this.temp, references: this.references, reconstructions: this.reconstructions, codecSlots: this.codecSlots } = this.#ctx);
     this.multipart = new MultipartUploads(this.#ctx);
+    this.compactor = new Compactor({
+      store: this.#ctx.store,
+      logger: this.options.logger,
+      concurrency: this.options.compactorConcurrency,
+      scanIntervalMs: this.options.compactorScanIntervalMs,
+      codecWaiting: () => this.codecSlots.waiting,
+      writesIdleMs: () => (this.#writes > 0 ? 0 : Date.now() - this.#lastWriteEnd),
+      compactObject: (bucket, key, signal) => compactObject(this.#ctx, bucket, key, signal),
+    });
+    this.#ctx.pending = this.compactor;
   }
 
   /** The backend the engine stores into. */
@@ -66,8 +83,12 @@ export class DeltaGliderEngine {
     return this.#ctx.store;
   }
 
-  /** Frees temp files and cache entries (shutdown). */
-  async close(): Promise<void> {
+  /**
+   * Frees temp files and cache entries (shutdown). Compactions in progress get `graceMs`
+   * to finish; what is left stays pending on the backend for the next start.
+   */
+  async close(graceMs = 0): Promise<void> {
+    await this.compactor.stop(graceMs);
     await this.references.clear();
     await this.reconstructions.clear();
     this.multipart.clear();
@@ -75,8 +96,22 @@ export class DeltaGliderEngine {
   }
 
   /** Stores an object under the DeltaGlider rules (FORMAT.md "Decision on PUT"). */
-  putObject(input: PutObjectInput): Promise<PutObjectResult> {
-    return putObject(this.#ctx, input);
+  async putObject(input: PutObjectInput): Promise<PutObjectResult> {
+    this.#writes++;
+    try {
+      return await putObject(this.#ctx, input);
+    } finally {
+      this.#writes--;
+      this.#lastWriteEnd = Date.now();
+    }
+  }
+
+  /**
+   * Deferred encoding: encodes `key` now if it holds a pending object (what the compactor
+   * runs; idempotent, and a no-op for anything else).
+   */
+  compactObject(bucket: string, key: string, signal?: AbortSignal): Promise<CompactionOutcome> {
+    return compactObject(this.#ctx, bucket, key, signal);
   }
 
   /** HEAD: the original's description, conditions applied. */

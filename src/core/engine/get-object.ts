@@ -142,17 +142,20 @@ async function getPassthrough(ctx: EngineContext, input: GetObjectInput, resolve
     }
   }
   const contentLength = range ? range.end - range.start + 1 : r.info.size;
-  const sha256 = r.meta.fileSha256;
-  if (range || !sha256 || r.meta.fileSize !== r.info.size) return { info: r.info, body: got.body, range, contentLength };
+  // A pending object streamed to S3 has no dg-file-sha256 yet; its backend ETag (one
+  // PUT: the MD5 of its bytes) checks it instead, so a torn read is retried all the same.
+  const pendingMd5 = r.meta.pending !== undefined && !r.meta.fileSha256 && /^[0-9a-f]{32}$/.test(got.info.etag) ? got.info.etag : undefined;
+  const check = r.meta.fileSha256 ? { algorithm: 'sha256', digest: r.meta.fileSha256 } : pendingMd5 ? { algorithm: 'md5', digest: pendingMd5 } : undefined;
+  if (range || !check || (r.meta.fileSize !== undefined && r.meta.fileSize !== r.info.size)) return { info: r.info, body: got.body, range, contentLength };
   if (r.info.size > VERIFY_BEFORE_SENDING_BYTES) {
-    // A large object is checked against its recorded SHA-256 as it streams: bit rot
+    // A large object is checked against its recorded digest as it streams: bit rot
     // ends the response in an error instead of completing it with wrong bytes.
-    return { info: r.info, body: verifyStream(got.body, sha256, r.info.size, where), range, contentLength };
+    return { info: r.info, body: verifyStream(got.body, check, r.info.size, where), range, contentLength };
   }
   const bytes = await readWhole(got.body, r.info.size, where);
-  const sha = createHash('sha256').update(bytes).digest('hex');
-  if (bytes.length !== r.info.size || sha !== sha256) {
-    await settleOrThrow(ctx, input.bucket, r, new IntegrityError(`${where} failed verification: ${bytes.length} bytes with SHA-256 ${sha}, expected ${r.info.size} bytes with ${sha256}`));
+  const digest = createHash(check.algorithm).update(bytes).digest('hex');
+  if (bytes.length !== r.info.size || digest !== check.digest) {
+    await settleOrThrow(ctx, input.bucket, r, new IntegrityError(`${where} failed verification: ${bytes.length} bytes with ${check.algorithm} ${digest}, expected ${r.info.size} bytes with ${check.digest}`));
   }
   return { info: r.info, body: Readable.from([bytes]), range, contentLength };
 }
@@ -194,12 +197,13 @@ async function readWhole(body: Readable, size: number, what: string): Promise<Bu
 }
 
 /**
- * Passes `source` through, failing at the end if its SHA-256 or length is not the
- * expected one. The last chunk is held back until the check passes: a client that
+ * Passes `source` through, failing at the end if its digest (SHA-256, or MD5 for a
+ * pending object without one) or length is not the expected one. The last chunk is held back until the check passes: a client that
  * was promised Content-Length bytes can never receive a complete body that failed.
  */
-function verifyStream(source: Readable, sha256: string, size: number, what: string): Readable {
-  const hash = createHash('sha256');
+function verifyStream(source: Readable, expected: { algorithm: string; digest: string }, size: number, what: string): Readable {
+  const hash = createHash(expected.algorithm);
+  const sha256 = expected.digest;
   let seen = 0;
   let held: Buffer | undefined;
   const check = new Transform({
@@ -213,7 +217,7 @@ function verifyStream(source: Readable, sha256: string, size: number, what: stri
     flush(cb) {
       const got = hash.digest('hex');
       if (seen !== size || got !== sha256) {
-        cb(new IntegrityError(`${what} failed verification while streaming: ${seen} bytes with SHA-256 ${got}, expected ${size} bytes with ${sha256}`));
+        cb(new IntegrityError(`${what} failed verification while streaming: ${seen} bytes with ${expected.algorithm} ${got}, expected ${size} bytes with ${sha256}`));
       } else cb(null, held);
     },
   });

@@ -37,6 +37,7 @@ interface CachedSummary {
   size: number;
   etag: string;
   storageType: StorageType;
+  pending?: boolean;
 }
 
 /** Original size/ETag of listed objects, keyed by backend key + backend ETag (so never stale). */
@@ -163,8 +164,9 @@ async function prefixHasUserObjects(ctx: EngineContext, bucket: string, prefix: 
 async function summarize(ctx: EngineContext, bucket: string, item: Item): Promise<ObjectSummary | undefined> {
   const o = item.backend as ListedObject;
   const isDelta = o.key !== item.key;
-  // A passthrough object uploaded in one piece has its MD5 as backend ETag: no HEAD needed.
-  if (!isDelta && /^[0-9a-f]{32}$/.test(o.etag)) {
+  // A passthrough object uploaded in one piece has its MD5 as backend ETag: no HEAD needed,
+  // unless its key is delta-eligible (deferred encoding may not have run yet: pending).
+  if (!isDelta && /^[0-9a-f]{32}$/.test(o.etag) && !ctx.options.eligible(item.key)) {
     return { key: item.key, size: o.size, etag: o.etag, lastModified: o.lastModified, storageType: 'passthrough', storedSize: o.size };
   }
   const cacheKey = `${bucket}\0${o.key}\0${o.etag}\0${o.size}`;
@@ -172,8 +174,9 @@ async function summarize(ctx: EngineContext, bucket: string, item: Item): Promis
   if (!cached) {
     const resolved = await describeListed(ctx.store, bucket, item.key, o.key);
     if (!resolved) return undefined; // deleted since the listing
-    cached = { size: resolved.info.size, etag: resolved.info.etag, storageType: resolved.info.storageType };
-    summaries.set(cacheKey, cached);
+    cached = { size: resolved.info.size, etag: resolved.info.etag, storageType: resolved.info.storageType, pending: resolved.info.pending };
+    // Not a pending one: the compactor may clear its marker without changing its ETag.
+    if (!cached.pending) summaries.set(cacheKey, cached);
   }
   return { key: item.key, ...cached, lastModified: o.lastModified, storedSize: o.size };
 }

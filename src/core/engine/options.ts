@@ -10,6 +10,8 @@ import { DEFAULT_ELIGIBLE_EXTENSIONS, eligibleByExtension, type EligibilityPredi
 import { DEFAULT_REFERENCE_CACHE_BYTES } from '../cache/reference-cache.js';
 import { DEFAULT_COMPRESSION_LEVEL, MAX_COMPRESSION_LEVEL } from '../compress/storage-compression.js';
 import { resolveFsyncMode, type FsyncMode } from '../fsync.js';
+import { ENCODE_MODES, type EncodeMode, type EncodeSelector } from '../format/encode-mode.js';
+import { selectorOption } from '../format/prefix-rules.js';
 import { DEFAULT_STORAGE_PROFILE, isStorageProfile, STORAGE_PROFILES, type ProfileSelector, type StorageProfile } from '../format/profile.js';
 
 /** A delta is kept only when delta/original is below this. */
@@ -29,6 +31,14 @@ export const DEFAULT_RECONSTRUCTION_CACHE_BYTES = 256 * 1024 * 1024;
  * families (docs/OPERATIONS.md "Baselines that follow the releases").
  */
 export const DEFAULT_BASELINE_ROTATION_RATIO = 0.5;
+/** Objects the compactor encodes at once (each holds one codec slot; requests go first). */
+export const DEFAULT_COMPACTOR_CONCURRENCY = 1;
+/**
+ * How often the compactor lists the backend for pending objects it was not told about
+ * (written by another instance, or left by a process that stopped): one LIST of every
+ * bucket plus a HEAD per passthrough object not seen before.
+ */
+export const DEFAULT_COMPACTOR_SCAN_INTERVAL_MS = 60_000;
 /** Concurrent backend HEADs while listing. */
 export const DEFAULT_LIST_HEAD_CONCURRENCY = 16;
 
@@ -43,7 +53,7 @@ export interface EngineLogger {
 /** Hooks for metrics; every method optional. */
 export interface EngineObserver {
   /** After each PUT decision. */
-  onPut?(event: { storageType: StorageType; size: number; storedSize: number; ratio?: number; encodeMs?: number }): void;
+  onPut?(event: { storageType: StorageType; size: number; storedSize: number; ratio?: number; encodeMs?: number; pending?: boolean }): void;
   /** After each reconstruction. */
   onDecode?(event: { size: number; decodeMs: number }): void;
   /** Codec queue depth changes. */
@@ -99,6 +109,17 @@ export interface EngineOptions {
    * own setting (`new FileSystemStore(dir, { fsync })`). Default `always`.
    */
   fsync?: FsyncMode;
+  /**
+   * When eligible uploads are delta-encoded, for everything or per bucket/key: `inline`
+   * (inside the PUT) or `deferred` (stored as they arrive, marked pending, encoded by the
+   * background compactor; docs/STORAGE_FORMAT.md addendum). Default `inline` for the
+   * engine (the SDK plugin's point is a smaller upload); the proxy's DGP_ENCODE says deferred.
+   */
+  encode?: EncodeMode | EncodeSelector;
+  /** Deferred encoding: objects compacted at once. Default 1. 0 runs no compactor in this process (pending objects wait for another instance). */
+  compactorConcurrency?: number;
+  /** Deferred encoding: ms between scans of the backend for pending objects. Default 60000; 0 scans only at start. */
+  compactorScanIntervalMs?: number;
   logger?: EngineLogger;
   observer?: EngineObserver;
 }
@@ -120,6 +141,9 @@ export interface ResolvedEngineOptions {
   gzipAware: boolean;
   baselineRotationRatio: number;
   fsync: FsyncMode;
+  encode: EncodeSelector;
+  compactorConcurrency: number;
+  compactorScanIntervalMs: number;
   logger: EngineLogger;
   observer: EngineObserver;
 }
@@ -135,7 +159,7 @@ function positive(name: string, v: number | undefined, fallback: number, integer
 }
 
 export function resolveEngineOptions(options: EngineOptions): ResolvedEngineOptions {
-  const { store, codec, maxDeltaRatio, eligibleExtensions, eligible, maxDeltaObjectSize, maxObjectSize, referenceCacheBytes, reconstructionCacheBytes, codecConcurrency, tempDir, minPartSize, profile, compressionLevel, gzipAware, baselineRotationRatio, fsync, logger, observer } = options;
+  const { store, codec, maxDeltaRatio, eligibleExtensions, eligible, maxDeltaObjectSize, maxObjectSize, referenceCacheBytes, reconstructionCacheBytes, codecConcurrency, tempDir, minPartSize, profile, compressionLevel, gzipAware, baselineRotationRatio, fsync, encode, compactorConcurrency, compactorScanIntervalMs, logger, observer } = options;
   if (!store) throw new TypeError('deltaglider: option store is required (an S3Store or FileSystemStore)');
   if (!codec) throw new TypeError('deltaglider: option codec is required (see createCodec())');
   const ratio = positive('maxDeltaRatio', maxDeltaRatio, DEFAULT_MAX_DELTA_RATIO, false);
@@ -143,18 +167,10 @@ export function resolveEngineOptions(options: EngineOptions): ResolvedEngineOpti
   if (eligible !== undefined && typeof eligible !== 'function') throw new TypeError('deltaglider: option eligible must be a function (key) => boolean');
   const concurrency = positive('codecConcurrency', codecConcurrency, availableParallelism());
   if (concurrency < 1) throw new RangeError('deltaglider: option codecConcurrency must be at least 1');
-  let selectProfile: ProfileSelector;
-  if (profile === undefined) selectProfile = () => DEFAULT_STORAGE_PROFILE;
-  else if (isStorageProfile(profile)) selectProfile = () => profile;
-  else if (typeof profile === 'function') {
-    selectProfile = (bucket, key) => {
-      const p = profile(bucket, key);
-      if (!isStorageProfile(p)) throw new TypeError(`deltaglider: the profile function returned ${JSON.stringify(p)} for ${bucket}/${key}; expected one of ${STORAGE_PROFILES.join(', ')}`);
-      return p;
-    };
-  } else throw new TypeError(`deltaglider: option profile must be one of ${STORAGE_PROFILES.join(', ')} or a function (bucket, key) => profile, got ${JSON.stringify(profile)}`);
+  const selectProfile: ProfileSelector = selectorOption('profile', profile, DEFAULT_STORAGE_PROFILE, STORAGE_PROFILES);
   const level = positive('compressionLevel', compressionLevel, DEFAULT_COMPRESSION_LEVEL);
   if (level > MAX_COMPRESSION_LEVEL) throw new RangeError(`deltaglider: option compressionLevel must be a brotli quality 0..${MAX_COMPRESSION_LEVEL}, got ${level}`);
+  const selectEncode: EncodeSelector = selectorOption('encode', encode, 'inline', ENCODE_MODES);
   if (gzipAware !== undefined && typeof gzipAware !== 'boolean') throw new TypeError(`deltaglider: option gzipAware must be a boolean, got ${typeof gzipAware}`);
   return {
     store,
@@ -173,6 +189,9 @@ export function resolveEngineOptions(options: EngineOptions): ResolvedEngineOpti
     gzipAware: gzipAware ?? true,
     baselineRotationRatio: positive('baselineRotationRatio', baselineRotationRatio, DEFAULT_BASELINE_ROTATION_RATIO, false),
     fsync: resolveFsyncMode('deltaglider: option fsync', fsync),
+    encode: selectEncode,
+    compactorConcurrency: positive('compactorConcurrency', compactorConcurrency, DEFAULT_COMPACTOR_CONCURRENCY),
+    compactorScanIntervalMs: positive('compactorScanIntervalMs', compactorScanIntervalMs, DEFAULT_COMPACTOR_SCAN_INTERVAL_MS),
     logger: logger ?? silent,
     observer: observer ?? {},
   };

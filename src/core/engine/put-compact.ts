@@ -8,15 +8,16 @@
 import { probeGzip, type GzipInner } from '../compress/gzip-recipe.js';
 import { compressFile, estimateCompressedSize } from '../compress/storage-compression.js';
 import { DeltaTooLargeError, IntegrityError } from '../errors.js';
-import { compactReferenceKeyOf, deltaKeyOf, deltaspaceOf, fileNameOf } from '../format/keys.js';
+import { compactReferenceKeyOf, deltaspaceOf, fileNameOf } from '../format/keys.js';
 import { compressedMetadata, deltaMetadata } from '../format/metadata.js';
 import { removeQuietly, type Spool } from '../spool.js';
-import { keyLock, referenceId, spaceLock, withCodec, type EngineContext } from './context.js';
+import { referenceId, spaceLock, withCodec, type EngineContext } from './context.js';
 import { compactFields, selfReference, type HeldReference, type PutFields, type SourceFile } from './put-fields.js';
 import { putPassthrough } from './put-passthrough.js';
 import { ReferenceMissingError } from './race-errors.js';
 import { acquireReference, currentBaseline, storeBaseline } from './references.js';
 import type { PutObjectResult, StorageType } from './types.js';
+import { verifyDelta, writeDeltaVariant } from './write-delta-variant.js';
 
 /** A delta this many times the smallest seen against its baseline counts as drift (rotation's first condition). */
 const DRIFT_FACTOR = 2;
@@ -97,6 +98,7 @@ async function storeCompact(ctx: EngineContext, spool: Spool, gz: GzipInner | un
         ctx.options.codec.encode(reference.path, source.path, deltaPath, { maxOutputBytes: created ? undefined : Math.max(0, spool.size - 1), signal: fields.signal }),
       );
       delta = { path: deltaPath, size: encoded.size, compression: 'none', command: encoded.command };
+      if (fields.replacing) await verifyDelta(ctx, reference.path, deltaPath, source, fields);
     } catch (err) {
       if (!(err instanceof DeltaTooLargeError)) throw err;
     }
@@ -146,10 +148,7 @@ async function storeCompact(ctx: EngineContext, spool: Spool, gz: GzipInner | un
     } else {
       return await putPassthrough(ctx, spool, fields, deltaRatio, true);
     }
-    await ctx.locks.exclusive(keyLock(bucket, key), async () => {
-      await ctx.store.putObject(bucket, deltaKeyOf(key), body, { metadata, contentType: fields.contentType, headers: fields.headers });
-      await ctx.store.deleteObject(bucket, key);
-    });
+    await writeDeltaVariant(ctx, fields, body, metadata);
     return { etag: spool.md5, storageType, size: spool.size, storedSize: body.size, sha256: spool.sha256, deltaRatio, createdReference: created, encodeMs };
   } finally {
     reference.release();

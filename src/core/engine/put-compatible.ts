@@ -3,10 +3,11 @@
  * VCDIFF delta against its deltaspace's `reference.bin`, the first one creating it.
  */
 import { DeltaTooLargeError, PreconditionFailedError } from '../errors.js';
-import { deltaKeyOf, deltaspaceOf, fileNameOf, referenceKeyOf } from '../format/keys.js';
+import { deltaspaceOf, fileNameOf, referenceKeyOf } from '../format/keys.js';
 import { deltaMetadata, referenceMetadata } from '../format/metadata.js';
 import { removeQuietly, type Spool } from '../spool.js';
-import { keyLock, spaceLock, withCodec, type EngineContext } from './context.js';
+import { spaceLock, withCodec, type EngineContext } from './context.js';
+import { verifyDelta, writeDeltaVariant } from './write-delta-variant.js';
 import { selfReference, type HeldReference, type PutFields } from './put-fields.js';
 import { putPassthrough } from './put-passthrough.js';
 import { ReferenceMissingError } from './race-errors.js';
@@ -91,10 +92,8 @@ async function storeEncoded(ctx: EngineContext, spool: Spool, fields: PutFields,
       contentType: fields.contentType,
       userMetadata: fields.userMetadata,
     });
-    await ctx.locks.exclusive(keyLock(bucket, key), async () => {
-      await ctx.store.putObject(bucket, deltaKeyOf(key), { path: deltaPath, size: encoded.size }, { metadata, contentType: fields.contentType, headers: fields.headers });
-      await ctx.store.deleteObject(bucket, key);
-    });
+    if (fields.replacing) await verifyDelta(ctx, reference.path, deltaPath, spool, fields);
+    await writeDeltaVariant(ctx, fields, { path: deltaPath, size: encoded.size }, metadata);
     return {
       etag: spool.md5,
       storageType: (created ? 'reference' : 'delta') as StorageType,

@@ -17,6 +17,8 @@ export interface PutFields {
   headers?: StoredHeaders;
   conditions?: PutObjectInput['conditions'];
   signal?: AbortSignal;
+  /** The compactor's write: the pending object (backend ETag) this write replaces, if it is still there. */
+  replacing?: { etag: string };
 }
 
 /** Bytes on local disk with their digests (a spool, or the inner stream of a gzip upload). */

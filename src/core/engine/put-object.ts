@@ -10,6 +10,7 @@ import type { EngineContext } from './context.js';
 import { putCompact } from './put-compact.js';
 import { putCompatible } from './put-compatible.js';
 import type { PutFields } from './put-fields.js';
+import { putDeferred, storePendingIfDeferred } from './put-deferred.js';
 import { putPassthrough } from './put-passthrough.js';
 import { resolve } from './resolve.js';
 import type { PutObjectInput, PutObjectResult } from './types.js';
@@ -22,6 +23,8 @@ export async function putObject(ctx: EngineContext, input: PutObjectInput): Prom
   if (input.contentLength !== undefined && input.contentLength > ctx.options.maxObjectSize) {
     throw new EntityTooLargeError(input.contentLength, ctx.options.maxObjectSize);
   }
+  const deferred = await putDeferred(ctx, input);
+  if (deferred) return deferred;
   const spool = await spoolToFile(input.body, ctx.temp, {
     expectedSize: input.contentLength,
     maxSize: ctx.options.maxObjectSize,
@@ -48,11 +51,16 @@ export async function putSpool(ctx: EngineContext, spool: Spool, fields: PutFiel
     }
   }
   const eligible = ctx.options.eligible(key) && spool.size <= ctx.options.maxDeltaObjectSize;
+  if (eligible && !fields.replacing) {
+    const pending = await storePendingIfDeferred(ctx, spool, fields);
+    if (pending) return pending;
+  }
   let result: PutObjectResult;
   if (!eligible) result = await putPassthrough(ctx, spool, fields);
   else if (ctx.options.profile(bucket, key) === 'compact') result = await putCompact(ctx, spool, fields);
   else result = await putCompatible(ctx, spool, fields);
-  ctx.options.observer.onPut?.({ storageType: result.storageType, size: result.size, storedSize: result.storedSize, ratio: result.deltaRatio, encodeMs: result.encodeMs });
+  // A compaction is not a PUT: the compactor counts it (CompactorStats).
+  if (!fields.replacing) ctx.options.observer.onPut?.({ storageType: result.storageType, size: result.size, storedSize: result.storedSize, ratio: result.deltaRatio, encodeMs: result.encodeMs });
   ctx.options.logger.debug({ bucket, key, storageType: result.storageType, size: result.size, stored: result.storedSize, ratio: result.deltaRatio }, 'put');
   return result;
 }

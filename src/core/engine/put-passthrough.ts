@@ -3,16 +3,22 @@
  * whose delta does not pay.
  */
 import { deltaKeyOf, fileNameOf } from '../format/keys.js';
-import { passthroughMetadata } from '../format/metadata.js';
+import { META, passthroughMetadata } from '../format/metadata.js';
+import { PENDING_TAG } from '../format/pending.js';
 import type { Spool } from '../spool.js';
 import { keyLock, type EngineContext } from './context.js';
+import { finishPendingAsPassthrough } from './pending-switch.js';
 import { compactFields, type PutFields } from './put-fields.js';
 import type { PutObjectResult } from './types.js';
 
-/** Writes the upload at its key and removes the delta variant (`compact`: tag it with the compact profile). */
-export async function putPassthrough(ctx: EngineContext, spool: Spool, fields: PutFields, deltaRatio?: number, compact = false): Promise<PutObjectResult> {
+/**
+ * Writes the upload at its key and removes the delta variant (`compact`: tag it with the
+ * compact profile; `pending`: mark it for the compactor). A compactor write (`replacing`)
+ * only completes the pending object's metadata.
+ */
+export async function putPassthrough(ctx: EngineContext, spool: Spool, fields: PutFields, deltaRatio?: number, compact = false, pending = false): Promise<PutObjectResult> {
   const { bucket, key } = fields;
-  const metadata = passthroughMetadata({
+  const complete = passthroughMetadata({
     fileSha256: spool.sha256,
     fileSize: spool.size,
     md5: spool.md5,
@@ -22,10 +28,13 @@ export async function putPassthrough(ctx: EngineContext, spool: Spool, fields: P
     userMetadata: fields.userMetadata,
     compact: compact ? compactFields('none') : undefined,
   });
-  // New variant first, then the old one goes: the key is never missing.
+  const metadata = pending ? { ...complete, [META.pending]: PENDING_TAG } : complete;
+  const options = { metadata, contentType: fields.contentType, headers: fields.headers, md5: spool.md5 };
   await ctx.locks.exclusive(keyLock(bucket, key), async () => {
-    await ctx.store.putObject(bucket, key, spool, { metadata, contentType: fields.contentType, headers: fields.headers, md5: spool.md5 });
+    if (fields.replacing) return finishPendingAsPassthrough(ctx.store, bucket, key, fields.replacing.etag, spool, options);
+    // New variant first, then the old one goes: the key is never missing.
+    await ctx.store.putObject(bucket, key, spool, options);
     await ctx.store.deleteObject(bucket, deltaKeyOf(key));
   });
-  return { etag: spool.md5, storageType: 'passthrough', size: spool.size, storedSize: spool.size, sha256: spool.sha256, deltaRatio, createdReference: false };
+  return { etag: spool.md5, storageType: 'passthrough', size: spool.size, storedSize: spool.size, sha256: spool.sha256, deltaRatio, createdReference: false, pending };
 }

@@ -71,6 +71,7 @@ export function describeStored(key: string, stored: StoredObjectInfo, isDeltaKey
     backendKey: stored.key,
     referenceKey: storageType === 'delta' || storageType === 'reference' ? referenceKeyFor(key, meta) : undefined,
     profile: parseProfileTag(meta.profile)?.profile ?? 'compatible',
+    pending: !isDeltaKey && meta.pending !== undefined ? true : undefined,
   };
   return { info, stored, meta };
 }
@@ -133,6 +134,9 @@ function innerSha256Of(meta: ParsedMetadata): string | undefined {
  * wins; between two complete ones, the newer.
  */
 function newerComplete(delta: StoredObjectInfo, plain: StoredObjectInfo): StoredObjectInfo {
+  // A compactor's delta beside a plain object is either the same content (its switch has
+  // not deleted the pending object yet) or older (the key was overwritten meanwhile).
+  if (parseMetadata(delta.metadata).compactedFrom !== undefined) return plain;
   const deltaComplete = isComplete(delta, true);
   if (deltaComplete !== isComplete(plain, false)) return deltaComplete ? delta : plain;
   return plain.lastModified.getTime() > delta.lastModified.getTime() ? plain : delta;
@@ -140,7 +144,8 @@ function newerComplete(delta: StoredObjectInfo, plain: StoredObjectInfo): Stored
 
 function isComplete(stored: StoredObjectInfo, isDelta: boolean): boolean {
   const meta = parseMetadata(stored.metadata);
-  if (!meta.fileSha256) return false;
+  // A pending object streamed to S3 has no digests until compacted: its size tells.
+  if (!meta.fileSha256 && meta.pending === undefined) return false;
   const recorded = isDelta ? meta.deltaSize : meta.fileSize;
   return recorded === undefined || recorded === stored.size;
 }

@@ -37,6 +37,8 @@ export interface ObjectInfo {
   referenceKey?: string;
   /** `compact` when a compact-profile write stored it; `compatible` otherwise. */
   profile: 'compatible' | 'compact';
+  /** A passthrough object whose deferred encoding has not run yet (`dg-pending`). */
+  pending?: boolean;
 }
 
 /** A list entry as clients see it (LIST returns no metadata, so no content type). */
@@ -47,6 +49,8 @@ export interface ObjectSummary {
   lastModified: Date;
   storageType: StorageType;
   storedSize: number;
+  /** Stored as it arrived, deferred encoding still to run. */
+  pending?: boolean;
 }
 
 /** HTTP conditional request headers, already parsed. */
@@ -93,6 +97,8 @@ export interface PutObjectResult {
   createdReference: boolean;
   /** Encode time in ms when the codec ran. */
   encodeMs?: number;
+  /** Stored as a pending passthrough object: the compactor encodes it later. */
+  pending?: boolean;
 }
 
 export interface GetObjectInput {

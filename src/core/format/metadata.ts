@@ -29,6 +29,10 @@ export const META = {
   profile: 'dg-profile',
   /** Compact profile only: the recipe that rebuilds the uploaded gzip bytes from the stored inner stream. */
   gzip: 'dg-gzip',
+  /** Deferred encoding: on a passthrough object whose encoding is still to be done (docs/STORAGE_FORMAT.md addendum). */
+  pending: 'dg-pending',
+  /** Deferred encoding: on a delta the compactor wrote, the backend ETag of the pending object it replaces. */
+  compactedFrom: 'dg-compacted-from',
   contentType: 'content-type',
 } as const;
 
@@ -177,6 +181,10 @@ export interface ParsedMetadata {
   profile?: string;
   /** `dg-gzip` recipe text (compact gzip-aware objects only). */
   gzip?: string;
+  /** `dg-pending`: the deferred-encoding version of a passthrough object still to be encoded. */
+  pending?: string;
+  /** `dg-compacted-from`: the ETag of the pending object a compactor-written delta replaced. */
+  compactedFrom?: string;
   contentType?: string;
   userMetadata: Record<string, string>;
 }
@@ -213,6 +221,8 @@ export function parseMetadata(meta: Record<string, string>): ParsedMetadata {
     compression: readField(lower, META.compression)?.toLowerCase(),
     profile: readField(lower, META.profile),
     gzip: readField(lower, META.gzip),
+    pending: readField(lower, META.pending),
+    compactedFrom: readField(lower, META.compactedFrom)?.toLowerCase(),
     contentType: plain ? undefined : lower[META.contentType],
     userMetadata,
   };

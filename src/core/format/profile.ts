@@ -10,6 +10,8 @@
  * Our readers read both, always: the profile only decides how new objects are written.
  */
 
+import { parsePrefixRules, selectByPrefix } from './prefix-rules.js';
+
 /** The two ways of writing. */
 export type StorageProfile = 'compatible' | 'compact';
 
@@ -45,16 +47,7 @@ export function isStorageProfile(v: unknown): v is StorageProfile {
  * Throws a message naming the bad rule.
  */
 export function parseProfileRules(rules: readonly string[]): ProfileRule[] {
-  return rules.map((rule) => {
-    const eq = rule.lastIndexOf('=');
-    const target = eq < 0 ? '' : rule.slice(0, eq).trim();
-    const profile = eq < 0 ? '' : rule.slice(eq + 1).trim();
-    if (target === '' || !isStorageProfile(profile)) {
-      throw new TypeError(`profile rule "${rule}" must look like bucket=compact or bucket/prefix=compatible (profiles: ${STORAGE_PROFILES.join(', ')})`);
-    }
-    const slash = target.indexOf('/');
-    return slash < 0 ? { bucket: target, prefix: '', profile } : { bucket: target.slice(0, slash), prefix: target.slice(slash + 1), profile };
-  });
+  return parsePrefixRules(rules, STORAGE_PROFILES, 'profile', 'bucket=compact or bucket/prefix=compatible').map((r) => ({ bucket: r.bucket, prefix: r.prefix, profile: r.value }));
 }
 
 /**
@@ -65,8 +58,7 @@ export function parseProfileRules(rules: readonly string[]): ProfileRule[] {
  * select('builds', 'nightly/app-1.2.zip'); // 'compact'
  */
 export function profileByPrefix(fallback: StorageProfile, rules: readonly ProfileRule[]): ProfileSelector {
-  const sorted = [...rules].sort((a, b) => b.prefix.length - a.prefix.length);
-  return (bucket, key) => sorted.find((r) => r.bucket === bucket && key.startsWith(r.prefix))?.profile ?? fallback;
+  return selectByPrefix(fallback, rules.map((r) => ({ bucket: r.bucket, prefix: r.prefix, value: r.profile })));
 }
 
 /** What a `dg-profile` value says: undefined (compatible), or the compact version it was written with. */

@@ -25,7 +25,7 @@
  * reference. See docs/OPERATIONS.md "Durability".
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { createReadStream, createWriteStream } from 'node:fs';
 import { link, mkdir, open, readdir, readFile, rename, rm, rmdir, stat, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -47,6 +47,7 @@ import type {
   BucketInfo,
   ByteRange,
   GetResult,
+  IfMatchOptions,
   ListedObject,
   ListOptions,
   ListPage,
@@ -55,6 +56,8 @@ import type {
   PutSource,
   StoredHeaders,
   StoredObjectInfo,
+  StreamPutOptions,
+  StreamPutResult,
 } from './object-store.js';
 
 const MAGIC = Buffer.from('DGO1');
@@ -71,6 +74,12 @@ export interface FileSystemStoreOptions {
   /** `always`: every acknowledged write and delete is flushed to disk first; `never`: left to the page cache. Default `always`. */
   fsync?: FsyncMode;
 }
+/**
+ * Room a streamed put leaves in its header for the metadata known only at the end (the
+ * digests, about 150 bytes): JSON allows trailing spaces, so the final header is written
+ * over the padded first one without moving the data.
+ */
+const LATE_METADATA_ROOM = 1024;
 
 interface DirEntry {
   name: string;
@@ -252,6 +261,77 @@ export class FileSystemStore implements ObjectStore {
     }
   }
 
+  /**
+   * Streams into the staging file behind a header padded with LATE_METADATA_ROOM spaces,
+   * then writes the final header (with `lateMetadata`) over it and publishes with one
+   * rename: the object appears whole, metadata included, or not at all.
+   */
+  async putStream(bucket: string, key: string, body: Readable, size: number, options: StreamPutOptions): Promise<StreamPutResult> {
+    const dir = await this.#requireBucket(bucket);
+    await this.#ensure();
+    const target = this.#objectPath(dir, key);
+    const staged = join(this.#staging, `${process.pid}-${randomBytes(8).toString('hex')}`);
+    const header: Header = { key, size, etag: ''.padEnd(32, '0'), metadata: options.metadata, contentType: options.contentType, headers: options.headers };
+    const first = Buffer.from(JSON.stringify(header), 'utf8');
+    const room = first.length + LATE_METADATA_ROOM;
+    const md5 = createHash('md5');
+    let seen = 0;
+    try {
+      const fixed = Buffer.alloc(HEADER_FIXED);
+      MAGIC.copy(fixed);
+      fixed.writeUInt32BE(room, 4);
+      const out = createWriteStream(staged, { flags: 'wx' });
+      out.write(fixed);
+      out.write(Buffer.concat([first, Buffer.alloc(room - first.length, 0x20)]));
+      const count = new Transform({
+        transform(chunk: Buffer, _enc, cb) {
+          seen += chunk.length;
+          md5.update(chunk);
+          cb(null, chunk);
+        },
+      });
+      await pipeline(body, count, out);
+      if (seen !== size) throw new Error(`putStream: body had ${seen} bytes, ${size} declared`);
+      header.etag = md5.digest('hex');
+      let late = false;
+      const extra = options.lateMetadata?.();
+      let json = Buffer.from(JSON.stringify(header), 'utf8');
+      if (extra) {
+        const withLate = Buffer.from(JSON.stringify({ ...header, metadata: extra }), 'utf8');
+        if (withLate.length <= room) {
+          json = withLate;
+          late = true;
+        }
+      }
+      const fh = await open(staged, 'r+');
+      try {
+        await fh.write(Buffer.concat([json, Buffer.alloc(room - json.length, 0x20)]), 0, room, HEADER_FIXED);
+        // Data and final header reach the disk before the file is published.
+        if (this.fsync === 'always') await fh.datasync();
+      } finally {
+        await fh.close();
+      }
+      const created = await this.#publish(staged, target, options.ifNoneMatch === true);
+      await this.#syncPublished(target, created);
+      return { etag: header.etag, lateMetadata: late };
+    } catch (err) {
+      body.destroy();
+      throw err;
+    } finally {
+      await rm(staged, { force: true });
+    }
+  }
+
+  /** Writes the object again with new metadata (same data), if its ETag is still `ifMatch`. */
+  async replaceMetadata(bucket: string, key: string, options: PutOptions & IfMatchOptions): Promise<{ etag: string }> {
+    const got = await this.getObject(bucket, key);
+    if (options.ifMatch !== undefined && got.info.etag !== options.ifMatch) {
+      got.body.destroy();
+      throw new PreconditionFailedError();
+    }
+    return this.putStream(bucket, key, got.body, got.info.size, { ...options, ifNoneMatch: false });
+  }
+
   /** Publishes the staged file; returns the first directory it had to create, if any. */
   async #publish(staged: string, target: ObjectPath, createOnly: boolean): Promise<string | undefined> {
     let created: string | undefined;
@@ -305,9 +385,16 @@ export class FileSystemStore implements ObjectStore {
     }
   }
 
-  async deleteObject(bucket: string, key: string): Promise<void> {
+  async deleteObject(bucket: string, key: string, options: IfMatchOptions = {}): Promise<void> {
     const dir = await this.#requireBucket(bucket);
     const target = this.#objectPath(dir, key);
+    if (options.ifMatch !== undefined) {
+      // Checked just before the unlink: another process's rename landing in between
+      // (microseconds) is the one case this cannot see.
+      const found = await this.#readHeader(target.file);
+      if (!found) return;
+      if (found.header.etag !== options.ifMatch) throw new PreconditionFailedError();
+    }
     if (await this.#unlink(target)) await this.#syncRemoved([target]);
     await this.#prune(target);
   }

@@ -84,6 +84,30 @@ export interface PutOptions {
   md5?: string;
 }
 
+/** Options of a streamed put (ObjectStore.putStream). */
+export interface StreamPutOptions extends Omit<PutOptions, 'md5'> {
+  /**
+   * The metadata to store instead of `metadata`, built once the whole body has passed
+   * (with its digests). A store that publishes metadata after the data (the filesystem
+   * store) uses it; one that must send metadata before the body (S3) cannot, and answers
+   * `lateMetadata: false` so the caller knows the object carries `metadata`.
+   */
+  lateMetadata?: () => Record<string, string>;
+}
+
+/** What a streamed put reports. */
+export interface StreamPutResult {
+  etag: string;
+  /** Whether `lateMetadata` was stored with the object. */
+  lateMetadata: boolean;
+}
+
+/** Options of a conditional delete or metadata rewrite. */
+export interface IfMatchOptions {
+  /** Act only if the object's backend ETag is still this one (no quotes). */
+  ifMatch?: string;
+}
+
 export interface GetResult {
   info: StoredObjectInfo;
   body: Readable;
@@ -98,12 +122,32 @@ export interface BucketInfo {
 export interface ObjectStore {
   /** Human-readable description for logs and /health (`s3 http://localhost:9000`, `fs ./data`). */
   readonly description: string;
+  /**
+   * False when objects must not be streamed to this backend with putStream: it shows an
+   * object while it is being written (s3rver writes in place), so a body still arriving,
+   * or one that fails, would be visible. Bodies are then spooled first. Default true.
+   */
+  readonly streamedPuts?: boolean;
 
   headObject(bucket: string, key: string): Promise<StoredObjectInfo | undefined>;
   getObject(bucket: string, key: string, range?: ByteRange): Promise<GetResult>;
   putObject(bucket: string, key: string, source: PutSource, options: PutOptions): Promise<{ etag: string }>;
-  /** Idempotent: deleting a missing key succeeds. */
-  deleteObject(bucket: string, key: string): Promise<void>;
+  /**
+   * Streams a body of known size to the backend while it arrives (no spool). The body's
+   * failure (a digest mismatch upstream) must leave nothing published.
+   */
+  putStream?(bucket: string, key: string, body: Readable, size: number, options: StreamPutOptions): Promise<StreamPutResult>;
+  /**
+   * Rewrites an object's metadata without sending its bytes again (S3: a copy onto
+   * itself). With `ifMatch`, throws PreconditionFailedError when the object changed.
+   */
+  replaceMetadata?(bucket: string, key: string, options: PutOptions & IfMatchOptions): Promise<{ etag: string }>;
+  /**
+   * Idempotent: deleting a missing key succeeds. With `ifMatch`, a key whose ETag is
+   * another one is left alone and PreconditionFailedError thrown (where the backend can
+   * check it; s3rver ignores the condition).
+   */
+  deleteObject(bucket: string, key: string, options?: IfMatchOptions): Promise<void>;
   /** Idempotent per key. Returns the keys that failed with their error. */
   deleteObjects(bucket: string, keys: string[]): Promise<{ errors: { key: string; error: Error }[] }>;
   listObjects(bucket: string, options: ListOptions): Promise<ListPage>;

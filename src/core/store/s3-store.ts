@@ -6,6 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { crc32 as zlibCrc32 } from 'node:zlib';
 import type { Readable } from 'node:stream';
 import {
+  CopyObjectCommand,
   CreateBucketCommand,
   DeleteBucketCommand,
   DeleteObjectCommand,
@@ -36,12 +37,15 @@ import type {
   BucketInfo,
   ByteRange,
   GetResult,
+  IfMatchOptions,
   ListOptions,
   ListPage,
   ObjectStore,
   PutOptions,
   PutSource,
   StoredObjectInfo,
+  StreamPutOptions,
+  StreamPutResult,
 } from './object-store.js';
 
 /** Objects above this size are uploaded with multipart: S3's single PUT limit is 5 GiB. */
@@ -69,6 +73,12 @@ export interface S3StoreOptions {
    * backends that reject the header (the in-process lock still serialises writers).
    */
   conditionalWrites?: boolean;
+  /**
+   * Stream deferred-mode PUT bodies to the backend as they arrive (ObjectStore.putStream).
+   * Default true; false for backends that show an object while it is written (s3rver):
+   * bodies are then spooled to local disk first and uploaded whole.
+   */
+  streamedPuts?: boolean;
 }
 
 interface AwsError {
@@ -114,9 +124,11 @@ export class S3Store implements ObjectStore {
   readonly description: string;
   readonly client: S3Client;
   readonly #conditional: boolean;
+  readonly streamedPuts: boolean;
 
   constructor(options: S3StoreOptions = {}) {
-    const { client, endpoint, region = 'us-east-1', forcePathStyle, credentials, conditionalWrites = true } = options;
+    const { client, endpoint, region = 'us-east-1', forcePathStyle, credentials, conditionalWrites = true, streamedPuts = true } = options;
+    this.streamedPuts = streamedPuts;
     if (client) {
       this.client = client;
     } else {
@@ -163,18 +175,7 @@ export class S3Store implements ObjectStore {
   }
 
   async putObject(bucket: string, key: string, source: PutSource, options: PutOptions): Promise<{ etag: string }> {
-    const common = {
-      Bucket: bucket,
-      Key: key,
-      Metadata: encodeMetadata(options.metadata),
-      ContentType: options.contentType,
-      CacheControl: options.headers?.cacheControl,
-      ContentDisposition: options.headers?.contentDisposition,
-      ContentEncoding: options.headers?.contentEncoding,
-      ContentLanguage: options.headers?.contentLanguage,
-      Expires: expiresDate(options.headers?.expires),
-      IfNoneMatch: options.ifNoneMatch && this.#conditional ? '*' : undefined,
-    };
+    const common = this.#putFields(bucket, key, options);
     try {
       if (source.size > MULTIPART_THRESHOLD) {
         const upload = new Upload({
@@ -204,9 +205,61 @@ export class S3Store implements ObjectStore {
     }
   }
 
-  async deleteObject(bucket: string, key: string): Promise<void> {
+  /**
+   * One PUT whose body is the stream itself, metadata in the request headers (so
+   * `lateMetadata` cannot be stored). A body that fails mid-way aborts the request: the
+   * backend stores nothing short of the declared Content-Length.
+   */
+  async putStream(bucket: string, key: string, body: Readable, size: number, options: StreamPutOptions): Promise<StreamPutResult> {
+    if (size > MULTIPART_THRESHOLD) throw new RangeError(`putStream: ${size} bytes exceed a single PUT; spool and use putObject`);
     try {
-      await this.client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
+      const r = await this.client.send(new PutObjectCommand({ ...this.#putFields(bucket, key, options), Body: body, ContentLength: size }));
+      return { etag: (r.ETag ?? '').replace(/"/g, ''), lateMetadata: false };
+    } catch (err) {
+      body.destroy();
+      throw translate(err, bucket, key);
+    }
+  }
+
+  /** A copy of the object onto itself with the new metadata (server-side: no bytes travel). */
+  async replaceMetadata(bucket: string, key: string, options: PutOptions & IfMatchOptions): Promise<{ etag: string }> {
+    const fields = this.#putFields(bucket, key, options);
+    try {
+      const r = await this.client.send(
+        new CopyObjectCommand({
+          ...fields,
+          IfNoneMatch: undefined,
+          CopySource: `${bucket}/${key.split('/').map(encodeURIComponent).join('/')}`,
+          CopySourceIfMatch: options.ifMatch !== undefined ? `"${options.ifMatch}"` : undefined,
+          MetadataDirective: 'REPLACE',
+        }),
+      );
+      return { etag: (r.CopyObjectResult?.ETag ?? '').replace(/"/g, '') };
+    } catch (err) {
+      throw translate(err, bucket, key);
+    }
+  }
+
+  #putFields(bucket: string, key: string, options: Omit<PutOptions, 'md5'>) {
+    return {
+      Bucket: bucket,
+      Key: key,
+      Metadata: encodeMetadata(options.metadata),
+      ContentType: options.contentType,
+      CacheControl: options.headers?.cacheControl,
+      ContentDisposition: options.headers?.contentDisposition,
+      ContentEncoding: options.headers?.contentEncoding,
+      ContentLanguage: options.headers?.contentLanguage,
+      Expires: expiresDate(options.headers?.expires),
+      IfNoneMatch: options.ifNoneMatch && this.#conditional ? '*' : undefined,
+    };
+  }
+
+  async deleteObject(bucket: string, key: string, options: IfMatchOptions = {}): Promise<void> {
+    try {
+      // AWS checks If-Match on DELETE (general purpose buckets too); s3rver ignores it.
+      const ifMatch = options.ifMatch !== undefined && this.#conditional ? `"${options.ifMatch}"` : undefined;
+      await this.client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key, IfMatch: ifMatch }));
     } catch (err) {
       if (codeOf(err) === 'NoSuchKey') return;
       throw translate(err, bucket, key);

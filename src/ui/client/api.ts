@@ -72,6 +72,8 @@ export interface ObjectRow {
   size: number;
   storedSize: number;
   storageType: 'delta' | 'passthrough' | 'reference' | 'compressed';
+  /** Stored as uploaded, deferred encoding still to run. */
+  pending?: boolean;
   etag: string;
   lastModified: string;
   savingsPercent: number;
@@ -101,6 +103,7 @@ export interface ObjectDetail {
   storedSize: number;
   savingsPercent: number;
   storageType: ObjectRow['storageType'];
+  pending?: boolean;
   etag: string;
   lastModified: string;
   contentType?: string;

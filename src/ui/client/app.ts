@@ -68,7 +68,8 @@ function objectCostCells(o: ObjectRow): HTMLTableCellElement[] {
   return [stored, baselineCell('this upload seeded the deltaspace: its bytes are the baseline every later version is a delta of')];
 }
 
-function badge(type: ObjectRow['storageType']): HTMLElement {
+function badge(type: ObjectRow['storageType'], pending?: boolean): HTMLElement {
+  if (pending) return h('span', { class: 'badge pending', title: 'stored as uploaded and readable; the compactor will store it as a delta' }, 'pending');
   return h('span', { class: `badge ${type}`, title: type === 'reference' ? 'the deltaspace baseline: stored once, deltas point at it' : type === 'delta' ? 'stored as a VCDIFF delta against the reference' : type === 'compressed' ? 'stored compressed on its own (compact profile)' : 'stored as is' }, type);
 }
 
@@ -342,7 +343,7 @@ async function renderBrowse(gen: number, bucket: string, prefix: string, token?:
       h('td', { class: 'name' }, icon('file'), h('a', { href: href('object', { bucket, key: o.key }) }, o.key.slice(prefix.length))),
       bytesCell(o.size),
       storedTd,
-      h('td', {}, badge(o.storageType)),
+      h('td', {}, badge(o.storageType, o.pending)),
       savingsTd,
       h('td', { class: 'muted' }, formatDate(o.lastModified)),
       h('td', { class: 'num' },
@@ -398,7 +399,7 @@ async function renderSpace(gen: number, bucket: string, space: string): Promise<
       h('td', { class: 'name' }, icon('file'), h('a', { href: href('object', { bucket, key: o.key }) }, o.key.slice(prefix.length))),
       bytesCell(o.size),
       storedTd,
-      h('td', {}, badge(o.storageType)),
+      h('td', {}, badge(o.storageType, o.pending)),
       h('td', { class: 'num' }, ratio),
       savingsTd,
     );
@@ -437,7 +438,7 @@ async function renderObject(gen: number, bucket: string, key: string): Promise<v
     ['Content type', o.contentType ?? '—', 'content-type'],
     ['Original size', `${formatBytes(o.size)} (${formatCount(o.size)} bytes)`, 'size'],
     ['Stored size', `${formatBytes(o.storedSize)} (${formatCount(o.storedSize)} bytes)`, 'stored-size'],
-    ['Storage type', badge(o.storageType)],
+    ['Storage type', badge(o.storageType, o.pending)],
     ['SHA-256', h('code', {}, o.sha256 ?? '—'), 'sha256'],
     ['ETag (MD5)', h('code', {}, o.etag)],
     ['Last modified', `${formatDate(o.lastModified)} (${o.lastModified})`],

@@ -173,6 +173,7 @@ async function startSurface(id: TargetId, profile: 'compatible' | 'compact'): Pr
           accessKeyId: auth ? AUTH_CREDENTIALS.accessKeyId : undefined,
           secretAccessKey: auth ? AUTH_CREDENTIALS.secretAccessKey : undefined,
           profile,
+          encode: 'inline', // the cases check what a PUT stores at once
         },
       });
       const { url } = await proxy.listen();
@@ -187,7 +188,7 @@ async function startSurface(id: TargetId, profile: 'compatible' | 'compact'): Pr
     }
     case 'proxy-fs': {
       const dataDir = await mkdtemp(join(tmpdir(), 'dg-conf-fs-'));
-      const proxy = await createReverseProxy({ config: { listenAddr: '127.0.0.1:0', uiAddr: 'off', logLevel: 'silent', dataDir, s3Endpoint: undefined, profile } });
+      const proxy = await createReverseProxy({ config: { listenAddr: '127.0.0.1:0', uiAddr: 'off', logLevel: 'silent', dataDir, s3Endpoint: undefined, profile, encode: 'inline' } });
       const { url } = await proxy.listen();
       const endpoint = new URL(url);
       const backend = new FileSystemStore(dataDir);
