@@ -8,6 +8,7 @@ import { parse as parseToml } from 'smol-toml';
 import { CODEC_NAMES, type CodecName } from '../core/codec/create-codec.js';
 import { DEFAULT_XDELTA3_LEVEL } from '../core/codec/xdelta3-codec.js';
 import { DEFAULT_ELIGIBLE_EXTENSIONS } from '../core/format/keys.js';
+import { DEFAULT_MIN_DELTA_SIZE, globMatcher } from '../core/format/eligibility.js';
 import { DEFAULT_BASELINE_ROTATION_RATIO, DEFAULT_MAX_DELTA_OBJECT_SIZE, DEFAULT_MAX_DELTA_RATIO } from '../core/engine/options.js';
 import { DEFAULT_COMPRESSION_LEVEL, MAX_COMPRESSION_LEVEL } from '../core/compress/storage-compression.js';
 import { DEFAULT_STORAGE_PROFILE, isStorageProfile, parseProfileRules, STORAGE_PROFILES, type StorageProfile } from '../core/format/profile.js';
@@ -37,7 +38,10 @@ export interface ProxyConfig {
   codecConcurrency: number | undefined;
   codecLevel: number;
   tempDir: string | undefined;
-  eligibleExtensions: string[];
+  eligibleExtensions: string[] | undefined;
+  minDeltaSize: number;
+  eligibleInclude: string[];
+  eligibleExclude: string[];
   profile: StorageProfile;
   profileOverrides: string[];
   compressionLevel: number;
@@ -113,7 +117,10 @@ export const SETTINGS = [
   setting({ key: 'codecLevel', env: 'DGP_CODEC_LEVEL', toml: 'codec_level', default: DEFAULT_XDELTA3_LEVEL, doc: 'xdelta3 compression level, with DGP_CODEC=xdelta3. 9 saves up to 3% more on binaries at half the encode speed (docs/OPERATIONS.md "Codec settings").', allowed: 'an integer 0..9', parse: num(0, 9, true) }),
   setting({ key: 'codecConcurrency', env: 'DGP_CODEC_CONCURRENCY', toml: 'codec_concurrency', default: undefined, doc: 'Parallel encodes/decodes. Default: CPU count.', allowed: 'a positive integer', parse: num(1, 1024, true) }),
   setting({ key: 'tempDir', env: 'DGP_TEMP_DIR', toml: 'temp_dir', default: undefined, doc: 'Spool directory for bodies, parts and references. Default: $TMPDIR/deltaglider.', allowed: 'a directory path', parse: optStr }),
-  setting({ key: 'eligibleExtensions', env: 'DGP_ELIGIBLE_EXTENSIONS', toml: 'eligible_extensions', default: [...DEFAULT_ELIGIBLE_EXTENSIONS], doc: 'Comma-separated delta-eligible extensions.', allowed: 'a comma-separated list like .zip,.tar', parse: list }),
+  setting({ key: 'eligibleExtensions', env: 'DGP_ELIGIBLE_EXTENSIONS', toml: 'eligible_extensions', default: undefined, doc: `Only these extensions are delta candidates (any size), replacing the default rule. Unset: every object of at least DGP_MIN_DELTA_SIZE bytes, whatever its name, and every key ending in ${DEFAULT_ELIGIBLE_EXTENSIONS.join(' ')}; compressed content is recognised and stored whole without an encode (docs/OPERATIONS.md "What gets delta-encoded").`, allowed: 'a comma-separated list like .zip,.tar', parse: list }),
+  setting({ key: 'minDeltaSize', env: 'DGP_MIN_DELTA_SIZE', toml: 'min_delta_size', default: DEFAULT_MIN_DELTA_SIZE, doc: 'Smallest object (bytes) that is a delta candidate by size alone (keys with the format\'s extensions are candidates at any size).', allowed: 'a non-negative integer (bytes)', parse: num(0, Number.MAX_SAFE_INTEGER, true) }),
+  setting({ key: 'eligibleInclude', env: 'DGP_ELIGIBLE_INCLUDE', toml: 'eligible_include', default: [], doc: 'Globs whose objects are always delta-encoded, whatever their size and content. A glob with a / matches bucket/key (builds/fw/**), else the file name (*.img); * stays within a segment, ** crosses them.', allowed: 'a comma-separated list of globs', parse: (raw) => { const globs = list(raw); globs.forEach((g) => globMatcher(g)); return globs; } }),
+  setting({ key: 'eligibleExclude', env: 'DGP_ELIGIBLE_EXCLUDE', toml: 'eligible_exclude', default: [], doc: 'Globs whose objects are never delta-encoded (stored as uploaded); they win over DGP_ELIGIBLE_INCLUDE. Same syntax.', allowed: 'a comma-separated list of globs', parse: (raw) => { const globs = list(raw); globs.forEach((g) => globMatcher(g)); return globs; } }),
   setting({ key: 'profile', env: 'DGP_PROFILE', toml: 'profile', default: DEFAULT_STORAGE_PROFILE, doc: 'Storage profile for new objects: compatible (the DeltaGlider format, readable by the Rust proxy and Python CLI) or compact (compressed baselines and objects, gzip-aware deltas; only deltaglider-ts reads it). Both are always read (docs/OPERATIONS.md "Choosing a profile").', allowed: STORAGE_PROFILES.join(' or '), parse: (raw) => { if (!isStorageProfile(raw)) throw new Error(); return raw; } }),
   setting({ key: 'profileOverrides', env: 'DGP_PROFILE_OVERRIDES', toml: 'profile_overrides', default: [], doc: 'Per-bucket or per-prefix profiles, longest prefix wins: bucket=compact, bucket/prefix/=compatible.', allowed: 'a comma-separated list of bucket[/prefix]=compatible|compact', parse: (raw) => { const rules = list(raw); parseProfileRules(rules); return rules; } }),
   setting({ key: 'compressionLevel', env: 'DGP_COMPRESSION_LEVEL', toml: 'compression_level', default: DEFAULT_COMPRESSION_LEVEL, doc: 'Brotli quality of what the compact profile compresses. 9-11 save under 1% more on binaries at 3-30x the time.', allowed: `an integer 0..${MAX_COMPRESSION_LEVEL}`, parse: num(0, MAX_COMPRESSION_LEVEL, true) }),

@@ -135,7 +135,7 @@ export class PluginBackend {
           store,
           codec: await createCodec({ codec: p.codec }),
           maxDeltaRatio: p.maxDeltaRatio,
-          eligible: p.eligible,
+          ...p.eligibility,
           referenceCacheBytes: p.referenceCacheBytes,
           tempDir: p.tempDir,
           maxDeltaObjectSize: p.maxDeltaObjectSize,

@@ -46,6 +46,7 @@ import {
   type CompactFields,
   type ParsedMetadata,
 } from '../format/metadata.js';
+import { groupBaselineKeyOf, groupBaselinePrefix, groupGenerationOf, isValidGroupReferenceFor, structuralGroupOf, versionGroupOf, type VersionGroup } from '../format/version-folders.js';
 import { COMPACT_FORMAT_VERSION, COMPACT_PROFILE_TAG, parseProfileTag } from '../format/profile.js';
 import { compressFile, decodedBody, estimateCompressedSize } from '../compress/storage-compression.js';
 import { formatGzipRecipe, parseGzipRecipe, probeGzip, rebuildGzip, type GzipInner } from '../compress/gzip-recipe.js';
@@ -53,7 +54,9 @@ import { KeyedRwLock } from '../rw-lock.js';
 import { removeQuietly, spoolToFile, TempDir, type Spool } from '../spool.js';
 import type { StoredHeaders, StoredObjectInfo } from '../store/object-store.js';
 import { evaluateConditions } from './conditions.js';
+import { COMPACT_MIN_SIMILARITY, passthroughReason, probeUpload, type UploadContent } from './put-eligibility.js';
 import { listUserObjects } from './listing.js';
+import { groupHasObjects } from './group-members.js';
 import { MultipartUploads } from './multipart.js';
 import { DEFAULT_LIST_HEAD_CONCURRENCY, resolveEngineOptions, type EngineOptions, type ResolvedEngineOptions } from './options.js';
 import { resolveRange } from './range.js';
@@ -211,17 +214,17 @@ export class DeltaGliderEngine {
         evaluateConditions(fields.conditions, current.info.etag, current.info.lastModified, false);
       }
     }
-    const eligible = this.options.eligible(key) && spool.size <= this.options.maxDeltaObjectSize;
+    const content = await probeUpload(this.options, bucket, key, spool);
     let result: PutObjectResult;
-    if (!eligible) result = await this.#putPassthrough(spool, fields);
-    else if (this.options.profile(bucket, key) === 'compact') result = await this.#putCompact(spool, fields);
-    else result = await this.#putEligible(spool, fields);
+    if (!content.eligible) result = await this.#putPassthrough(spool, fields, undefined, false, content.reason);
+    else if (this.options.profile(bucket, key) === 'compact') result = await this.#putCompact(spool, fields, content);
+    else result = await this.#putEligible(spool, fields, content);
     this.options.observer.onPut?.({ storageType: result.storageType, size: result.size, storedSize: result.storedSize, ratio: result.deltaRatio, encodeMs: result.encodeMs });
     this.options.logger.debug({ bucket, key, storageType: result.storageType, size: result.size, stored: result.storedSize, ratio: result.deltaRatio }, 'put');
     return result;
   }
 
-  async #putPassthrough(spool: Spool, fields: PutFields, deltaRatio?: number, compact = false): Promise<PutObjectResult> {
+  async #putPassthrough(spool: Spool, fields: PutFields, deltaRatio?: number, compact = false, reason?: string): Promise<PutObjectResult> {
     const { bucket, key } = fields;
     const metadata = passthroughMetadata({
       fileSha256: spool.sha256,
@@ -232,22 +235,28 @@ export class DeltaGliderEngine {
       contentType: fields.contentType,
       userMetadata: fields.userMetadata,
       compact: compact ? compactFields('none') : undefined,
+      reason,
     });
     // New variant first, then the old one goes: the key is never missing.
     await this.#locks.exclusive(this.#keyLock(bucket, key), async () => {
       await this.store.putObject(bucket, key, spool, { metadata, contentType: fields.contentType, headers: fields.headers, md5: spool.md5 });
       await this.store.deleteObject(bucket, deltaKeyOf(key));
     });
-    return { etag: spool.md5, storageType: 'passthrough', size: spool.size, storedSize: spool.size, sha256: spool.sha256, deltaRatio, createdReference: false };
+    return { etag: spool.md5, storageType: 'passthrough', size: spool.size, storedSize: spool.size, sha256: spool.sha256, deltaRatio, createdReference: false, reason };
   }
 
-  async #putEligible(spool: Spool, fields: PutFields): Promise<PutObjectResult> {
+  async #putEligible(spool: Spool, fields: PutFields, content: UploadContent): Promise<PutObjectResult> {
     const { bucket, key } = fields;
     const space = deltaspaceOf(key);
     const refKey = referenceKeyOf(space);
     const lockName = `${bucket}\0${space}`;
 
     for (let attempt = 0; ; attempt++) {
+      // A compressed upload would be a poor baseline for the uncompressed versions that may
+      // follow it: it never seeds a deltaspace (docs/OPERATIONS.md "What gets delta-encoded").
+      if (content.poorBaseline && !(await this.store.headObject(bucket, refKey))) {
+        return this.#putPassthrough(spool, fields, undefined, false, passthroughReason(content, 'no baseline'));
+      }
       // Create the reference if the deltaspace has none (exclusive: one creator). The
       // self-delta is written under the same lock, so a concurrent DELETE's reference
       // collection cannot see the new reference alone and remove it.
@@ -275,6 +284,11 @@ export class DeltaGliderEngine {
       try {
         return await this.#locks.shared(lockName, async () => {
           const reference = await this.#acquireReference(bucket, refKey);
+          const skip = await content.skipEncode(reference, this.options.maxDeltaRatio);
+          if (skip !== undefined) {
+            reference.release();
+            return this.#putPassthrough(spool, fields, undefined, false, skip);
+          }
           return this.#storeEncoded(spool, fields, refKey, reference, false);
         });
       } catch (err) {
@@ -299,12 +313,12 @@ export class DeltaGliderEngine {
           this.options.codec.encode(reference.path, spool.path, deltaPath, { maxOutputBytes: limit, signal: fields.signal }),
         );
       } catch (err) {
-        if (err instanceof DeltaTooLargeError) return this.#putPassthrough(spool, fields, undefined);
+        if (err instanceof DeltaTooLargeError) return this.#putPassthrough(spool, fields, undefined, false, `delta too large: over ${this.options.maxDeltaRatio}`);
         throw err;
       }
       const encodeMs = performance.now() - t0;
       const ratio = spool.size === 0 ? 0 : encoded.size / spool.size;
-      if (!created && !(ratio < this.options.maxDeltaRatio)) return this.#putPassthrough(spool, fields, ratio);
+      if (!created && !(ratio < this.options.maxDeltaRatio)) return this.#putPassthrough(spool, fields, ratio, false, `delta too large: ${ratio.toFixed(2)}`);
       const metadata = deltaMetadata({
         fileSha256: spool.sha256,
         fileSize: spool.size,
@@ -347,20 +361,22 @@ export class DeltaGliderEngine {
    * newest baseline, and the object is stored as the smallest of that delta (compressed
    * when that pays), the source compressed on its own, or the upload as is.
    */
-  async #putCompact(spool: Spool, fields: PutFields): Promise<PutObjectResult> {
+  async #putCompact(spool: Spool, fields: PutFields, content: UploadContent): Promise<PutObjectResult> {
     const { bucket, key } = fields;
     const space = deltaspaceOf(key);
-    const lockName = `${bucket}\0${space}`;
+    // Version folders share their group's baselines (docs/STORAGE_FORMAT.md addendum).
+    const group = versionGroupOf(bucket, key, this.options.versionFolders);
+    const lockName = group ? groupLockName(bucket, group) : `${bucket}\0${space}`;
     const gz = this.options.gzipAware ? await probeGzip(spool, this.temp, { maxInnerBytes: this.options.maxDeltaObjectSize, signal: fields.signal }) : undefined;
     const source: SourceFile = gz ?? spool;
     try {
       for (let attempt = 0; ; attempt++) {
-        const base = await this.#currentBaseline(bucket, space);
+        const base = await this.#currentBaseline(bucket, space, group);
         if (base) {
           try {
             const outcome = await this.#locks.shared(lockName, async () => {
               const reference = await this.#acquireReference(bucket, base.key);
-              return this.#storeCompact(spool, gz, fields, base.key, reference, false, base.storedSize);
+              return this.#storeCompact(spool, gz, fields, base.key, reference, false, base.storedSize, gz ? undefined : content);
             });
             if (outcome !== ROTATE) return outcome;
           } catch (err) {
@@ -369,9 +385,10 @@ export class DeltaGliderEngine {
         }
         // No baseline yet, or the deltas against it have grown past the rotation point:
         // this upload becomes the next generation (exclusive: one creator; old deltas keep theirs).
-        const refKey = compactReferenceKeyOf(space, (base?.generation ?? 0) + 1);
+        const generation = (base?.generation ?? 0) + 1;
+        const refKey = group ? groupBaselineKeyOf(group, generation) : compactReferenceKeyOf(space, generation);
         const done = await this.#locks.exclusive(lockName, async () => {
-          if ((await this.#currentBaseline(bucket, space))?.key !== base?.key) return undefined; // someone else got there first
+          if ((await this.#currentBaseline(bucket, space, group))?.key !== base?.key) return undefined; // someone else got there first
           const stored = await this.#storeBaseline(bucket, refKey, source, key);
           if (stored === undefined) return undefined; // another process created it first
           const self = { path: source.path, size: source.size, sha256: source.sha256, release: () => undefined };
@@ -391,20 +408,20 @@ export class DeltaGliderEngine {
    * The baseline new deltas of a deltaspace use: its newest compact baseline, else its
    * compatible `reference.bin` (generation 0), else none. One LIST of `P/reference.` finds both.
    */
-  async #currentBaseline(bucket: string, space: string): Promise<{ key: string; generation: number; storedSize: number } | undefined> {
-    const baselines = await this.#listBaselines(bucket, space);
+  async #currentBaseline(bucket: string, space: string, group?: VersionGroup): Promise<{ key: string; generation: number; storedSize: number } | undefined> {
+    const baselines = await this.#listBaselines(bucket, space, group);
     return baselines[baselines.length - 1];
   }
 
-  /** A deltaspace's baselines, oldest generation first (`reference.bin` is generation 0). */
-  async #listBaselines(bucket: string, space: string): Promise<{ key: string; generation: number; storedSize: number }[]> {
-    const prefix = `${space === '' ? '' : `${space}/`}reference.`;
+  /** A deltaspace's (or version group's) baselines, oldest generation first (`reference.bin` is generation 0). */
+  async #listBaselines(bucket: string, space: string, group?: VersionGroup): Promise<{ key: string; generation: number; storedSize: number }[]> {
+    const prefix = group ? groupBaselinePrefix(group) : `${space === '' ? '' : `${space}/`}reference.`;
     const found: { key: string; generation: number; storedSize: number }[] = [];
     let after: string | undefined;
     for (;;) {
       const page = await this.store.listObjects(bucket, { prefix, delimiter: '/', startAfter: after, maxKeys: 1000 });
       for (const o of page.objects) {
-        const generation = fileNameOf(o.key) === REFERENCE_NAME ? 0 : generationOf(o.key);
+        const generation = group ? groupGenerationOf(o.key, group) : fileNameOf(o.key) === REFERENCE_NAME ? 0 : generationOf(o.key);
         if (generation !== undefined) found.push({ key: o.key, generation, storedSize: o.size });
       }
       if (!page.isTruncated) break;
@@ -443,7 +460,7 @@ export class DeltaGliderEngine {
    * rotation point and this upload should become the next baseline instead.
    * `baselineStored` (bytes the baseline occupies on the backend) enables that check.
    */
-  async #storeCompact(spool: Spool, gz: GzipInner | undefined, fields: PutFields, refKey: string, reference: { path: string; size?: number; sha256: string; release: () => void }, created: boolean, baselineStored?: number): Promise<PutObjectResult | typeof ROTATE> {
+  async #storeCompact(spool: Spool, gz: GzipInner | undefined, fields: PutFields, refKey: string, reference: { path: string; size?: number; sha256: string; release: () => void }, created: boolean, baselineStored?: number, content?: UploadContent): Promise<PutObjectResult | typeof ROTATE> {
     const { bucket, key } = fields;
     const source: SourceFile = gz ?? spool;
     const deltaPath = this.temp.file('delta');
@@ -452,8 +469,11 @@ export class DeltaGliderEngine {
     try {
       const level = this.options.compressionLevel;
       let delta: { path: string; size: number; compression: string; command: string } | undefined;
+      // Compressed content with nothing in common with the baseline: no delta can win.
+      const similarity = content && !created ? await content.similarityTo(reference) : undefined;
+      const unrelated = similarity !== undefined && similarity < COMPACT_MIN_SIMILARITY;
       const t0 = performance.now();
-      try {
+      if (!unrelated) try {
         // A delta no smaller than the upload itself can never be chosen: stop the encoder there.
         const encoded = await this.#withCodec(() =>
           this.options.codec.encode(reference.path, source.path, deltaPath, { maxOutputBytes: created ? undefined : Math.max(0, spool.size - 1), signal: fields.signal }),
@@ -506,7 +526,8 @@ export class DeltaGliderEngine {
         metadata = deltaMetadata({ ...common, refKey, refSha256: reference.sha256, deltaSize: delta.size, deltaCmd: delta.command, compact: compactFields(delta.compression, gz) });
         storageType = created ? 'reference' : 'delta';
       } else {
-        return await this.#putPassthrough(spool, fields, deltaRatio, true);
+        const reason = unrelated && content ? passthroughReason(content, `${Math.round(similarity * 100)}% like the baseline, and compression does not shrink it`) : 'no smaller as a delta or compressed';
+        return await this.#putPassthrough(spool, fields, deltaRatio, true, reason);
       }
       await this.#locks.exclusive(this.#keyLock(bucket, key), async () => {
         await this.store.putObject(bucket, deltaKeyOf(key), body, { metadata, contentType: fields.contentType, headers: fields.headers });
@@ -632,6 +653,7 @@ export class DeltaGliderEngine {
       backendKey: stored.key,
       referenceKey: storageType === 'delta' || storageType === 'reference' ? referenceKeyFor(key, meta) : undefined,
       profile: parseProfileTag(meta.profile)?.profile ?? 'compatible',
+      reason: storageType === 'passthrough' ? (meta.reason ?? (meta.plain ? 'written without DeltaGlider metadata' : undefined)) : undefined,
     };
     return { info, stored, meta };
   }
@@ -878,6 +900,7 @@ export class DeltaGliderEngine {
     await this.store.deleteObject(bucket, deltaKeyOf(key));
     await this.store.deleteObject(bucket, key);
     await this.#collectReference(bucket, deltaspaceOf(key));
+    await this.#collectGroupBaselines(bucket, [key]);
   }
 
   /** DeleteObjects: per-key results, one reference sweep per deltaspace. */
@@ -907,6 +930,7 @@ export class DeltaGliderEngine {
       else result.deleted.push(key);
     }
     for (const space of spaces) await this.#collectReference(bucket, space);
+    await this.#collectGroupBaselines(bucket, keys);
     return result;
   }
 
@@ -955,6 +979,30 @@ export class DeltaGliderEngine {
       });
       for (const refKey of stale) await drop(refKey);
     });
+  }
+
+  /**
+   * Deletes the baselines of the version groups of `keys` once no object of the group is
+   * left (exclusive with the group's writers). Looked at whatever the rules say now: a
+   * group written under other rules is still collected. One LIST per group when it has no
+   * baseline (the common case).
+   */
+  async #collectGroupBaselines(bucket: string, keys: readonly string[]): Promise<void> {
+    const groups = new Map<string, VersionGroup>();
+    for (const key of keys) {
+      const group = structuralGroupOf(key);
+      if (group) groups.set(groupBaselinePrefix(group), group);
+    }
+    for (const group of groups.values()) {
+      await this.#locks.exclusive(groupLockName(bucket, group), async () => {
+        const baselines = await this.#listBaselines(bucket, '', group);
+        if (baselines.length === 0 || (await groupHasObjects(this.store, bucket, group))) return;
+        for (const b of baselines) {
+          await this.store.deleteObject(bucket, b.key);
+          this.references.invalidate(`${bucket}\0${b.key}`);
+        }
+      });
+    }
   }
 
   /** The baselines directly under `prefix`, or none when a user object is there too. */
@@ -1048,9 +1096,14 @@ export class DeltaGliderEngine {
  * checks it). Undefined for a compact object naming anything else (hostile metadata).
  */
 function referenceKeyFor(userKey: string, meta: ParsedMetadata): string | undefined {
-  if (meta.refKey !== undefined && isValidReferenceFor(userKey, meta.refKey)) return meta.refKey;
+  if (meta.refKey !== undefined && (isValidReferenceFor(userKey, meta.refKey) || isValidGroupReferenceFor(userKey, meta.refKey))) return meta.refKey;
   if (meta.profile !== undefined && meta.refKey !== undefined) return undefined;
   return referenceKeyOf(deltaspaceOf(userKey));
+}
+
+/** Lock name shared by a version group's writers and its baseline collection. */
+function groupLockName(bucket: string, group: VersionGroup): string {
+  return `${bucket}\0group\0${groupBaselinePrefix(group)}`;
 }
 
 /** The gzip inner stream's SHA-256 from a recipe, or undefined (no recipe, or one that does not parse: reads will say so). */

@@ -6,6 +6,7 @@
 import { mapLimit } from '../concurrency.js';
 import { deltaspaceOf, fileNameOf, generationOf, isReferenceKey } from '../format/keys.js';
 import { parseMetadata } from '../format/metadata.js';
+import { isGroupBaselineKey } from '../format/version-folders.js';
 import type { DeltaGliderEngine } from './engine.js';
 import { DEFAULT_LIST_HEAD_CONCURRENCY } from './options.js';
 import type { StorageType } from './types.js';
@@ -18,7 +19,7 @@ export const DRIFT_WARNING_MIN_RATIO = 0.05;
 const TREND_WINDOW = 3;
 
 export interface BaselineReport {
-  /** Backend key (`P/reference.bin`, `P/reference.000001.delta.delta`). */
+  /** Backend key (`P/reference.bin`, `P/reference.000001.delta.delta`, a version group's `P/name.baseline.000001.delta.delta`). */
   key: string;
   /** 0 for the compatible `reference.bin`, else the compact generation. */
   generation: number;
@@ -48,6 +49,8 @@ export interface ObjectReport {
   /** `dg-gzip` present: stored as a delta or compression of the gzip's inner stream. */
   gzipAware: boolean;
   lastModified: string;
+  /** Stored whole: why (`dg-reason`), when its writer said. */
+  reason?: string;
 }
 
 export interface DeltaspaceReport {
@@ -93,7 +96,7 @@ export async function deltaspaceReport(engine: DeltaGliderEngine, bucket: string
   let after: string | undefined;
   for (;;) {
     const page = await engine.store.listObjects(bucket, { prefix, startAfter: after, maxKeys: 1000 });
-    for (const o of page.objects) if (isReferenceKey(o.key)) baselineKeys.push(o.key);
+    for (const o of page.objects) if (isReferenceKey(o.key) || isGroupBaselineKey(o.key)) baselineKeys.push(o.key);
     if (!page.isTruncated) break;
     after = page.nextStartAfter;
   }
@@ -111,6 +114,7 @@ export async function deltaspaceReport(engine: DeltaGliderEngine, bucket: string
         referenceKey: r.info.referenceKey,
         gzipAware: r.meta.gzip !== undefined,
         lastModified: r.info.lastModified.toISOString(),
+        reason: r.info.reason,
       };
       return o;
     })
@@ -122,7 +126,7 @@ export async function deltaspaceReport(engine: DeltaGliderEngine, bucket: string
       const meta = parseMetadata(stored.metadata);
       const b: BaselineReport = {
         key,
-        generation: generationOf(key) ?? 0,
+        generation: generationOf(key) ?? Number(/\.(\d{6})\.delta\.delta$/.exec(key)?.[1] ?? 0),
         size: meta.fileSize ?? stored.size,
         storedSize: stored.size,
         compression: meta.compression ?? 'none',
@@ -154,7 +158,8 @@ export async function deltaspaceReport(engine: DeltaGliderEngine, bucket: string
     s.profiles[o.profile]++;
     s.originalBytes += o.size;
     s.storedBytes += o.storedSize;
-    const b = o.referenceKey && s.baselines.find((x) => x.key === o.referenceKey);
+    // A version folder's deltas use its group's baseline, one folder up.
+    const b = o.referenceKey && baselines.find((x) => x.key === o.referenceKey);
     if (b) b.deltas++;
   }
   for (const s of spaces.values()) {
@@ -196,7 +201,7 @@ export function formatDeltaspaceReport(reports: DeltaspaceReport[]): string {
     }
     if (s.trend) lines.push(`  delta ratio trend: first ${pct(s.trend.firstMedian)} -> last ${pct(s.trend.lastMedian)} (x${s.trend.growth.toFixed(2)})`);
     for (const o of s.objects) {
-      lines.push(`    ${o.storageType.padEnd(11)} ${pct(o.ratio).padStart(8)}  ${String(o.storedSize).padStart(12)} / ${String(o.size).padEnd(12)} ${fileNameOf(o.key)}${o.gzipAware ? ' (gzip-aware)' : ''}${o.profile === 'compact' ? ' [compact]' : ''}`);
+      lines.push(`    ${o.storageType.padEnd(11)} ${pct(o.ratio).padStart(8)}  ${String(o.storedSize).padStart(12)} / ${String(o.size).padEnd(12)} ${fileNameOf(o.key)}${o.gzipAware ? ' (gzip-aware)' : ''}${o.profile === 'compact' ? ' [compact]' : ''}${o.reason ? `: ${o.reason}` : ''}`);
     }
     for (const w of s.warnings) lines.push(`  ! ${w}`);
   }

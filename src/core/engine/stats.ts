@@ -4,6 +4,7 @@
  * should cache the result.
  */
 import { isReferenceKey, deltaspaceOf } from '../format/keys.js';
+import { isGroupBaselineKey } from '../format/version-folders.js';
 import type { DeltaGliderEngine } from './engine.js';
 
 export interface SpaceStats {
@@ -64,7 +65,7 @@ export async function deltaspaceStats(engine: DeltaGliderEngine, bucket: string,
   for (;;) {
     const page = await engine.store.listObjects(bucket, { prefix, startAfter: after, maxKeys: 1000 });
     for (const o of page.objects) {
-      if (!isReferenceKey(o.key)) continue;
+      if (!isReferenceKey(o.key) && !isGroupBaselineKey(o.key)) continue;
       const s = space(deltaspaceOf(o.key));
       s.referenceBytes += o.size;
       s.storedBytes += o.size;

@@ -37,6 +37,8 @@ export interface ObjectInfo {
   referenceKey?: string;
   /** `compact` when a compact-profile write stored it; `compatible` otherwise. */
   profile: 'compatible' | 'compact';
+  /** Objects stored whole: why no delta was kept (`compressed content (zip)`, `delta too large: 0.93`, ...), when known. */
+  reason?: string;
 }
 
 /** A list entry as clients see it (LIST returns no metadata, so no content type). */
@@ -93,6 +95,8 @@ export interface PutObjectResult {
   createdReference: boolean;
   /** Encode time in ms when the codec ran. */
   encodeMs?: number;
+  /** Stored whole: why (the `dg-reason` written with it). */
+  reason?: string;
 }
 
 export interface GetObjectInput {

@@ -29,6 +29,8 @@ export const META = {
   profile: 'dg-profile',
   /** Compact profile only: the recipe that rebuilds the uploaded gzip bytes from the stored inner stream. */
   gzip: 'dg-gzip',
+  /** Objects stored whole: why no delta was kept (informative; docs/STORAGE_FORMAT.md addendum "Reasons"). */
+  reason: 'dg-reason',
   contentType: 'content-type',
 } as const;
 
@@ -121,9 +123,10 @@ export function deltaMetadata(
 
 /** Metadata of a passthrough object `P/name`. */
 export function passthroughMetadata(
-  fields: CommonFields & { fileName: string; contentType?: string; userMetadata?: Record<string, string>; compact?: CompactFields },
+  fields: CommonFields & { fileName: string; contentType?: string; userMetadata?: Record<string, string>; compact?: CompactFields; reason?: string },
 ): Record<string, string> {
-  const meta = { ...common(fields, fields.fileName, 'passthrough'), [META.compression]: 'none' };
+  const meta: Record<string, string> = { ...common(fields, fields.fileName, 'passthrough'), [META.compression]: 'none' };
+  if (fields.reason !== undefined) meta[META.reason] = fields.reason;
   return withUser(withCompact(meta, fields.compact), fields.contentType, fields.userMetadata);
 }
 
@@ -177,6 +180,8 @@ export interface ParsedMetadata {
   profile?: string;
   /** `dg-gzip` recipe text (compact gzip-aware objects only). */
   gzip?: string;
+  /** `dg-reason`: why an object is stored whole, when its writer said. */
+  reason?: string;
   contentType?: string;
   userMetadata: Record<string, string>;
 }
@@ -213,6 +218,7 @@ export function parseMetadata(meta: Record<string, string>): ParsedMetadata {
     compression: readField(lower, META.compression)?.toLowerCase(),
     profile: readField(lower, META.profile),
     gzip: readField(lower, META.gzip),
+    reason: readField(lower, META.reason),
     contentType: plain ? undefined : lower[META.contentType],
     userMetadata,
   };
