@@ -9,6 +9,7 @@ import { CODEC_NAMES, type CodecName } from '../core/codec/create-codec.js';
 import { DEFAULT_XDELTA3_LEVEL } from '../core/codec/xdelta3-codec.js';
 import { DEFAULT_ELIGIBLE_EXTENSIONS } from '../core/format/keys.js';
 import { DEFAULT_MIN_DELTA_SIZE, globMatcher } from '../core/format/eligibility.js';
+import { DEFAULT_VERSION_FOLDERS, versionFolderMatcher } from '../core/format/version-folders.js';
 import { DEFAULT_BASELINE_ROTATION_RATIO, DEFAULT_MAX_DELTA_OBJECT_SIZE, DEFAULT_MAX_DELTA_RATIO } from '../core/engine/options.js';
 import { DEFAULT_COMPRESSION_LEVEL, MAX_COMPRESSION_LEVEL } from '../core/compress/storage-compression.js';
 import { DEFAULT_STORAGE_PROFILE, isStorageProfile, parseProfileRules, STORAGE_PROFILES, type StorageProfile } from '../core/format/profile.js';
@@ -47,6 +48,7 @@ export interface ProxyConfig {
   compressionLevel: number;
   gzipAware: boolean;
   baselineRotationRatio: number;
+  versionFolders: string[];
   virtualHostDomains: string[];
   sessionTtlMinutes: number;
 }
@@ -126,6 +128,7 @@ export const SETTINGS = [
   setting({ key: 'compressionLevel', env: 'DGP_COMPRESSION_LEVEL', toml: 'compression_level', default: DEFAULT_COMPRESSION_LEVEL, doc: 'Brotli quality of what the compact profile compresses. 9-11 save under 1% more on binaries at 3-30x the time.', allowed: `an integer 0..${MAX_COMPRESSION_LEVEL}`, parse: num(0, MAX_COMPRESSION_LEVEL, true) }),
   setting({ key: 'gzipAware', env: 'DGP_GZIP_AWARE', toml: 'gzip_aware', default: true, doc: 'Compact profile: store gzip uploads that zlib reproduces bit for bit as a delta of their inner stream plus a rebuild recipe.', allowed: 'true or false', parse: bool }),
   setting({ key: 'baselineRotationRatio', env: 'DGP_BASELINE_ROTATION_RATIO', toml: 'baseline_rotation_ratio', default: DEFAULT_BASELINE_ROTATION_RATIO, doc: 'Compact profile: an upload becomes its deltaspace\'s next baseline once its delta reaches this share of its estimated compressed size; older deltas keep their baseline until nothing uses it. 0 never rotates.', allowed: 'a number >= 0', parse: num(0, 1000, false) }),
+  setting({ key: 'versionFolders', env: 'DGP_VERSION_FOLDERS', toml: 'version_folders', default: [...DEFAULT_VERSION_FOLDERS], doc: 'Compact profile: version folders, whose same-named objects (releases/v1.2.3/app.tar, releases/v1.2.4/app.tar) share one baseline: auto (folder names that look like versions: semver, dates, build numbers) and/or globs over bucket/folder (builds/nightly/*); off turns grouping off (docs/STORAGE_FORMAT.md "Version-folder groups").', allowed: 'off, or a comma-separated list of auto and bucket/folder globs', parse: (raw) => { if (raw.trim() === 'off') return []; const rules = list(raw); versionFolderMatcher(rules); return rules; } }),
   setting({ key: 'virtualHostDomains', env: 'DGP_VIRTUAL_HOST_DOMAINS', toml: 'virtual_host_domains', default: [], doc: 'Host suffixes for virtual-hosted-style requests (bucket.<domain>).', allowed: 'a comma-separated list of domains', parse: list }),
   setting({ key: 'sessionTtlMinutes', env: 'DGP_SESSION_TTL_MINUTES', toml: 'session_ttl_minutes', default: 60, doc: 'Web UI session lifetime.', allowed: 'a positive integer', parse: num(1, 525600, true) }),
 ] as const;

@@ -43,6 +43,7 @@ export function engineFromConfig(config: ProxyConfig, store: ObjectStore, extra:
     compressionLevel: config.compressionLevel,
     gzipAware: config.gzipAware,
     baselineRotationRatio: config.baselineRotationRatio,
+    versionFolders: config.versionFolders,
     ...extra,
   });
 }

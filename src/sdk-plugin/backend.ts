@@ -142,6 +142,7 @@ export class PluginBackend {
           profile: p.profile,
           compressionLevel: p.compressionLevel,
           gzipAware: p.gzipAware,
+          versionFolders: p.versionFolders,
           logger: p.logger,
         });
       })();

@@ -7,6 +7,7 @@ import { CODEC_NAMES, type CodecName } from '../core/codec/create-codec.js';
 import { DEFAULT_REFERENCE_CACHE_BYTES } from '../core/cache/reference-cache.js';
 import { eligibleByExtension, type EligibilityPredicate } from '../core/format/keys.js';
 import { resolveEligibility, type EligibilityOptions } from '../core/format/eligibility.js';
+import { versionFolderMatcher } from '../core/format/version-folders.js';
 
 /** Under the default rule any key may turn out a candidate (size and content decide): only excluded keys are not. */
 function notExcluded(options: EligibilityOptions): EligibilityPredicate {
@@ -72,6 +73,8 @@ export interface DeltaGliderPluginInputConfig {
   compressionLevel?: number;
   /** Compact profile: store zlib-reproducible gzip uploads as a delta of their inner stream. Default `true`. */
   gzipAware?: boolean;
+  /** Compact profile: version folders whose same-named objects share a baseline (`'auto'` and/or `bucket/folder` globs; `[]` off). Default `['auto']`. */
+  versionFolders?: readonly string[];
   /** Structured logger (pino's shape: debug/info/warn/error(obj, msg)). Default: silent. */
   logger?: EngineLogger;
   /**
@@ -101,6 +104,7 @@ export interface DeltaGliderPluginResolvedConfig {
   profile: StorageProfile | ProfileSelector;
   compressionLevel: number;
   gzipAware: boolean;
+  versionFolders?: readonly string[];
   logger: EngineLogger;
   conditionalWrites: boolean;
   client?: DeltaGliderClientLike;
@@ -118,7 +122,7 @@ function nonNegativeInteger(name: string, v: unknown, fallback: number): number 
 
 const KNOWN_OPTIONS = new Set([
   'enabled', 'maxDeltaRatio', 'eligibleExtensions', 'eligible', 'minDeltaSize', 'eligibleInclude', 'eligibleExclude', 'referenceCacheBytes', 'codec',
-  'tempDir', 'maxDeltaObjectSize', 'profile', 'compressionLevel', 'gzipAware', 'logger', 'conditionalWrites', 'client',
+  'tempDir', 'maxDeltaObjectSize', 'profile', 'compressionLevel', 'gzipAware', 'versionFolders', 'logger', 'conditionalWrites', 'client',
 ]);
 
 /** Validates plugin options and fills in defaults. Throws TypeError/RangeError naming the option. */
@@ -131,7 +135,7 @@ export function resolveDeltaGliderPluginConfig(input: DeltaGliderPluginInputConf
       throw new TypeError(`deltaglider sdk-plugin: unknown option ${name} (known: ${[...KNOWN_OPTIONS].join(', ')})`);
     }
   }
-  const { enabled, maxDeltaRatio, eligibleExtensions, eligible, minDeltaSize, eligibleInclude, eligibleExclude, referenceCacheBytes, codec, tempDir, maxDeltaObjectSize, profile, compressionLevel, gzipAware, logger, conditionalWrites, client } = input;
+  const { enabled, maxDeltaRatio, eligibleExtensions, eligible, minDeltaSize, eligibleInclude, eligibleExclude, referenceCacheBytes, codec, tempDir, maxDeltaObjectSize, profile, compressionLevel, gzipAware, versionFolders, logger, conditionalWrites, client } = input;
 
   let enabledFn: DeltaGliderEnabledPredicate;
   if (enabled === undefined || enabled === true) enabledFn = () => true;
@@ -174,6 +178,7 @@ export function resolveDeltaGliderPluginConfig(input: DeltaGliderPluginInputConf
   if (gzipAware !== undefined && typeof gzipAware !== 'boolean') {
     throw new TypeError(`deltaglider sdk-plugin: option gzipAware must be a boolean, got ${typeof gzipAware}`);
   }
+  if (versionFolders !== undefined) versionFolderMatcher(versionFolders); // validates eagerly
   if (logger !== undefined) {
     const missing = (['debug', 'info', 'warn', 'error'] as const).filter((m) => typeof (logger as unknown as Record<string, unknown>)?.[m] !== 'function');
     if (missing.length > 0) throw new TypeError(`deltaglider sdk-plugin: option logger must have debug/info/warn/error methods; missing ${missing.join(', ')}`);
@@ -200,6 +205,7 @@ export function resolveDeltaGliderPluginConfig(input: DeltaGliderPluginInputConf
     profile: profile ?? DEFAULT_STORAGE_PROFILE,
     compressionLevel: compressionLevel ?? DEFAULT_COMPRESSION_LEVEL,
     gzipAware: gzipAware ?? true,
+    versionFolders,
     logger: logger ?? silent,
     conditionalWrites: conditionalWrites ?? true,
     client,
