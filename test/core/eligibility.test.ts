@@ -152,3 +152,19 @@ t.test('x-deltaglider-reason through the reverse proxy, when asked', async (t) =
   const head = await fetch(`${url}/bkt/a/small.txt`, { method: 'HEAD', headers: { 'x-deltaglider-explain': '1' } });
   t.equal(head.headers.get('x-deltaglider-reason'), 'not eligible: 5 bytes, under the 65536-byte floor');
 });
+
+t.test('compact profile: a compressed first object gives way to the first plain upload', async (t) => {
+  const fx = await fsEngine({ profile: 'compact' });
+  t.teardown(() => fx.close());
+  const { engine, store } = fx;
+  await engine.createBucket('bkt');
+  const plain = versions(300_000, 3, 21);
+  const zip = zipOf(plain[0]!);
+  t.equal((await engine.putObject({ bucket: 'bkt', key: 'a/app.zip', body: body(zip) })).storageType, 'reference', 'the zip seeds generation 1 (zips of one release series delta against each other)');
+  const next = await engine.putObject({ bucket: 'bkt', key: 'a/app-1.bin', body: body(plain[1]!) });
+  t.equal(next.storageType, 'reference', 'the first plain upload becomes generation 2');
+  t.ok(await store.headObject('bkt', 'a/reference.000002.delta.delta'));
+  t.equal((await engine.putObject({ bucket: 'bkt', key: 'a/app-2.bin', body: body(plain[2]!) })).storageType, 'delta');
+  t.equal((await engine.headObject({ bucket: 'bkt', key: 'a/app-2.bin' })).referenceKey, 'a/reference.000002.delta.delta');
+  t.ok((await readAll((await engine.getObject({ bucket: 'bkt', key: 'a/app.zip' })).body)).equals(zip), 'the zip still reads against generation 1');
+});

@@ -30,6 +30,9 @@ const MAX_REFERENCE_ANCHORS = 1 << 20;
 /** References whose anchors are remembered (by SHA-256). */
 const ANCHOR_CACHE_ENTRIES = 64;
 
+/** The `compressed` value of content with no known magic but the entropy of compressed or encrypted bytes. */
+export const HIGH_ENTROPY = 'high-entropy';
+
 /** What the magic bytes or entropy say about a file. */
 export interface ContentKind {
   /** The compressed format found (`zip`, `gzip`, `xz`, ... or `high-entropy`), undefined for plain content. */
@@ -107,7 +110,7 @@ export async function detectContent(path: string, size: number): Promise<Content
       const sample = i === 0 ? head : await read(i * step, SAMPLE_BYTES);
       if (entropyBits(sample) < COMPRESSED_ENTROPY_BITS) return {};
     }
-    return { compressed: 'high-entropy' };
+    return { compressed: HIGH_ENTROPY };
   } finally {
     await fh.close();
   }

@@ -54,7 +54,7 @@ import { KeyedRwLock } from '../rw-lock.js';
 import { removeQuietly, spoolToFile, TempDir, type Spool } from '../spool.js';
 import type { StoredHeaders, StoredObjectInfo } from '../store/object-store.js';
 import { evaluateConditions } from './conditions.js';
-import { COMPACT_MIN_SIMILARITY, passthroughReason, probeUpload, type UploadContent } from './put-eligibility.js';
+import { COMPACT_MIN_SIMILARITY, isPoorBaseline, passthroughReason, probeUpload, type UploadContent } from './put-eligibility.js';
 import { listUserObjects } from './listing.js';
 import { groupHasObjects } from './group-members.js';
 import { MultipartUploads } from './multipart.js';
@@ -376,6 +376,11 @@ export class DeltaGliderEngine {
           try {
             const outcome = await this.#locks.shared(lockName, async () => {
               const reference = await this.#acquireReference(bucket, base.key);
+              // A compressed baseline gives way to the first plain upload (a new generation).
+              if ((gz !== undefined || content.compressed === undefined) && (await isPoorBaseline(reference))) {
+                reference.release();
+                return ROTATE;
+              }
               return this.#storeCompact(spool, gz, fields, base.key, reference, false, base.storedSize, gz ? undefined : content);
             });
             if (outcome !== ROTATE) return outcome;

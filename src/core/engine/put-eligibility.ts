@@ -4,7 +4,8 @@
  * reference?), so that uploads that cannot win skip the encode and are stored at
  * passthrough speed, with the reason recorded.
  */
-import { detectContent, sampledSimilarity } from './content-probe.js';
+import { LRUCache } from 'lru-cache';
+import { detectContent, HIGH_ENTROPY, sampledSimilarity } from './content-probe.js';
 import type { ResolvedEngineOptions } from './options.js';
 
 /**
@@ -58,7 +59,7 @@ export async function probeUpload(options: ResolvedEngineOptions, bucket: string
     eligible,
     reason,
     compressed,
-    poorBaseline: compressed !== undefined && compressed !== 'high-entropy',
+    poorBaseline: compressed !== undefined && compressed !== HIGH_ENTROPY,
     similarityTo,
     async skipEncode(reference, maxDeltaRatio) {
       if (compressed === undefined) return undefined;
@@ -70,4 +71,21 @@ export async function probeUpload(options: ResolvedEngineOptions, bucket: string
     },
   };
   return content;
+}
+
+const baselineKinds = new LRUCache<string, boolean>({ max: 1024 });
+
+/**
+ * Is a baseline a named compressed format (a zip, a gzip that was not reproducible...)?
+ * The compact profile replaces such a baseline with the first plain upload that follows
+ * it (a new generation), so a compressed first object does not poison its deltaspace.
+ * Cached by SHA-256.
+ */
+export async function isPoorBaseline(reference: { path: string; size: number; sha256: string }): Promise<boolean> {
+  const known = baselineKinds.get(reference.sha256);
+  if (known !== undefined) return known;
+  const compressed = (await detectContent(reference.path, reference.size)).compressed;
+  const poor = compressed !== undefined && compressed !== HIGH_ENTROPY;
+  baselineKinds.set(reference.sha256, poor);
+  return poor;
 }
