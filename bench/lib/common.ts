@@ -21,7 +21,7 @@ export interface BenchArgs {
   out: string;
 }
 
-export const ALL_SECTIONS = ['storage', 'throughput', 'codec', 'memory', 'latency', 'profile'];
+export const ALL_SECTIONS = ['storage', 'storage-defaults', 'throughput', 'codec', 'memory', 'latency', 'profile'];
 
 export function parseArgs(argv: string[]): BenchArgs {
   const a: BenchArgs = {

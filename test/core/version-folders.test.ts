@@ -74,6 +74,8 @@ for (const make of ENGINE_FIXTURES) {
     t.same((await backendKeys(store)).filter((k) => k.includes('baseline') || k.includes('reference')), [baseline], 'one baseline for the group, one folder up; no per-folder baselines');
     const head = await engine.headObject({ bucket: 'bkt', key: 'releases/v1.3.0/app.bin' });
     t.equal(head.referenceKey, baseline);
+    t.equal(head.rawMetadata['dg-profile'], 'compact/2', 'grouped deltas are compact/2: a compact/1 reader refuses them with "upgrade"');
+    t.equal((await store.headObject('bkt', baseline))?.metadata['dg-profile'], 'compact/2');
     t.equal(head.size, v[2]!.length);
     for (const [i, f] of folders.entries()) t.ok((await get(engine, `releases/${f}/app.bin`)).equals(v[i]!), `${f} reads back byte-identical`);
 
@@ -98,7 +100,9 @@ for (const make of ENGINE_FIXTURES) {
       const keys = await backendKeys(store);
       t.ok(keys.includes('releases/reference.000001.delta.delta'), 'the flat versions have the parent deltaspace baseline');
       t.ok(keys.includes('releases/docs/reference.000001.delta.delta'), 'the docs folder has its own');
-      t.equal((await engine.headObject({ bucket: 'bkt', key: 'releases/app-2.bin' })).referenceKey, 'releases/reference.000001.delta.delta');
+      const flatHead = await engine.headObject({ bucket: 'bkt', key: 'releases/app-2.bin' });
+      t.equal(flatHead.referenceKey, 'releases/reference.000001.delta.delta');
+      t.equal(flatHead.rawMetadata['dg-profile'], 'compact/1', 'ungrouped compact objects stay compact/1');
       await engine.deleteObject({ bucket: 'bkt', key: 'releases/app-1.bin' });
       await engine.deleteObject({ bucket: 'bkt', key: 'releases/app-2.bin' });
       await engine.deleteObject({ bucket: 'bkt', key: 'releases/docs/app.bin' });

@@ -46,8 +46,8 @@ import {
   type CompactFields,
   type ParsedMetadata,
 } from '../format/metadata.js';
-import { groupBaselineKeyOf, groupBaselinePrefix, groupGenerationOf, isValidGroupReferenceFor, structuralGroupOf, versionGroupOf, type VersionGroup } from '../format/version-folders.js';
-import { COMPACT_FORMAT_VERSION, COMPACT_PROFILE_TAG, parseProfileTag } from '../format/profile.js';
+import { groupBaselineKeyOf, groupBaselinePrefix, groupGenerationOf, isGroupBaselineKey, isValidGroupReferenceFor, structuralGroupOf, versionGroupOf, type VersionGroup } from '../format/version-folders.js';
+import { COMPACT_FORMAT_VERSION, COMPACT_GROUP_PROFILE_TAG, COMPACT_PROFILE_TAG, parseProfileTag } from '../format/profile.js';
 import { compressFile, decodedBody, estimateCompressedSize } from '../compress/storage-compression.js';
 import { formatGzipRecipe, parseGzipRecipe, probeGzip, rebuildGzip, type GzipInner } from '../compress/gzip-recipe.js';
 import { KeyedRwLock } from '../rw-lock.js';
@@ -112,8 +112,9 @@ interface SourceFile {
 }
 
 /** The compact fields every compact write carries. */
-function compactFields(compression: string, gz?: GzipInner): CompactFields {
-  return { profile: COMPACT_PROFILE_TAG, compression, gzip: gz ? formatGzipRecipe(gz.recipe) : undefined };
+function compactFields(compression: string, gz?: GzipInner, refKey?: string): CompactFields {
+  const profile = refKey !== undefined && isGroupBaselineKey(refKey) ? COMPACT_GROUP_PROFILE_TAG : COMPACT_PROFILE_TAG;
+  return { profile, compression, gzip: gz ? formatGzipRecipe(gz.recipe) : undefined };
 }
 
 /** How a user key is held on the backend right now. */
@@ -443,7 +444,7 @@ export class DeltaGliderEngine {
       const body = compressed !== undefined ? { path: packed, size: compressed } : { path: source.path, size: source.size };
       try {
         await this.store.putObject(bucket, refKey, body, {
-          metadata: referenceMetadata({ fileSha256: source.sha256, fileSize: source.size, md5: source.md5, createdAt: new Date(), sourceKey, compact: compactFields(compressed !== undefined ? 'br' : 'none') }),
+          metadata: referenceMetadata({ fileSha256: source.sha256, fileSize: source.size, md5: source.md5, createdAt: new Date(), sourceKey, compact: compactFields(compressed !== undefined ? 'br' : 'none', undefined, refKey) }),
           contentType: 'application/octet-stream',
           ifNoneMatch: true,
           md5: compressed !== undefined ? undefined : source.md5,
@@ -528,7 +529,7 @@ export class DeltaGliderEngine {
         storageType = 'compressed';
       } else if (delta && (created || delta.size < spool.size)) {
         body = delta;
-        metadata = deltaMetadata({ ...common, refKey, refSha256: reference.sha256, deltaSize: delta.size, deltaCmd: delta.command, compact: compactFields(delta.compression, gz) });
+        metadata = deltaMetadata({ ...common, refKey, refSha256: reference.sha256, deltaSize: delta.size, deltaCmd: delta.command, compact: compactFields(delta.compression, gz, refKey) });
         storageType = created ? 'reference' : 'delta';
       } else {
         const reason = unrelated && content ? passthroughReason(content, `${Math.round(similarity * 100)}% like the baseline, and compression does not shrink it`) : 'no smaller as a delta or compressed';

@@ -102,6 +102,8 @@ export interface ObjectDetail {
   storedSize: number;
   savingsPercent: number;
   storageType: ObjectRow['storageType'];
+  /** Stored whole: why (`compressed content (zip): ...`, `delta too large: 0.93`). */
+  reason?: string;
   etag: string;
   lastModified: string;
   contentType?: string;
