@@ -479,14 +479,16 @@ export class DeltaGliderEngine {
       const similarity = content && !created ? await content.similarityTo(reference) : undefined;
       const unrelated = similarity !== undefined && similarity < COMPACT_MIN_SIMILARITY;
       const t0 = performance.now();
-      if (!unrelated) try {
-        // A delta no smaller than the upload itself can never be chosen: stop the encoder there.
-        const encoded = await this.#withCodec(() =>
-          this.options.codec.encode(reference.path, source.path, deltaPath, { maxOutputBytes: created ? undefined : Math.max(0, spool.size - 1), signal: fields.signal }),
-        );
-        delta = { path: deltaPath, size: encoded.size, compression: 'none', command: encoded.command };
-      } catch (err) {
-        if (!(err instanceof DeltaTooLargeError)) throw err;
+      if (!unrelated) {
+        try {
+          // A delta no smaller than the upload itself can never be chosen: stop the encoder there.
+          const encoded = await this.#withCodec(() =>
+            this.options.codec.encode(reference.path, source.path, deltaPath, { maxOutputBytes: created ? undefined : Math.max(0, spool.size - 1), signal: fields.signal }),
+          );
+          delta = { path: deltaPath, size: encoded.size, compression: 'none', command: encoded.command };
+        } catch (err) {
+          if (!(err instanceof DeltaTooLargeError)) throw err;
+        }
       }
       const encodeMs = performance.now() - t0;
       const deltaRatio = delta && spool.size > 0 ? delta.size / spool.size : undefined;
