@@ -126,7 +126,8 @@ export function passthroughMetadata(
   fields: CommonFields & { fileName: string; contentType?: string; userMetadata?: Record<string, string>; compact?: CompactFields; reason?: string },
 ): Record<string, string> {
   const meta: Record<string, string> = { ...common(fields, fields.fileName, 'passthrough'), [META.compression]: 'none' };
-  if (fields.reason !== undefined) meta[META.reason] = fields.reason;
+  // Printable ASCII only: a glob from the configuration may hold anything, S3 metadata may not.
+  if (fields.reason !== undefined) meta[META.reason] = fields.reason.replace(/[^\x20-\x7e]/g, '?');
   return withUser(withCompact(meta, fields.compact), fields.contentType, fields.userMetadata);
 }
 
