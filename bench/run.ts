@@ -17,6 +17,7 @@ import { ALL_SECTIONS, ensureDataset, ensureDist, ensureSynth, log, parseArgs, R
 import { latencyReport, latencySection, memoryReport, memorySection } from './lib/memory.js';
 import { profileSection } from './lib/profile.js';
 import { storageReport, storageSection } from './lib/storage.js';
+import { storageDefaultsReport, storageDefaultsSection } from './lib/storage-defaults.js';
 import { throughputReport, throughputSection } from './lib/throughput.js';
 
 const args = parseArgs(process.argv.slice(2));
@@ -65,6 +66,11 @@ await section('storage', async () => {
   targets.push({ section: 'storage', target: 'storage saved >= xdelta3 -9 fixed-baseline figure on every family (default TypeScript codec)', met: r.met, detail: r.detail });
   targets.push({ section: 'storage', target: 'compact profile: ts-tar >= 98%, bcd-json >= 99%, esbuild-bin >= 84%, ts-tgz >= 80%, ts-zip > 0%, synth-200m no worse than compatible (default codec)', met: r.compact.met, detail: r.compact.detail });
   targets.push({ section: 'storage', target: 'compact GET speed vs compatible, same bytes, cold engine (reported, no target)', met: undefined, detail: r.compactGet.detail });
+});
+await section('storage-defaults', async () => {
+  const r = storageDefaultsReport(await storageDefaultsSection(args, families));
+  sections['storage-defaults'] = r.md;
+  for (const x of r.targets) targets.push({ section: 'storage-defaults', ...x });
 });
 await section('throughput', async () => {
   const r = throughputReport(await throughputSection(args));
@@ -187,6 +193,10 @@ ${[...saved.targets].sort((a, b) => ALL_SECTIONS.indexOf(a.section) - ALL_SECTIO
 ## 1. Storage saved per family
 
 ${sec('storage')}
+
+### Savings without configuration (real file names, defaults, version folders)
+
+${sec('storage-defaults')}
 
 ## 2. Throughput per surface
 

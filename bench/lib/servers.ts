@@ -40,6 +40,8 @@ export interface ProxyStart {
   s3Endpoint?: string;
   dataDir?: string;
   extraExtensions?: string[];
+  /** Leave eligibility on the proxy's defaults (by content), instead of the FORMAT.md extension list the other sections use. */
+  defaults?: boolean;
   nodeArgs?: string[];
   env?: NodeJS.ProcessEnv;
 }
@@ -53,7 +55,7 @@ export async function startProxy(o: ProxyStart): Promise<Running> {
     DGP_LISTEN_ADDR: `127.0.0.1:${port}`,
     DGP_UI_ADDR: 'off',
     DGP_LOG_LEVEL: 'silent',
-    DGP_ELIGIBLE_EXTENSIONS: [...DEFAULT_ELIGIBLE_EXTENSIONS, ...(o.extraExtensions ?? [])].join(','),
+    ...(o.defaults ? {} : { DGP_ELIGIBLE_EXTENSIONS: [...DEFAULT_ELIGIBLE_EXTENSIONS, ...(o.extraExtensions ?? [])].join(',') }),
     ...(o.s3Endpoint
       ? { DGP_S3_ENDPOINT: o.s3Endpoint, DGP_BE_AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId, DGP_BE_AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey }
       : { DGP_DATA_DIR: o.dataDir! }),

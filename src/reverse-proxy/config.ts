@@ -10,6 +10,8 @@ import { DEFAULT_XDELTA3_LEVEL } from '../core/codec/xdelta3-codec.js';
 import { DEFAULT_ELIGIBLE_EXTENSIONS } from '../core/format/keys.js';
 import { DEFAULT_BASELINE_ROTATION_RATIO, DEFAULT_COMPACTOR_CONCURRENCY, DEFAULT_COMPACTOR_SCAN_INTERVAL_MS, DEFAULT_MAX_DELTA_OBJECT_SIZE, DEFAULT_MAX_DELTA_RATIO } from '../core/engine/options.js';
 import { DEFAULT_ENCODE_MODE, ENCODE_MODES, isEncodeMode, parseEncodeRules, type EncodeMode } from '../core/format/encode-mode.js';
+import { DEFAULT_MIN_DELTA_SIZE, globMatcher } from '../core/format/eligibility.js';
+import { DEFAULT_VERSION_FOLDERS, versionFolderMatcher } from '../core/format/version-folders.js';
 import { DEFAULT_COMPRESSION_LEVEL, MAX_COMPRESSION_LEVEL } from '../core/compress/storage-compression.js';
 import { DEFAULT_FSYNC_MODE, FSYNC_MODES, isFsyncMode, type FsyncMode } from '../core/fsync.js';
 import { DEFAULT_STORAGE_PROFILE, isStorageProfile, parseProfileRules, STORAGE_PROFILES, type StorageProfile } from '../core/format/profile.js';
@@ -43,7 +45,10 @@ export interface ProxyConfig {
   codecConcurrency: number | undefined;
   codecLevel: number;
   tempDir: string | undefined;
-  eligibleExtensions: string[];
+  eligibleExtensions: string[] | undefined;
+  minDeltaSize: number;
+  eligibleInclude: string[];
+  eligibleExclude: string[];
   profile: StorageProfile;
   profileOverrides: string[];
   compressionLevel: number;
@@ -54,6 +59,7 @@ export interface ProxyConfig {
   compactorConcurrency: number;
   compactorScanSeconds: number;
   shutdownGraceSeconds: number;
+  versionFolders: string[];
   virtualHostDomains: string[];
   sessionTtlMinutes: number;
 }
@@ -143,17 +149,21 @@ export const SETTINGS = [
   setting({ key: 'codecLevel', env: 'DGP_CODEC_LEVEL', toml: 'codec_level', default: DEFAULT_XDELTA3_LEVEL, doc: 'xdelta3 compression level, with DGP_CODEC=xdelta3. 9 saves up to 3% more on binaries at half the encode speed (docs/OPERATIONS.md "Codec settings").', allowed: 'an integer 0..9', parse: num(0, 9, true) }),
   setting({ key: 'codecConcurrency', env: 'DGP_CODEC_CONCURRENCY', toml: 'codec_concurrency', default: undefined, doc: 'Parallel encodes/decodes. Default: CPU count.', allowed: 'a positive integer', parse: num(1, 1024, true) }),
   setting({ key: 'tempDir', env: 'DGP_TEMP_DIR', toml: 'temp_dir', default: undefined, doc: 'Spool directory for bodies, parts and references. Default: $TMPDIR/deltaglider.', allowed: 'a directory path', parse: optStr }),
-  setting({ key: 'eligibleExtensions', env: 'DGP_ELIGIBLE_EXTENSIONS', toml: 'eligible_extensions', default: [...DEFAULT_ELIGIBLE_EXTENSIONS], doc: 'Comma-separated delta-eligible extensions.', allowed: 'a comma-separated list like .zip,.tar', parse: list }),
+  setting({ key: 'eligibleExtensions', env: 'DGP_ELIGIBLE_EXTENSIONS', toml: 'eligible_extensions', default: undefined, doc: `Only these extensions are delta candidates (any size), replacing the default rule. Unset: every object of at least DGP_MIN_DELTA_SIZE bytes, whatever its name, and every key ending in ${DEFAULT_ELIGIBLE_EXTENSIONS.join(' ')}; compressed content is recognised and stored whole without an encode (docs/OPERATIONS.md "What gets delta-encoded").`, allowed: 'a comma-separated list like .zip,.tar', parse: list }),
+  setting({ key: 'minDeltaSize', env: 'DGP_MIN_DELTA_SIZE', toml: 'min_delta_size', default: DEFAULT_MIN_DELTA_SIZE, doc: 'Smallest object (bytes) that is a delta candidate by size alone (keys with the format\'s extensions are candidates at any size).', allowed: 'a non-negative integer (bytes)', parse: num(0, Number.MAX_SAFE_INTEGER, true) }),
+  setting({ key: 'eligibleInclude', env: 'DGP_ELIGIBLE_INCLUDE', toml: 'eligible_include', default: [], doc: 'Globs whose objects are always delta-encoded, whatever their size and content. A glob with a / matches bucket/key (builds/fw/**), else the file name (*.img); * stays within a segment, ** crosses them.', allowed: 'a comma-separated list of globs', parse: (raw) => { const globs = list(raw); globs.forEach((g) => globMatcher(g)); return globs; } }),
+  setting({ key: 'eligibleExclude', env: 'DGP_ELIGIBLE_EXCLUDE', toml: 'eligible_exclude', default: [], doc: 'Globs whose objects are never delta-encoded (stored as uploaded); they win over DGP_ELIGIBLE_INCLUDE. Same syntax.', allowed: 'a comma-separated list of globs', parse: (raw) => { const globs = list(raw); globs.forEach((g) => globMatcher(g)); return globs; } }),
   setting({ key: 'profile', env: 'DGP_PROFILE', toml: 'profile', default: DEFAULT_STORAGE_PROFILE, doc: 'Storage profile for new objects: compatible (the DeltaGlider format, readable by the Rust proxy and Python CLI) or compact (compressed baselines and objects, gzip-aware deltas; only deltaglider-ts reads it). Both are always read (docs/OPERATIONS.md "Choosing a profile").', allowed: STORAGE_PROFILES.join(' or '), parse: (raw) => { if (!isStorageProfile(raw)) throw new Error(); return raw; } }),
   setting({ key: 'profileOverrides', env: 'DGP_PROFILE_OVERRIDES', toml: 'profile_overrides', default: [], doc: 'Per-bucket or per-prefix profiles, longest prefix wins: bucket=compact, bucket/prefix/=compatible.', allowed: 'a comma-separated list of bucket[/prefix]=compatible|compact', parse: (raw) => { const rules = list(raw); parseProfileRules(rules); return rules; } }),
   setting({ key: 'compressionLevel', env: 'DGP_COMPRESSION_LEVEL', toml: 'compression_level', default: DEFAULT_COMPRESSION_LEVEL, doc: 'Brotli quality of what the compact profile compresses. 9-11 save under 1% more on binaries at 3-30x the time.', allowed: `an integer 0..${MAX_COMPRESSION_LEVEL}`, parse: num(0, MAX_COMPRESSION_LEVEL, true) }),
   setting({ key: 'gzipAware', env: 'DGP_GZIP_AWARE', toml: 'gzip_aware', default: true, doc: 'Compact profile: store gzip uploads that zlib reproduces bit for bit as a delta of their inner stream plus a rebuild recipe.', allowed: 'true or false', parse: bool }),
   setting({ key: 'baselineRotationRatio', env: 'DGP_BASELINE_ROTATION_RATIO', toml: 'baseline_rotation_ratio', default: DEFAULT_BASELINE_ROTATION_RATIO, doc: 'Compact profile: an upload becomes its deltaspace\'s next baseline once its delta reaches this share of its estimated compressed size; older deltas keep their baseline until nothing uses it. 0 never rotates.', allowed: 'a number >= 0', parse: num(0, 1000, false) }),
-  setting({ key: 'encode', env: 'DGP_ENCODE', toml: 'encode', default: DEFAULT_ENCODE_MODE, doc: 'When eligible uploads are delta-encoded: deferred (stored as they arrive, marked pending, readable at once; a background compactor replaces them with deltas) or inline (inside the PUT, as the other DeltaGlider tools do). Measured in bench/RESULTS.md section 7; docs/OPERATIONS.md "Deferred encoding".', allowed: ENCODE_MODES.join(' or '), parse: (raw) => { if (!isEncodeMode(raw)) throw new Error(); return raw; } }),
+  setting({ key: 'encode', env: 'DGP_ENCODE', toml: 'encode', default: DEFAULT_ENCODE_MODE, doc: 'When eligible uploads are delta-encoded: deferred (stored as they arrive, marked pending, readable at once; a background compactor replaces them with deltas) or inline (inside the PUT, as the other DeltaGlider tools do). Measured in bench/RESULTS.md section 8; docs/OPERATIONS.md "Deferred encoding".', allowed: ENCODE_MODES.join(' or '), parse: (raw) => { if (!isEncodeMode(raw)) throw new Error(); return raw; } }),
   setting({ key: 'encodeOverrides', env: 'DGP_ENCODE_OVERRIDES', toml: 'encode_overrides', default: [], doc: 'Per-bucket or per-prefix encoding modes, longest prefix wins: bucket=inline, bucket/prefix/=deferred.', allowed: 'a comma-separated list of bucket[/prefix]=inline|deferred', parse: (raw) => { const rules = list(raw); parseEncodeRules(rules); return rules; } }),
   setting({ key: 'compactorConcurrency', env: 'DGP_COMPACTOR_CONCURRENCY', toml: 'compactor_concurrency', default: DEFAULT_COMPACTOR_CONCURRENCY, doc: 'Pending objects the compactor encodes at once (each takes one codec slot, and none starts while a request waits for one). 0: this instance compacts nothing (another one does).', allowed: 'an integer 0..64', parse: num(0, 64, true) }),
   setting({ key: 'compactorScanSeconds', env: 'DGP_COMPACTOR_SCAN_SECONDS', toml: 'compactor_scan_seconds', default: DEFAULT_COMPACTOR_SCAN_INTERVAL_MS / 1000, doc: 'How often the compactor lists the backend for pending objects other instances wrote or a stopped process left (one LIST per bucket plus a HEAD per passthrough object not seen before). 0: only at start.', allowed: 'a non-negative integer (seconds)', parse: num(0, 86_400, true) }),
   setting({ key: 'shutdownGraceSeconds', env: 'DGP_SHUTDOWN_GRACE_SECONDS', toml: 'shutdown_grace_seconds', default: DEFAULT_SHUTDOWN_GRACE_SECONDS, doc: 'On SIGTERM, how long compactions in progress may run on; the rest stays pending on the backend for the next start.', allowed: 'a non-negative integer (seconds)', parse: num(0, 3600, true) }),
+  setting({ key: 'versionFolders', env: 'DGP_VERSION_FOLDERS', toml: 'version_folders', default: [...DEFAULT_VERSION_FOLDERS], doc: 'Compact profile: version folders, whose same-named objects (releases/v1.2.3/app.tar, releases/v1.2.4/app.tar) share one baseline: auto (folder names that look like versions: semver, dates, build numbers) and/or globs over bucket/folder (builds/nightly/*); off turns grouping off (docs/STORAGE_FORMAT.md "Version-folder groups").', allowed: 'off, or a comma-separated list of auto and bucket/folder globs', parse: (raw) => { if (raw.trim() === 'off') return []; const rules = list(raw); versionFolderMatcher(rules); return rules; } }),
   setting({ key: 'virtualHostDomains', env: 'DGP_VIRTUAL_HOST_DOMAINS', toml: 'virtual_host_domains', default: [], doc: 'Host suffixes for virtual-hosted-style requests (bucket.<domain>).', allowed: 'a comma-separated list of domains', parse: list }),
   setting({ key: 'sessionTtlMinutes', env: 'DGP_SESSION_TTL_MINUTES', toml: 'session_ttl_minutes', default: 60, doc: 'Web UI session lifetime.', allowed: 'a positive integer', parse: num(1, 525600, true) }),
 ] as const;

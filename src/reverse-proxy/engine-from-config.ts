@@ -38,6 +38,9 @@ export function engineFromConfig(config: ProxyConfig, store: ObjectStore, extra:
     codecConcurrency: config.codecConcurrency,
     tempDir: config.tempDir,
     eligibleExtensions: config.eligibleExtensions,
+    minDeltaSize: config.minDeltaSize,
+    eligibleInclude: config.eligibleInclude,
+    eligibleExclude: config.eligibleExclude,
     profile: profileByPrefix(config.profile, parseProfileRules(config.profileOverrides)),
     compressionLevel: config.compressionLevel,
     gzipAware: config.gzipAware,
@@ -46,6 +49,7 @@ export function engineFromConfig(config: ProxyConfig, store: ObjectStore, extra:
     encode: encodeByPrefix(config.encode, parseEncodeRules(config.encodeOverrides)),
     compactorConcurrency: config.compactorConcurrency,
     compactorScanIntervalMs: config.compactorScanSeconds * 1000,
+    versionFolders: config.versionFolders,
     ...extra,
   });
 }

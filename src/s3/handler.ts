@@ -10,7 +10,7 @@ import type { Conditions, ObjectInfo, StorageType } from '../core/engine/types.j
 import { InvalidArgumentError, InvalidBucketNameError, NoSuchBucketError } from '../core/errors.js';
 import { isAddressableBucketName, isValidBucketName } from '../core/format/keys.js';
 import { renderErrorXml, S3Error, toS3Error } from './error-table.js';
-import { headerBytes, storedHeadersFrom, userMetadataFrom } from './metadata-headers.js';
+import { explainHeader, headerBytes, storedHeadersFrom, userMetadataFrom } from './metadata-headers.js';
 import { decodeRequestBody, readSmallBody } from './request-body.js';
 import { parseTarget, type S3Target } from './request.js';
 import { verifySigV4, type SigV4Context, type SigV4Credential } from './sigv4.js';
@@ -366,6 +366,7 @@ export function createS3Handler(options: S3HandlerOptions): S3RequestHandler {
         });
         res.setHeader('ETag', quoteEtag(result.etag));
         res.setHeader('x-amz-storage-type', result.storageType);
+        explainHeader(req, res, result.reason);
         return sendEmpty(res, 200);
       }
       case 'GetObject':
@@ -375,6 +376,7 @@ export function createS3Handler(options: S3HandlerOptions): S3RequestHandler {
         if (isHead) {
           const info = await engine.headObject({ bucket, key, conditions });
           objectHeaders(res, info, q);
+          explainHeader(req, res, info.reason);
           // The object's length, not the (empty) HEAD body's: no sendEmpty here.
           res.setHeader('Content-Length', String(info.size));
           res.statusCode = 200;

@@ -47,3 +47,15 @@ export function storedHeadersFrom(headers: IncomingHttpHeaders): StoredHeaders {
   if (ex) out.expires = ex;
   return out;
 }
+
+/** Request header that asks for the debug answer below (any value but `0`/`false`). */
+export const EXPLAIN_HEADER = 'x-deltaglider-explain';
+/** Response header (when asked): why an object is stored whole (`compressed content (zip): ...`, `delta too large: 0.93`). */
+export const REASON_HEADER = 'x-deltaglider-reason';
+
+/** Sets REASON_HEADER when the request asked for it with EXPLAIN_HEADER and there is a reason. */
+export function explainHeader(req: { headers: IncomingHttpHeaders }, res: { setHeader(name: string, value: string): unknown }, reason: string | undefined): void {
+  const asked = req.headers[EXPLAIN_HEADER];
+  if (reason === undefined || asked === undefined || asked === '0' || asked === 'false') return;
+  res.setHeader(REASON_HEADER, headerBytes(reason));
+}

@@ -135,7 +135,7 @@ export class PluginBackend {
           store,
           codec: await createCodec({ codec: p.codec }),
           maxDeltaRatio: p.maxDeltaRatio,
-          eligible: p.eligible,
+          ...p.eligibility,
           referenceCacheBytes: p.referenceCacheBytes,
           tempDir: p.tempDir,
           maxDeltaObjectSize: p.maxDeltaObjectSize,
@@ -143,6 +143,7 @@ export class PluginBackend {
           profile: p.profile,
           compressionLevel: p.compressionLevel,
           gzipAware: p.gzipAware,
+          versionFolders: p.versionFolders,
           logger: p.logger,
         });
       })();

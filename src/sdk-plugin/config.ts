@@ -5,7 +5,15 @@
  */
 import { CODEC_NAMES, type CodecName } from '../core/codec/create-codec.js';
 import { DEFAULT_REFERENCE_CACHE_BYTES } from '../core/cache/reference-cache.js';
-import { DEFAULT_ELIGIBLE_EXTENSIONS, eligibleByExtension, type EligibilityPredicate } from '../core/format/keys.js';
+import { eligibleByExtension, type EligibilityPredicate } from '../core/format/keys.js';
+import { resolveEligibility, type EligibilityOptions } from '../core/format/eligibility.js';
+import { versionFolderMatcher } from '../core/format/version-folders.js';
+
+/** Under the default rule any key may turn out a candidate (size and content decide): only excluded keys are not. */
+function notExcluded(options: EligibilityOptions): EligibilityPredicate {
+  const rule = resolveEligibility({ eligibleExclude: options.eligibleExclude });
+  return (key) => rule('', key, Number.MAX_SAFE_INTEGER).eligible;
+}
 import { DEFAULT_MAX_DELTA_OBJECT_SIZE, DEFAULT_MAX_DELTA_RATIO, type EngineLogger } from '../core/engine/options.js';
 import { DEFAULT_COMPRESSION_LEVEL, MAX_COMPRESSION_LEVEL } from '../core/compress/storage-compression.js';
 import { DEFAULT_STORAGE_PROFILE, isStorageProfile, STORAGE_PROFILES, type ProfileSelector, type StorageProfile } from '../core/format/profile.js';
@@ -33,13 +41,20 @@ export interface DeltaGliderPluginInputConfig {
   /** Keep a delta only when delta size / original size is below this, in (0, 1]. Default `0.5`. */
   maxDeltaRatio?: number;
   /**
-   * Delta-eligible file extensions (case-insensitive, leading dot optional).
-   * Default: the FORMAT.md list (`.zip .tar .tgz .tar.gz .tar.bz2 .tar.xz .jar .war .ear
-   * .rar .7z .dmg .iso .sql .dump .bak .backup`). Ignored when `eligible` is given.
+   * Only these file extensions are delta candidates (case-insensitive, leading dot
+   * optional), replacing the default rule: every object of at least `minDeltaSize`
+   * bytes and every key with one of the FORMAT.md extensions (`.zip .tar .tgz ...`).
+   * Ignored when `eligible` is given.
    */
   eligibleExtensions?: readonly string[];
-  /** Custom eligibility predicate on the user key. Default: by `eligibleExtensions`. */
+  /** Custom eligibility predicate on the user key, replacing the default rule. Default: none. */
   eligible?: EligibilityPredicate;
+  /** Smallest object that is a delta candidate by size alone (bytes). Default `65536`. */
+  minDeltaSize?: number;
+  /** Globs (`*.img`, `bucket/prefix/**`) always delta-encoded, whatever their size and content. Default none. */
+  eligibleInclude?: readonly string[];
+  /** Globs never delta-encoded; they win over everything else. Default none. */
+  eligibleExclude?: readonly string[];
   /** Bytes of references kept on local disk between requests. Default `104857600` (100 MiB). */
   referenceCacheBytes?: number;
   /** Delta codec: `'auto'`, `'xdelta3'` or `'typescript'`. Default `'auto'`. */
@@ -61,6 +76,8 @@ export interface DeltaGliderPluginInputConfig {
   compressionLevel?: number;
   /** Compact profile: store zlib-reproducible gzip uploads as a delta of their inner stream. Default `true`. */
   gzipAware?: boolean;
+  /** Compact profile: version folders whose same-named objects share a baseline (`'auto'` and/or `bucket/folder` globs; `[]` off). Default `['auto']`. */
+  versionFolders?: readonly string[];
   /** Structured logger (pino's shape: debug/info/warn/error(obj, msg)). Default: silent. */
   logger?: EngineLogger;
   /**
@@ -79,7 +96,10 @@ export interface DeltaGliderPluginInputConfig {
 export interface DeltaGliderPluginResolvedConfig {
   enabled: DeltaGliderEnabledPredicate;
   maxDeltaRatio: number;
+  /** Keys whose multipart uploads are spooled for the engine (the rest stay native multipart). */
   eligible: EligibilityPredicate;
+  /** The eligibility options handed to the engine as given. */
+  eligibility: EligibilityOptions;
   referenceCacheBytes: number;
   codec: CodecName;
   tempDir?: string;
@@ -88,6 +108,7 @@ export interface DeltaGliderPluginResolvedConfig {
   profile: StorageProfile | ProfileSelector;
   compressionLevel: number;
   gzipAware: boolean;
+  versionFolders?: readonly string[];
   logger: EngineLogger;
   conditionalWrites: boolean;
   client?: DeltaGliderClientLike;
@@ -104,8 +125,8 @@ function nonNegativeInteger(name: string, v: unknown, fallback: number): number 
 }
 
 const KNOWN_OPTIONS = new Set([
-  'enabled', 'maxDeltaRatio', 'eligibleExtensions', 'eligible', 'referenceCacheBytes', 'codec',
-  'tempDir', 'maxDeltaObjectSize', 'fsync', 'profile', 'compressionLevel', 'gzipAware', 'logger', 'conditionalWrites', 'client',
+  'enabled', 'maxDeltaRatio', 'eligibleExtensions', 'eligible', 'minDeltaSize', 'eligibleInclude', 'eligibleExclude', 'referenceCacheBytes', 'codec',
+  'tempDir', 'maxDeltaObjectSize', 'fsync', 'profile', 'compressionLevel', 'gzipAware', 'versionFolders', 'logger', 'conditionalWrites', 'client',
 ]);
 
 /** Validates plugin options and fills in defaults. Throws TypeError/RangeError naming the option. */
@@ -118,7 +139,7 @@ export function resolveDeltaGliderPluginConfig(input: DeltaGliderPluginInputConf
       throw new TypeError(`deltaglider sdk-plugin: unknown option ${name} (known: ${[...KNOWN_OPTIONS].join(', ')})`);
     }
   }
-  const { enabled, maxDeltaRatio, eligibleExtensions, eligible, referenceCacheBytes, codec, tempDir, maxDeltaObjectSize, fsync, profile, compressionLevel, gzipAware, logger, conditionalWrites, client } = input;
+  const { enabled, maxDeltaRatio, eligibleExtensions, eligible, minDeltaSize, eligibleInclude, eligibleExclude, referenceCacheBytes, codec, tempDir, maxDeltaObjectSize, fsync, profile, compressionLevel, gzipAware, versionFolders, logger, conditionalWrites, client } = input;
 
   let enabledFn: DeltaGliderEnabledPredicate;
   if (enabled === undefined || enabled === true) enabledFn = () => true;
@@ -143,6 +164,9 @@ export function resolveDeltaGliderPluginConfig(input: DeltaGliderPluginInputConf
     }
   }
 
+  const eligibility: EligibilityOptions = { eligible, eligibleExtensions, minDeltaSize, eligibleInclude, eligibleExclude };
+  resolveEligibility(eligibility); // validates eagerly
+
   if (codec !== undefined && !CODEC_NAMES.includes(codec)) {
     throw new TypeError(`deltaglider sdk-plugin: option codec must be one of ${CODEC_NAMES.join(', ')}, got ${String(codec)}`);
   }
@@ -158,6 +182,7 @@ export function resolveDeltaGliderPluginConfig(input: DeltaGliderPluginInputConf
   if (gzipAware !== undefined && typeof gzipAware !== 'boolean') {
     throw new TypeError(`deltaglider sdk-plugin: option gzipAware must be a boolean, got ${typeof gzipAware}`);
   }
+  if (versionFolders !== undefined) versionFolderMatcher(versionFolders); // validates eagerly
   if (logger !== undefined) {
     const missing = (['debug', 'info', 'warn', 'error'] as const).filter((m) => typeof (logger as unknown as Record<string, unknown>)?.[m] !== 'function');
     if (missing.length > 0) throw new TypeError(`deltaglider sdk-plugin: option logger must have debug/info/warn/error methods; missing ${missing.join(', ')}`);
@@ -175,7 +200,8 @@ export function resolveDeltaGliderPluginConfig(input: DeltaGliderPluginInputConf
   return {
     enabled: enabledFn,
     maxDeltaRatio: ratio,
-    eligible: eligible ?? eligibleByExtension(eligibleExtensions ?? DEFAULT_ELIGIBLE_EXTENSIONS),
+    eligible: eligible ?? (eligibleExtensions !== undefined ? eligibleByExtension(eligibleExtensions) : notExcluded(eligibility)),
+    eligibility,
     referenceCacheBytes: nonNegativeInteger('referenceCacheBytes', referenceCacheBytes, DEFAULT_REFERENCE_CACHE_BYTES),
     codec: codec ?? 'auto',
     tempDir,
@@ -184,6 +210,7 @@ export function resolveDeltaGliderPluginConfig(input: DeltaGliderPluginInputConf
     profile: profile ?? DEFAULT_STORAGE_PROFILE,
     compressionLevel: compressionLevel ?? DEFAULT_COMPRESSION_LEVEL,
     gzipAware: gzipAware ?? true,
+    versionFolders,
     logger: logger ?? silent,
     conditionalWrites: conditionalWrites ?? true,
     client,

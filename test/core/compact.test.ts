@@ -281,8 +281,8 @@ t.test('objects from a newer compact version or an unknown compression are refus
   await fx.engine.putObject({ bucket: 'bkt', key: 'n/seed.zip', body: body(randomBytes(50_000)) });
   await fx.engine.putObject({ bucket: 'bkt', key: 'n/raw.zip', body: body(noise) });
   t.same(await get(fx.engine, 'n/raw.zip'), noise, 'stored as is (nothing smaller)');
-  await tamper(fx.store, 'n/raw.zip', { metadata: (m) => { m[META.profile] = 'compact/2'; } });
-  await t.rejects(get(fx.engine, 'n/raw.zip'), { code: 'UnsupportedFormat', message: /compact\/2/ });
+  await tamper(fx.store, 'n/raw.zip', { metadata: (m) => { m[META.profile] = 'compact/3'; } });
+  await t.rejects(get(fx.engine, 'n/raw.zip'), { code: 'UnsupportedFormat', message: /compact\/3/ });
   await tamper(fx.store, 'n/raw.zip', { metadata: (m) => { m[META.profile] = 'compact/1'; m[META.compression] = 'lzham'; } });
   await t.rejects(get(fx.engine, 'n/raw.zip'), { code: 'UnsupportedFormat', message: /lzham/ });
 });

@@ -37,7 +37,10 @@ t.test('defaults are the documented ones', async (t) => {
   t.equal(c.conditionalWrites, true);
   t.equal(c.enabled('b', 'k'), true);
   t.equal(c.eligible('a/b.tar.gz'), true);
-  t.equal(c.eligible('a/b.txt'), false);
+  t.equal(c.eligible('a/b.txt'), true, 'by default any key may be a candidate: size and content decide in the engine');
+  t.equal(resolveDeltaGliderPluginConfig({ eligibleExclude: ['*.txt'] }).eligible('a/b.txt'), false, 'excluded keys stay native multipart');
+  t.equal(resolveDeltaGliderPluginConfig({ eligibleExtensions: ['.zip'] }).eligible('a/b.txt'), false, 'an explicit extension list keeps its old meaning');
+  t.throws(() => resolveDeltaGliderPluginConfig({ eligibleInclude: [''] }), /glob must be a non-empty string/);
   t.same(
     { name: deltaGliderMiddlewareOptions.name, step: deltaGliderMiddlewareOptions.step, priority: deltaGliderMiddlewareOptions.priority, override: deltaGliderMiddlewareOptions.override },
     { name: 'deltaGliderMiddleware', step: 'initialize', priority: 'high', override: true },

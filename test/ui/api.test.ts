@@ -260,6 +260,11 @@ t.test('the JSON API against the engine', async (t) => {
   t.equal(obj.body.reference.size, vs[0]!.length);
   t.equal(obj.body.deltaspace, 'app');
   t.ok(obj.body.rawMetadata['dg-file-sha256'], 'raw metadata');
+  t.equal(obj.body.reason, undefined, 'a delta needs no explanation');
+  t.equal((await api('/api/upload?bucket=rel&key=app%2Fnotes.txt', { method: 'PUT', body: 'short' })).status, 200);
+  const whole = await api('/api/object?bucket=rel&key=app%2Fnotes.txt');
+  t.equal(whole.body.storageType, 'passthrough');
+  t.equal(whole.body.reason, 'not eligible: 5 bytes, under the 65536-byte floor', 'the inspector says why an object is stored whole');
 
   const spaces = await api('/api/deltaspaces?bucket=rel&prefix=');
   const sp = spaces.body.deltaspaces[0];

@@ -22,7 +22,7 @@ const YIELD_TO_REQUESTS_MS = 50;
 /**
  * A compaction starts only once no PUT has run for this long: encodes then run in the gaps
  * between bursts of uploads instead of beside them (on 2 cores, an encode beside a stream of
- * PUTs halved their speed: bench/RESULTS.md section 7).
+ * PUTs halved their speed: bench/RESULTS.md section 8).
  */
 export const WRITE_SETTLE_MS = 500;
 /** ...unless the oldest pending object has waited this long: steady traffic cannot starve compaction. */

@@ -8,6 +8,7 @@ import { LRUCache } from 'lru-cache';
 import { ReferenceCache } from '../cache/reference-cache.js';
 import { Semaphore } from '../concurrency.js';
 import { KeyedRwLock } from '../rw-lock.js';
+import { groupBaselinePrefix, type VersionGroup } from '../format/version-folders.js';
 import { TempDir } from '../spool.js';
 import type { ObjectStore } from '../store/object-store.js';
 import { resolveEngineOptions, type EngineOptions, type ResolvedEngineOptions } from './options.js';
@@ -88,6 +89,11 @@ export function keyLock(bucket: string, key: string): string {
  */
 export function spaceLock(bucket: string, space: string): string {
   return `${bucket}\0${space}`;
+}
+
+/** Lock name of a version group (compact/2): as spaceLock, for the group's baselines. */
+export function groupLock(bucket: string, group: VersionGroup): string {
+  return `${bucket}\0group\0${groupBaselinePrefix(group)}`;
 }
 
 /** Cache id of a baseline in `references`. */

@@ -4,11 +4,12 @@
  */
 import { NoSuchBucketError } from '../errors.js';
 import { assertUserKey, deltaKeyOf, deltaspaceOf, withoutDeltaSuffix } from '../format/keys.js';
+import { collectGroupBaselines } from './collect-group-baselines.js';
 import { collectReferences } from './collect-references.js';
 import { keyLock, type EngineContext } from './context.js';
 import type { DeleteObjectsResult } from './types.js';
 
-/** Deletes a user key (both variants) and collects the reference if nothing else uses it. */
+/** Deletes a user key (both variants) and collects the reference (and its version group's baselines) if nothing else uses them. */
 export async function deleteObject(ctx: EngineContext, input: { bucket: string; key: string }): Promise<void> {
   const { bucket, key } = input;
   if (!(await ctx.store.headBucket(bucket))) throw new NoSuchBucketError(bucket);
@@ -23,6 +24,7 @@ export async function deleteObject(ctx: EngineContext, input: { bucket: string; 
     await ctx.store.deleteObject(bucket, key);
   });
   await collectReferences(ctx, bucket, deltaspaceOf(key));
+  await collectGroupBaselines(ctx, bucket, [key]);
 }
 
 /** DeleteObjects: per-key results, one reference sweep per deltaspace. */
@@ -56,5 +58,6 @@ export async function deleteObjects(ctx: EngineContext, input: { bucket: string;
     else result.deleted.push(key);
   }
   for (const space of spaces) await collectReferences(ctx, bucket, space);
+  await collectGroupBaselines(ctx, bucket, keys);
   return result;
 }

@@ -161,12 +161,17 @@ async function prefixHasUserObjects(ctx: EngineContext, bucket: string, prefix: 
   return false;
 }
 
+/** Could deferred encoding have left this passthrough object pending? (Same size and ETag either way.) */
+function mayBePending(ctx: EngineContext, bucket: string, key: string, size: number): boolean {
+  return ctx.options.encode(bucket, key) === 'deferred' && size <= ctx.options.maxDeltaObjectSize && ctx.options.eligibility(bucket, key, size).eligible;
+}
+
 async function summarize(ctx: EngineContext, bucket: string, item: Item): Promise<ObjectSummary | undefined> {
   const o = item.backend as ListedObject;
   const isDelta = o.key !== item.key;
   // A passthrough object uploaded in one piece has its MD5 as backend ETag: no HEAD needed,
-  // unless its key is delta-eligible (deferred encoding may not have run yet: pending).
-  if (!isDelta && /^[0-9a-f]{32}$/.test(o.etag) && !ctx.options.eligible(item.key)) {
+  // unless deferred encoding may not have run on it yet (pending: the UI says so).
+  if (!isDelta && /^[0-9a-f]{32}$/.test(o.etag) && !mayBePending(ctx, bucket, item.key, o.size)) {
     return { key: item.key, size: o.size, etag: o.etag, lastModified: o.lastModified, storageType: 'passthrough', storedSize: o.size };
   }
   const cacheKey = `${bucket}\0${o.key}\0${o.etag}\0${o.size}`;

@@ -6,7 +6,9 @@ import { availableParallelism } from 'node:os';
 import type { DeltaCodec } from '../codec/codec.js';
 import type { ObjectStore } from '../store/object-store.js';
 import type { StorageType } from './types.js';
-import { DEFAULT_ELIGIBLE_EXTENSIONS, eligibleByExtension, type EligibilityPredicate } from '../format/keys.js';
+import type { EligibilityPredicate } from '../format/keys.js';
+import { resolveEligibility, type EligibilityRule } from '../format/eligibility.js';
+import { versionFolderMatcher, type VersionFolderMatcher } from '../format/version-folders.js';
 import { DEFAULT_REFERENCE_CACHE_BYTES } from '../cache/reference-cache.js';
 import { DEFAULT_COMPRESSION_LEVEL, MAX_COMPRESSION_LEVEL } from '../compress/storage-compression.js';
 import { resolveFsyncMode, type FsyncMode } from '../fsync.js';
@@ -67,10 +69,20 @@ export interface EngineOptions {
   codec: DeltaCodec;
   /** Keep a delta only if delta/original < this (0 < r <= 1). Default 0.5. */
   maxDeltaRatio?: number;
-  /** Delta-eligible file extensions. Default DEFAULT_ELIGIBLE_EXTENSIONS. Ignored when `eligible` is given. */
+  /**
+   * Only these extensions are delta candidates (any size), replacing the default rule:
+   * every upload of at least `minDeltaSize` bytes, and every key with one of FORMAT.md's
+   * extensions. Ignored when `eligible` is given.
+   */
   eligibleExtensions?: readonly string[];
-  /** Custom eligibility predicate on the user key. */
+  /** Custom eligibility predicate on the user key, replacing the default rule. */
   eligible?: EligibilityPredicate;
+  /** Smallest upload that is a delta candidate by size alone (bytes). Default 64 KiB (DEFAULT_MIN_DELTA_SIZE). */
+  minDeltaSize?: number;
+  /** Globs (`*.img`, `bucket/prefix/**`) whose uploads are always delta-encoded, whatever their size and content. Default none. */
+  eligibleInclude?: readonly string[];
+  /** Globs whose uploads are never delta-encoded; they win over everything else. Default none. */
+  eligibleExclude?: readonly string[];
   /** Largest object to delta-encode (bytes). Default 4 GiB. */
   maxDeltaObjectSize?: number;
   /** Largest object accepted (bytes). Default 5 TiB. */
@@ -120,6 +132,13 @@ export interface EngineOptions {
   compactorConcurrency?: number;
   /** Deferred encoding: ms between scans of the backend for pending objects. Default 60000; 0 scans only at start. */
   compactorScanIntervalMs?: number;
+  /**
+   * Compact profile: which folders are version folders, whose same-named objects share
+   * one baseline (`releases/v1.2.3/app.tar` and `releases/v1.2.4/app.tar`): `auto` (folder
+   * names that look like versions: semver, dates, build numbers) and/or globs over
+   * `bucket/folder` (`builds/nightly/*`). `[]` turns grouping off. Default `['auto']`.
+   */
+  versionFolders?: readonly string[];
   logger?: EngineLogger;
   observer?: EngineObserver;
 }
@@ -128,7 +147,8 @@ export interface ResolvedEngineOptions {
   store: ObjectStore;
   codec: DeltaCodec;
   maxDeltaRatio: number;
-  eligible: EligibilityPredicate;
+  /** Eligibility from bucket, key and size (the options above, resolved). */
+  eligibility: EligibilityRule;
   maxDeltaObjectSize: number;
   maxObjectSize: number;
   referenceCacheBytes: number;
@@ -144,6 +164,8 @@ export interface ResolvedEngineOptions {
   encode: EncodeSelector;
   compactorConcurrency: number;
   compactorScanIntervalMs: number;
+  /** Compact profile: is `bucket/folder` a version folder (the `versionFolders` rules)? */
+  versionFolders: VersionFolderMatcher;
   logger: EngineLogger;
   observer: EngineObserver;
 }
@@ -159,12 +181,11 @@ function positive(name: string, v: number | undefined, fallback: number, integer
 }
 
 export function resolveEngineOptions(options: EngineOptions): ResolvedEngineOptions {
-  const { store, codec, maxDeltaRatio, eligibleExtensions, eligible, maxDeltaObjectSize, maxObjectSize, referenceCacheBytes, reconstructionCacheBytes, codecConcurrency, tempDir, minPartSize, profile, compressionLevel, gzipAware, baselineRotationRatio, fsync, encode, compactorConcurrency, compactorScanIntervalMs, logger, observer } = options;
+  const { store, codec, maxDeltaRatio, eligibleExtensions, eligible, minDeltaSize, eligibleInclude, eligibleExclude, maxDeltaObjectSize, maxObjectSize, referenceCacheBytes, reconstructionCacheBytes, codecConcurrency, tempDir, minPartSize, profile, compressionLevel, gzipAware, baselineRotationRatio, versionFolders, fsync, encode, compactorConcurrency, compactorScanIntervalMs, logger, observer } = options;
   if (!store) throw new TypeError('deltaglider: option store is required (an S3Store or FileSystemStore)');
   if (!codec) throw new TypeError('deltaglider: option codec is required (see createCodec())');
   const ratio = positive('maxDeltaRatio', maxDeltaRatio, DEFAULT_MAX_DELTA_RATIO, false);
   if (ratio <= 0 || ratio > 1) throw new RangeError(`deltaglider: option maxDeltaRatio must be in (0, 1], got ${ratio}`);
-  if (eligible !== undefined && typeof eligible !== 'function') throw new TypeError('deltaglider: option eligible must be a function (key) => boolean');
   const concurrency = positive('codecConcurrency', codecConcurrency, availableParallelism());
   if (concurrency < 1) throw new RangeError('deltaglider: option codecConcurrency must be at least 1');
   const selectProfile: ProfileSelector = selectorOption('profile', profile, DEFAULT_STORAGE_PROFILE, STORAGE_PROFILES);
@@ -176,7 +197,7 @@ export function resolveEngineOptions(options: EngineOptions): ResolvedEngineOpti
     store,
     codec,
     maxDeltaRatio: ratio,
-    eligible: eligible ?? eligibleByExtension(eligibleExtensions ?? DEFAULT_ELIGIBLE_EXTENSIONS),
+    eligibility: resolveEligibility({ eligible, eligibleExtensions, minDeltaSize, eligibleInclude, eligibleExclude }),
     maxDeltaObjectSize: positive('maxDeltaObjectSize', maxDeltaObjectSize, DEFAULT_MAX_DELTA_OBJECT_SIZE),
     maxObjectSize: positive('maxObjectSize', maxObjectSize, DEFAULT_MAX_OBJECT_SIZE),
     referenceCacheBytes: positive('referenceCacheBytes', referenceCacheBytes, DEFAULT_REFERENCE_CACHE_BYTES),
@@ -192,6 +213,7 @@ export function resolveEngineOptions(options: EngineOptions): ResolvedEngineOpti
     encode: selectEncode,
     compactorConcurrency: positive('compactorConcurrency', compactorConcurrency, DEFAULT_COMPACTOR_CONCURRENCY),
     compactorScanIntervalMs: positive('compactorScanIntervalMs', compactorScanIntervalMs, DEFAULT_COMPACTOR_SCAN_INTERVAL_MS),
+    versionFolders: versionFolderMatcher(versionFolders),
     logger: logger ?? silent,
     observer: observer ?? {},
   };

@@ -8,11 +8,13 @@
 import { probeGzip, type GzipInner } from '../compress/gzip-recipe.js';
 import { compressFile, estimateCompressedSize } from '../compress/storage-compression.js';
 import { DeltaTooLargeError, IntegrityError } from '../errors.js';
-import { compactReferenceKeyOf, deltaspaceOf, fileNameOf } from '../format/keys.js';
+import { compactReferenceKeyOf, deltaKeyOf, deltaspaceOf, fileNameOf } from '../format/keys.js';
+import { groupBaselineKeyOf, versionGroupOf } from '../format/version-folders.js';
 import { compressedMetadata, deltaMetadata } from '../format/metadata.js';
 import { removeQuietly, type Spool } from '../spool.js';
-import { referenceId, spaceLock, withCodec, type EngineContext } from './context.js';
+import { groupLock, keyLock, referenceId, spaceLock, withCodec, type EngineContext } from './context.js';
 import { compactFields, selfReference, type HeldReference, type PutFields, type SourceFile } from './put-fields.js';
+import { COMPACT_MIN_SIMILARITY, isPoorBaseline, passthroughReason, type UploadContent } from './put-eligibility.js';
 import { putPassthrough } from './put-passthrough.js';
 import { ReferenceMissingError } from './race-errors.js';
 import { acquireReference, currentBaseline, storeBaseline } from './references.js';
@@ -37,20 +39,27 @@ const WORTH_COMPRESSING_RATIO = 0.95;
 const BASELINE_ATTEMPTS = 3;
 
 /** Stores an eligible upload under the compact profile. */
-export async function putCompact(ctx: EngineContext, spool: Spool, fields: PutFields): Promise<PutObjectResult> {
+export async function putCompact(ctx: EngineContext, spool: Spool, fields: PutFields, content: UploadContent): Promise<PutObjectResult> {
   const { bucket, key } = fields;
   const space = deltaspaceOf(key);
-  const lockName = spaceLock(bucket, space);
+  // Version folders share their group's baselines (docs/STORAGE_FORMAT.md addendum compact/2).
+  const group = versionGroupOf(bucket, key, ctx.options.versionFolders);
+  const lockName = group ? groupLock(bucket, group) : spaceLock(bucket, space);
   const gz = ctx.options.gzipAware ? await probeGzip(spool, ctx.temp, { maxInnerBytes: ctx.options.maxDeltaObjectSize, signal: fields.signal }) : undefined;
   const source: SourceFile = gz ?? spool;
   try {
     for (let attempt = 0; ; attempt++) {
-      const base = await currentBaseline(ctx, bucket, space);
+      const base = await currentBaseline(ctx, bucket, space, group);
       if (base) {
         try {
           const outcome = await ctx.locks.shared(lockName, async () => {
             const reference = await acquireReference(ctx, bucket, base.key);
-            return storeCompact(ctx, spool, gz, fields, base.key, reference, false, base.storedSize);
+            // A compressed baseline gives way to the first plain upload (a new generation).
+            if ((gz !== undefined || content.compressed === undefined) && (await isPoorBaseline(reference).catch(() => false))) {
+              reference.release();
+              return ROTATE;
+            }
+            return storeCompact(ctx, spool, gz, fields, base.key, reference, false, base.storedSize, gz ? undefined : content);
           });
           if (outcome !== ROTATE) return outcome;
         } catch (err) {
@@ -59,9 +68,10 @@ export async function putCompact(ctx: EngineContext, spool: Spool, fields: PutFi
       }
       // No baseline yet, or the deltas against it have grown past the rotation point:
       // this upload becomes the next generation (exclusive: one creator; old deltas keep theirs).
-      const refKey = compactReferenceKeyOf(space, (base?.generation ?? 0) + 1);
+      const generation = (base?.generation ?? 0) + 1;
+      const refKey = group ? groupBaselineKeyOf(group, generation) : compactReferenceKeyOf(space, generation);
       const done = await ctx.locks.exclusive(lockName, async () => {
-        if ((await currentBaseline(ctx, bucket, space))?.key !== base?.key) return undefined; // someone else got there first
+        if ((await currentBaseline(ctx, bucket, space, group))?.key !== base?.key) return undefined; // someone else got there first
         const stored = await storeBaseline(ctx, bucket, refKey, source, key);
         if (stored === undefined) return undefined; // another process created it first
         const result = (await storeCompact(ctx, spool, gz, fields, refKey, selfReference(source), true)) as PutObjectResult;
@@ -82,7 +92,7 @@ export async function putCompact(ctx: EngineContext, spool: Spool, fields: PutFi
  * rotation point and this upload should become the next baseline instead.
  * `baselineStored` (bytes the baseline occupies on the backend) enables that check.
  */
-async function storeCompact(ctx: EngineContext, spool: Spool, gz: GzipInner | undefined, fields: PutFields, refKey: string, reference: HeldReference, created: boolean, baselineStored?: number): Promise<PutObjectResult | typeof ROTATE> {
+async function storeCompact(ctx: EngineContext, spool: Spool, gz: GzipInner | undefined, fields: PutFields, refKey: string, reference: HeldReference, created: boolean, baselineStored?: number, content?: UploadContent): Promise<PutObjectResult | typeof ROTATE> {
   const { bucket, key } = fields;
   const source: SourceFile = gz ?? spool;
   const deltaPath = ctx.temp.file('delta');
@@ -91,16 +101,21 @@ async function storeCompact(ctx: EngineContext, spool: Spool, gz: GzipInner | un
   try {
     const level = ctx.options.compressionLevel;
     let delta: { path: string; size: number; compression: string; command: string } | undefined;
+    // Compressed content with nothing in common with the baseline: no delta can win.
+    const similarity = content && !created ? await content.similarityTo(reference) : undefined;
+    const unrelated = similarity !== undefined && similarity < COMPACT_MIN_SIMILARITY;
     const t0 = performance.now();
-    try {
-      // A delta no smaller than the upload itself can never be chosen: stop the encoder there.
-      const encoded = await withCodec(ctx, () =>
-        ctx.options.codec.encode(reference.path, source.path, deltaPath, { maxOutputBytes: created ? undefined : Math.max(0, spool.size - 1), signal: fields.signal }),
-      );
-      delta = { path: deltaPath, size: encoded.size, compression: 'none', command: encoded.command };
-      if (fields.replacing) await verifyDelta(ctx, reference.path, deltaPath, source, fields);
-    } catch (err) {
-      if (!(err instanceof DeltaTooLargeError)) throw err;
+    if (!unrelated) {
+      try {
+        // A delta no smaller than the upload itself can never be chosen: stop the encoder there.
+        const encoded = await withCodec(ctx, () =>
+          ctx.options.codec.encode(reference.path, source.path, deltaPath, { maxOutputBytes: created ? undefined : Math.max(0, spool.size - 1), signal: fields.signal }),
+        );
+        delta = { path: deltaPath, size: encoded.size, compression: 'none', command: encoded.command };
+        if (fields.replacing) await verifyDelta(ctx, reference.path, deltaPath, source, fields);
+      } catch (err) {
+        if (!(err instanceof DeltaTooLargeError)) throw err;
+      }
     }
     const encodeMs = performance.now() - t0;
     const deltaRatio = delta && spool.size > 0 ? delta.size / spool.size : undefined;
@@ -143,10 +158,11 @@ async function storeCompact(ctx: EngineContext, spool: Spool, gz: GzipInner | un
       storageType = 'compressed';
     } else if (delta && (created || delta.size < spool.size)) {
       body = delta;
-      metadata = deltaMetadata({ ...common, refKey, refSha256: reference.sha256, deltaSize: delta.size, deltaCmd: delta.command, compact: compactFields(delta.compression, gz) });
+      metadata = deltaMetadata({ ...common, refKey, refSha256: reference.sha256, deltaSize: delta.size, deltaCmd: delta.command, compact: compactFields(delta.compression, gz, refKey) });
       storageType = created ? 'reference' : 'delta';
     } else {
-      return await putPassthrough(ctx, spool, fields, deltaRatio, true);
+      const reason = unrelated && content ? passthroughReason(content, `${Math.round(similarity * 100)}% like the baseline, and compression does not shrink it`) : 'no smaller as a delta or compressed';
+      return await putPassthrough(ctx, spool, fields, deltaRatio, { compact: true, reason });
     }
     await writeDeltaVariant(ctx, fields, body, metadata);
     return { etag: spool.md5, storageType, size: spool.size, storedSize: body.size, sha256: spool.sha256, deltaRatio, createdReference: created, encodeMs };

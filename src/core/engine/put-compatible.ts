@@ -9,6 +9,7 @@ import { removeQuietly, type Spool } from '../spool.js';
 import { spaceLock, withCodec, type EngineContext } from './context.js';
 import { verifyDelta, writeDeltaVariant } from './write-delta-variant.js';
 import { selfReference, type HeldReference, type PutFields } from './put-fields.js';
+import { passthroughReason, type UploadContent } from './put-eligibility.js';
 import { putPassthrough } from './put-passthrough.js';
 import { ReferenceMissingError } from './race-errors.js';
 import { acquireReference, seedReferenceCache } from './references.js';
@@ -18,13 +19,18 @@ import type { PutObjectResult, StorageType } from './types.js';
 const REFERENCE_RETRIES = 3;
 
 /** Stores an eligible upload under the compatible profile: a delta, or a passthrough when the delta does not pay. */
-export async function putCompatible(ctx: EngineContext, spool: Spool, fields: PutFields): Promise<PutObjectResult> {
+export async function putCompatible(ctx: EngineContext, spool: Spool, fields: PutFields, content: UploadContent): Promise<PutObjectResult> {
   const { bucket, key } = fields;
   const space = deltaspaceOf(key);
   const refKey = referenceKeyOf(space);
   const lockName = spaceLock(bucket, space);
 
   for (let attempt = 0; ; attempt++) {
+    // A compressed upload would be a poor baseline for the uncompressed versions that may
+    // follow it: it never seeds a deltaspace (docs/OPERATIONS.md "What gets delta-encoded").
+    if (content.poorBaseline && !(await ctx.store.headObject(bucket, refKey))) {
+      return putPassthrough(ctx, spool, fields, undefined, { reason: passthroughReason(content, 'no baseline') });
+    }
     // Create the reference if the deltaspace has none (exclusive: one creator). The
     // self-delta is written under the same lock, so a concurrent DELETE's reference
     // collection cannot see the new reference alone and remove it.
@@ -51,6 +57,14 @@ export async function putCompatible(ctx: EngineContext, spool: Spool, fields: Pu
     try {
       return await ctx.locks.shared(lockName, async () => {
         const reference = await acquireReference(ctx, bucket, refKey);
+        const skip = await content.skipEncode(reference, ctx.options.maxDeltaRatio).catch((err: unknown) => {
+          reference.release();
+          throw err;
+        });
+        if (skip !== undefined) {
+          reference.release();
+          return putPassthrough(ctx, spool, fields, undefined, { reason: skip });
+        }
         return storeEncoded(ctx, spool, fields, refKey, reference, false);
       });
     } catch (err) {
@@ -73,12 +87,12 @@ async function storeEncoded(ctx: EngineContext, spool: Spool, fields: PutFields,
     try {
       encoded = await withCodec(ctx, () => ctx.options.codec.encode(reference.path, spool.path, deltaPath, { maxOutputBytes: limit, signal: fields.signal }));
     } catch (err) {
-      if (err instanceof DeltaTooLargeError) return putPassthrough(ctx, spool, fields, undefined);
+      if (err instanceof DeltaTooLargeError) return putPassthrough(ctx, spool, fields, undefined, { reason: `delta too large: over ${ctx.options.maxDeltaRatio}` });
       throw err;
     }
     const encodeMs = performance.now() - t0;
     const ratio = spool.size === 0 ? 0 : encoded.size / spool.size;
-    if (!created && !(ratio < ctx.options.maxDeltaRatio)) return putPassthrough(ctx, spool, fields, ratio);
+    if (!created && !(ratio < ctx.options.maxDeltaRatio)) return putPassthrough(ctx, spool, fields, ratio, { reason: `delta too large: ${ratio.toFixed(2)}` });
     const metadata = deltaMetadata({
       fileSha256: spool.sha256,
       fileSize: spool.size,

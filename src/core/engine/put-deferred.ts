@@ -44,14 +44,14 @@ export async function putDeferred(ctx: EngineContext, input: PutObjectInput): Pr
   const conditional = input.conditions?.ifMatch !== undefined || input.conditions?.ifNoneMatch !== undefined;
   if (size === undefined || size > MAX_STREAMED_PUT_BYTES || conditional) return undefined;
   if (ctx.options.encode(bucket, key) !== 'deferred') return undefined;
-  const eligible = ctx.options.eligible(key) && size <= ctx.options.maxDeltaObjectSize;
+  const eligible = ctx.options.eligibility(bucket, key, size).eligible && size <= ctx.options.maxDeltaObjectSize;
   if (eligible && !(await hasBaseline(ctx, bucket, key))) return undefined;
   const compact = ctx.options.profile(bucket, key) === 'compact';
   if (!ctx.store.putStream || ctx.store.streamedPuts === false) {
     if (!eligible) return undefined;
     const spool = await spoolToFile(input.body, ctx.temp, { expectedSize: size, maxSize: ctx.options.maxObjectSize, contentMd5: input.contentMd5, signal: input.signal });
     try {
-      const pending = await putPassthrough(ctx, spool, input, undefined, compact, true);
+      const pending = await putPassthrough(ctx, spool, input, undefined, { compact, pending: true });
       afterPending(ctx, bucket, key, pending);
       return pending;
     } finally {
@@ -82,7 +82,7 @@ export async function putDeferred(ctx: EngineContext, input: PutObjectInput): Pr
 export async function storePendingIfDeferred(ctx: EngineContext, spool: Spool, fields: PutFields): Promise<PutObjectResult | undefined> {
   const { bucket, key } = fields;
   if (ctx.options.encode(bucket, key) !== 'deferred' || !(await hasBaseline(ctx, bucket, key))) return undefined;
-  const pending = await putPassthrough(ctx, spool, fields, undefined, ctx.options.profile(bucket, key) === 'compact', true);
+  const pending = await putPassthrough(ctx, spool, fields, undefined, { compact: ctx.options.profile(bucket, key) === 'compact', pending: true });
   afterPending(ctx, bucket, key, pending);
   return pending;
 }

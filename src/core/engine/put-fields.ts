@@ -4,7 +4,8 @@
  */
 import { formatGzipRecipe, type GzipInner } from '../compress/gzip-recipe.js';
 import type { CompactFields } from '../format/metadata.js';
-import { COMPACT_PROFILE_TAG } from '../format/profile.js';
+import { COMPACT_GROUP_PROFILE_TAG, COMPACT_PROFILE_TAG } from '../format/profile.js';
+import { isGroupBaselineKey } from '../format/version-folders.js';
 import type { StoredHeaders } from '../store/object-store.js';
 import type { PutObjectInput } from './types.js';
 
@@ -42,7 +43,8 @@ export function selfReference(source: SourceFile): HeldReference {
   return { path: source.path, size: source.size, sha256: source.sha256, release: () => undefined };
 }
 
-/** The compact fields every compact write carries. */
-export function compactFields(compression: string, gz?: GzipInner): CompactFields {
-  return { profile: COMPACT_PROFILE_TAG, compression, gzip: gz ? formatGzipRecipe(gz.recipe) : undefined };
+/** The compact fields every compact write carries (`refKey`: the baseline it uses; a version group's makes it compact/2). */
+export function compactFields(compression: string, gz?: GzipInner, refKey?: string): CompactFields {
+  const profile = refKey !== undefined && isGroupBaselineKey(refKey) ? COMPACT_GROUP_PROFILE_TAG : COMPACT_PROFILE_TAG;
+  return { profile, compression, gzip: gz ? formatGzipRecipe(gz.recipe) : undefined };
 }

@@ -11,6 +11,7 @@ import { putCompact } from './put-compact.js';
 import { putCompatible } from './put-compatible.js';
 import type { PutFields } from './put-fields.js';
 import { putDeferred, storePendingIfDeferred } from './put-deferred.js';
+import { probeUpload } from './put-eligibility.js';
 import { putPassthrough } from './put-passthrough.js';
 import { resolve } from './resolve.js';
 import type { PutObjectInput, PutObjectResult } from './types.js';
@@ -50,15 +51,15 @@ export async function putSpool(ctx: EngineContext, spool: Spool, fields: PutFiel
       evaluateConditions(fields.conditions, current.info.etag, current.info.lastModified, false);
     }
   }
-  const eligible = ctx.options.eligible(key) && spool.size <= ctx.options.maxDeltaObjectSize;
-  if (eligible && !fields.replacing) {
+  const content = await probeUpload(ctx.options, bucket, key, spool);
+  if (content.eligible && !fields.replacing) {
     const pending = await storePendingIfDeferred(ctx, spool, fields);
     if (pending) return pending;
   }
   let result: PutObjectResult;
-  if (!eligible) result = await putPassthrough(ctx, spool, fields);
-  else if (ctx.options.profile(bucket, key) === 'compact') result = await putCompact(ctx, spool, fields);
-  else result = await putCompatible(ctx, spool, fields);
+  if (!content.eligible) result = await putPassthrough(ctx, spool, fields, undefined, { reason: content.reason });
+  else if (ctx.options.profile(bucket, key) === 'compact') result = await putCompact(ctx, spool, fields, content);
+  else result = await putCompatible(ctx, spool, fields, content);
   // A compaction is not a PUT: the compactor counts it (CompactorStats).
   if (!fields.replacing) ctx.options.observer.onPut?.({ storageType: result.storageType, size: result.size, storedSize: result.storedSize, ratio: result.deltaRatio, encodeMs: result.encodeMs });
   ctx.options.logger.debug({ bucket, key, storageType: result.storageType, size: result.size, stored: result.storedSize, ratio: result.deltaRatio }, 'put');

@@ -11,12 +11,20 @@ import { finishPendingAsPassthrough } from './pending-switch.js';
 import { compactFields, type PutFields } from './put-fields.js';
 import type { PutObjectResult } from './types.js';
 
+/** How putPassthrough stores the upload. */
+export interface PassthroughHow {
+  compact?: boolean;
+  pending?: boolean;
+  reason?: string;
+}
+
 /**
- * Writes the upload at its key and removes the delta variant (`compact`: tag it with the
- * compact profile; `pending`: mark it for the compactor). A compactor write (`replacing`)
- * only completes the pending object's metadata.
+ * Writes the upload at its key and removes the delta variant. `compact`: tag it with the
+ * compact profile; `pending`: mark it for the compactor; `reason`: why it is stored whole
+ * (`dg-reason`). A compactor write (`replacing`) only completes the pending object's metadata.
  */
-export async function putPassthrough(ctx: EngineContext, spool: Spool, fields: PutFields, deltaRatio?: number, compact = false, pending = false): Promise<PutObjectResult> {
+export async function putPassthrough(ctx: EngineContext, spool: Spool, fields: PutFields, deltaRatio?: number, how: PassthroughHow = {}): Promise<PutObjectResult> {
+  const { compact = false, pending = false, reason } = how;
   const { bucket, key } = fields;
   const complete = passthroughMetadata({
     fileSha256: spool.sha256,
@@ -27,6 +35,7 @@ export async function putPassthrough(ctx: EngineContext, spool: Spool, fields: P
     contentType: fields.contentType,
     userMetadata: fields.userMetadata,
     compact: compact ? compactFields('none') : undefined,
+    reason,
   });
   const metadata = pending ? { ...complete, [META.pending]: PENDING_TAG } : complete;
   const options = { metadata, contentType: fields.contentType, headers: fields.headers, md5: spool.md5 };
@@ -36,5 +45,5 @@ export async function putPassthrough(ctx: EngineContext, spool: Spool, fields: P
     await ctx.store.putObject(bucket, key, spool, options);
     await ctx.store.deleteObject(bucket, deltaKeyOf(key));
   });
-  return { etag: spool.md5, storageType: 'passthrough', size: spool.size, storedSize: spool.size, sha256: spool.sha256, deltaRatio, createdReference: false, pending };
+  return { etag: spool.md5, storageType: 'passthrough', size: spool.size, storedSize: spool.size, sha256: spool.sha256, deltaRatio, createdReference: false, pending, reason };
 }

@@ -7,6 +7,7 @@ import type { CachedReference } from '../cache/reference-cache.js';
 import { decodedBody, compressFile } from '../compress/storage-compression.js';
 import { IntegrityError, NoSuchKeyError, PreconditionFailedError } from '../errors.js';
 import { fileNameOf, generationOf, REFERENCE_NAME } from '../format/keys.js';
+import { groupBaselinePrefix, groupGenerationOf, type VersionGroup } from '../format/version-folders.js';
 import { parseMetadata, referenceMetadata } from '../format/metadata.js';
 import { removeQuietly, spoolToFile } from '../spool.js';
 import { listAll } from '../store/list-all.js';
@@ -26,17 +27,17 @@ export interface Baseline {
  * The baseline new deltas of a deltaspace use: its newest compact baseline, else its
  * compatible `reference.bin` (generation 0), else none. One LIST of `P/reference.` finds both.
  */
-export async function currentBaseline(ctx: EngineContext, bucket: string, space: string): Promise<Baseline | undefined> {
-  const baselines = await listBaselines(ctx, bucket, space);
+export async function currentBaseline(ctx: EngineContext, bucket: string, space: string, group?: VersionGroup): Promise<Baseline | undefined> {
+  const baselines = await listBaselines(ctx, bucket, space, group);
   return baselines[baselines.length - 1];
 }
 
-/** A deltaspace's baselines, oldest generation first (`reference.bin` is generation 0). */
-export async function listBaselines(ctx: EngineContext, bucket: string, space: string): Promise<Baseline[]> {
-  const prefix = `${space === '' ? '' : `${space}/`}reference.`;
+/** A deltaspace's (or, given `group`, a version group's) baselines, oldest generation first (`reference.bin` is generation 0). */
+export async function listBaselines(ctx: EngineContext, bucket: string, space: string, group?: VersionGroup): Promise<Baseline[]> {
+  const prefix = group ? groupBaselinePrefix(group) : `${space === '' ? '' : `${space}/`}reference.`;
   const found: Baseline[] = [];
   for await (const o of listAll(ctx.store, bucket, prefix, { delimiter: '/' })) {
-    const generation = fileNameOf(o.key) === REFERENCE_NAME ? 0 : generationOf(o.key);
+    const generation = group ? groupGenerationOf(o.key, group) : fileNameOf(o.key) === REFERENCE_NAME ? 0 : generationOf(o.key);
     if (generation !== undefined) found.push({ key: o.key, generation, storedSize: o.size });
   }
   return found.sort((a, b) => a.generation - b.generation);
@@ -50,7 +51,7 @@ export async function storeBaseline(ctx: EngineContext, bucket: string, refKey: 
     const body = compressed !== undefined ? { path: packed, size: compressed } : { path: source.path, size: source.size };
     try {
       await ctx.store.putObject(bucket, refKey, body, {
-        metadata: referenceMetadata({ fileSha256: source.sha256, fileSize: source.size, md5: source.md5, createdAt: new Date(), sourceKey, compact: compactFields(compressed !== undefined ? 'br' : 'none') }),
+        metadata: referenceMetadata({ fileSha256: source.sha256, fileSize: source.size, md5: source.md5, createdAt: new Date(), sourceKey, compact: compactFields(compressed !== undefined ? 'br' : 'none', undefined, refKey) }),
         contentType: 'application/octet-stream',
         ifNoneMatch: true,
         md5: compressed !== undefined ? undefined : source.md5,

@@ -6,6 +6,7 @@
 import { mapLimit } from '../concurrency.js';
 import { deltaKeyOf, deltaspaceOf, fileNameOf, generationOf, isReferenceKey } from '../format/keys.js';
 import { parseMetadata } from '../format/metadata.js';
+import { isGroupBaselineKey } from '../format/version-folders.js';
 import { listAll } from '../store/list-all.js';
 import type { DeltaGliderEngine } from './engine.js';
 import { median, savingsPercent } from './deltaspace-summary.js';
@@ -22,7 +23,7 @@ export const DRIFT_WARNING_MIN_RATIO = 0.05;
 const TREND_WINDOW = 3;
 
 export interface BaselineReport {
-  /** Backend key (`P/reference.bin`, `P/reference.000001.delta.delta`). */
+  /** Backend key (`P/reference.bin`, `P/reference.000001.delta.delta`, a version group's `P/name.baseline.000001.delta.delta`). */
   key: string;
   /** 0 for the compatible `reference.bin`, else the compact generation. */
   generation: number;
@@ -52,6 +53,8 @@ export interface ObjectReport {
   /** `dg-gzip` present: stored as a delta or compression of the gzip's inner stream. */
   gzipAware: boolean;
   lastModified: string;
+  /** Stored whole: why (`dg-reason`), when its writer said. */
+  reason?: string;
 }
 
 export interface DeltaspaceReport {
@@ -83,7 +86,7 @@ export async function deltaspaceReport(engine: DeltaGliderEngine, bucket: string
   const userKeys: { key: string; backendKey: string }[] = [];
   for await (const o of listAllObjects(engine, bucket, prefix)) userKeys.push({ key: o.key, backendKey: o.storageType === 'passthrough' ? o.key : deltaKeyOf(o.key) });
   const baselineKeys: string[] = [];
-  for await (const o of listAll(engine.store, bucket, prefix)) if (isReferenceKey(o.key)) baselineKeys.push(o.key);
+  for await (const o of listAll(engine.store, bucket, prefix)) if (isReferenceKey(o.key) || isGroupBaselineKey(o.key)) baselineKeys.push(o.key);
   const objects = (
     await mapLimit(userKeys, DEFAULT_LIST_HEAD_CONCURRENCY, async ({ key, backendKey }) => {
       const r = await describeListed(engine.store, bucket, key, backendKey);
@@ -98,6 +101,7 @@ export async function deltaspaceReport(engine: DeltaGliderEngine, bucket: string
         referenceKey: r.info.referenceKey,
         gzipAware: r.meta.gzip !== undefined,
         lastModified: r.info.lastModified.toISOString(),
+        reason: r.info.reason,
       };
       return o;
     })
@@ -109,7 +113,7 @@ export async function deltaspaceReport(engine: DeltaGliderEngine, bucket: string
       const meta = parseMetadata(stored.metadata);
       const b: BaselineReport = {
         key,
-        generation: generationOf(key) ?? 0,
+        generation: generationOf(key) ?? Number(/\.(\d{6})\.delta\.delta$/.exec(key)?.[1] ?? 0),
         size: meta.fileSize ?? stored.size,
         storedSize: stored.size,
         compression: meta.compression ?? 'none',
@@ -141,7 +145,8 @@ export async function deltaspaceReport(engine: DeltaGliderEngine, bucket: string
     s.profiles[o.profile]++;
     s.originalBytes += o.size;
     s.storedBytes += o.storedSize;
-    const b = o.referenceKey && s.baselines.find((x) => x.key === o.referenceKey);
+    // A version folder's deltas use its group's baseline, one folder up.
+    const b = o.referenceKey && baselines.find((x) => x.key === o.referenceKey);
     if (b) b.deltas++;
   }
   for (const s of spaces.values()) {
@@ -187,7 +192,7 @@ export function formatDeltaspaceReport(reports: DeltaspaceReport[]): string {
     for (const o of s.objects) {
       // The seeding object's bytes are the baseline above: its few-byte self-delta is no saving.
       const cost = o.storageType === 'reference' ? `${'baseline'.padStart(8)}  ${'(baseline)'.padStart(12)} / ${String(o.size).padEnd(12)}` : `${pct(o.ratio).padStart(8)}  ${String(o.storedSize).padStart(12)} / ${String(o.size).padEnd(12)}`;
-      lines.push(`    ${o.storageType.padEnd(11)} ${cost} ${fileNameOf(o.key)}${o.gzipAware ? ' (gzip-aware)' : ''}${o.profile === 'compact' ? ' [compact]' : ''}`);
+      lines.push(`    ${o.storageType.padEnd(11)} ${cost} ${fileNameOf(o.key)}${o.gzipAware ? ' (gzip-aware)' : ''}${o.profile === 'compact' ? ' [compact]' : ''}${o.reason ? `: ${o.reason}` : ''}`);
     }
     for (const w of s.warnings) lines.push(`  ! ${w}`);
   }

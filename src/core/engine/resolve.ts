@@ -4,6 +4,7 @@
  */
 import { NoSuchBucketError, NoSuchKeyError, ReservedKeyError, UnsupportedFormatError } from '../errors.js';
 import { assertUserKey, deltaKeyOf, deltaspaceOf, isValidReferenceFor, referenceKeyOf } from '../format/keys.js';
+import { isValidGroupReferenceFor } from '../format/version-folders.js';
 import { parseMetadata, type ParsedMetadata } from '../format/metadata.js';
 import { COMPACT_FORMAT_VERSION, parseProfileTag } from '../format/profile.js';
 import { parseGzipRecipe } from '../compress/gzip-recipe.js';
@@ -72,6 +73,7 @@ export function describeStored(key: string, stored: StoredObjectInfo, isDeltaKey
     referenceKey: storageType === 'delta' || storageType === 'reference' ? referenceKeyFor(key, meta) : undefined,
     profile: parseProfileTag(meta.profile)?.profile ?? 'compatible',
     pending: !isDeltaKey && meta.pending !== undefined ? true : undefined,
+    reason: storageType === 'passthrough' ? (meta.reason ?? (meta.plain ? 'written without DeltaGlider metadata' : undefined)) : undefined,
   };
   return { info, stored, meta };
 }
@@ -94,7 +96,7 @@ export function assertReadableKey(key: string): void {
  * checks it). Undefined for a compact object naming anything else (hostile metadata).
  */
 export function referenceKeyFor(userKey: string, meta: ParsedMetadata): string | undefined {
-  if (meta.refKey !== undefined && isValidReferenceFor(userKey, meta.refKey)) return meta.refKey;
+  if (meta.refKey !== undefined && (isValidReferenceFor(userKey, meta.refKey) || isValidGroupReferenceFor(userKey, meta.refKey))) return meta.refKey;
   if (meta.profile !== undefined && meta.refKey !== undefined) return undefined;
   return referenceKeyOf(deltaspaceOf(userKey));
 }

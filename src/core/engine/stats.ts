@@ -4,6 +4,7 @@
  * should cache the result.
  */
 import { isReferenceKey, deltaspaceOf } from '../format/keys.js';
+import { isGroupBaselineKey } from '../format/version-folders.js';
 import { listAll } from '../store/list-all.js';
 import { savingsPercent as savings } from './deltaspace-summary.js';
 import type { DeltaGliderEngine } from './engine.js';
@@ -61,7 +62,7 @@ export async function deltaspaceStats(engine: DeltaGliderEngine, bucket: string,
   }
   // References are hidden from user listings: add them from the backend.
   for await (const o of listAll(engine.store, bucket, prefix)) {
-    if (!isReferenceKey(o.key)) continue;
+    if (!isReferenceKey(o.key) && !isGroupBaselineKey(o.key)) continue;
     const s = space(deltaspaceOf(o.key));
     s.referenceBytes += o.size;
     s.storedBytes += o.size;

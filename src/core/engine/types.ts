@@ -39,6 +39,8 @@ export interface ObjectInfo {
   profile: 'compatible' | 'compact';
   /** A passthrough object whose deferred encoding has not run yet (`dg-pending`). */
   pending?: boolean;
+  /** Objects stored whole: why no delta was kept (`compressed content (zip)`, `delta too large: 0.93`, ...), when known. */
+  reason?: string;
 }
 
 /** A list entry as clients see it (LIST returns no metadata, so no content type). */
@@ -99,6 +101,8 @@ export interface PutObjectResult {
   encodeMs?: number;
   /** Stored as a pending passthrough object: the compactor encodes it later. */
   pending?: boolean;
+  /** Stored whole: why (the `dg-reason` written with it). */
+  reason?: string;
 }
 
 export interface GetObjectInput {

@@ -33,6 +33,8 @@ export const META = {
   pending: 'dg-pending',
   /** Deferred encoding: on a delta the compactor wrote, the backend ETag of the pending object it replaces. */
   compactedFrom: 'dg-compacted-from',
+  /** Objects stored whole: why no delta was kept (informative; docs/STORAGE_FORMAT.md addendum "Reasons"). */
+  reason: 'dg-reason',
   contentType: 'content-type',
 } as const;
 
@@ -125,9 +127,11 @@ export function deltaMetadata(
 
 /** Metadata of a passthrough object `P/name`. */
 export function passthroughMetadata(
-  fields: CommonFields & { fileName: string; contentType?: string; userMetadata?: Record<string, string>; compact?: CompactFields },
+  fields: CommonFields & { fileName: string; contentType?: string; userMetadata?: Record<string, string>; compact?: CompactFields; reason?: string },
 ): Record<string, string> {
-  const meta = { ...common(fields, fields.fileName, 'passthrough'), [META.compression]: 'none' };
+  const meta: Record<string, string> = { ...common(fields, fields.fileName, 'passthrough'), [META.compression]: 'none' };
+  // Printable ASCII only: a glob from the configuration may hold anything, S3 metadata may not.
+  if (fields.reason !== undefined) meta[META.reason] = fields.reason.replace(/[^\x20-\x7e]/g, '?');
   return withUser(withCompact(meta, fields.compact), fields.contentType, fields.userMetadata);
 }
 
@@ -185,6 +189,8 @@ export interface ParsedMetadata {
   pending?: string;
   /** `dg-compacted-from`: the ETag of the pending object a compactor-written delta replaced. */
   compactedFrom?: string;
+  /** `dg-reason`: why an object is stored whole, when its writer said. */
+  reason?: string;
   contentType?: string;
   userMetadata: Record<string, string>;
 }
@@ -223,6 +229,7 @@ export function parseMetadata(meta: Record<string, string>): ParsedMetadata {
     gzip: readField(lower, META.gzip),
     pending: readField(lower, META.pending),
     compactedFrom: readField(lower, META.compactedFrom)?.toLowerCase(),
+    reason: readField(lower, META.reason),
     contentType: plain ? undefined : lower[META.contentType],
     userMetadata,
   };

@@ -21,11 +21,21 @@ export const STORAGE_PROFILES: readonly StorageProfile[] = ['compatible', 'compa
 /** The profile used when nothing is configured: the DeltaGlider format as is. */
 export const DEFAULT_STORAGE_PROFILE: StorageProfile = 'compatible';
 
-/** Version of the compact addendum this build writes (and the highest it reads). */
-export const COMPACT_FORMAT_VERSION = 1;
+/** Highest version of the compact addendum this build reads. */
+export const COMPACT_FORMAT_VERSION = 2;
 
-/** `dg-profile` value of everything the compact profile writes. */
-export const COMPACT_PROFILE_TAG = `compact/${COMPACT_FORMAT_VERSION}`;
+/**
+ * `dg-profile` of what the compact profile writes, except version-folder groups: kept at
+ * version 1 so builds that read compact/1 still read everything that needs nothing newer.
+ */
+export const COMPACT_PROFILE_TAG = 'compact/1';
+
+/**
+ * `dg-profile` of a version group's baselines and of the deltas against them (addendum
+ * version 2): a compact/1 reader refuses them with "upgrade" instead of failing on a
+ * baseline in another folder.
+ */
+export const COMPACT_GROUP_PROFILE_TAG = 'compact/2';
 
 /** Chooses the profile for a write, from the bucket and user key. */
 export type ProfileSelector = (bucket: string, key: string) => StorageProfile;

@@ -103,7 +103,10 @@ export interface ObjectDetail {
   storedSize: number;
   savingsPercent: number;
   storageType: ObjectRow['storageType'];
+  /** A passthrough object the compactor has yet to encode (deferred encoding). */
   pending?: boolean;
+  /** Stored whole: why (`compressed content (zip): ...`, `delta too large: 0.93`). */
+  reason?: string;
   etag: string;
   lastModified: string;
   contentType?: string;

@@ -439,6 +439,7 @@ async function renderObject(gen: number, bucket: string, key: string): Promise<v
     ['Original size', `${formatBytes(o.size)} (${formatCount(o.size)} bytes)`, 'size'],
     ['Stored size', `${formatBytes(o.storedSize)} (${formatCount(o.storedSize)} bytes)`, 'stored-size'],
     ['Storage type', badge(o.storageType, o.pending)],
+    ...(o.reason ? [['Why stored whole', o.reason, 'reason'] as [string, Child, string]] : []),
     ['SHA-256', h('code', {}, o.sha256 ?? '—'), 'sha256'],
     ['ETag (MD5)', h('code', {}, o.etag)],
     ['Last modified', `${formatDate(o.lastModified)} (${o.lastModified})`],
