@@ -7,6 +7,7 @@
  * no user key <= k can still appear. We read backend pages until that holds for
  * the last key we return, then cut the page there: no key twice, none missing.
  */
+import { eligibilityOf } from './put-eligibility.js';
 import { LRUCache } from 'lru-cache';
 import { mapLimit } from '../concurrency.js';
 import { compareKeys, DELTA_SUFFIX, userKeyOf } from '../format/keys.js';
@@ -163,7 +164,7 @@ async function prefixHasUserObjects(ctx: EngineContext, bucket: string, prefix: 
 
 /** Could deferred encoding have left this passthrough object pending? (Same size and ETag either way.) */
 function mayBePending(ctx: EngineContext, bucket: string, key: string, size: number): boolean {
-  return ctx.options.encode(bucket, key) === 'deferred' && size <= ctx.options.maxDeltaObjectSize && ctx.options.eligibility(bucket, key, size).eligible;
+  return ctx.options.encode(bucket, key) === 'deferred' && eligibilityOf(ctx.options, bucket, key, size).eligible;
 }
 
 async function summarize(ctx: EngineContext, bucket: string, item: Item): Promise<ObjectSummary | undefined> {

@@ -4,6 +4,7 @@
  * object marked pending, and handed to the compactor. The first upload of a deltaspace
  * still becomes its baseline at once, through the inline path.
  */
+import { eligibilityOf } from './put-eligibility.js';
 import { deltaspaceOf, referenceKeyOf } from '../format/keys.js';
 import { removeQuietly, spoolToFile, type Spool } from '../spool.js';
 import type { EngineContext } from './context.js';
@@ -44,7 +45,7 @@ export async function putDeferred(ctx: EngineContext, input: PutObjectInput): Pr
   const conditional = input.conditions?.ifMatch !== undefined || input.conditions?.ifNoneMatch !== undefined;
   if (size === undefined || size > MAX_STREAMED_PUT_BYTES || conditional) return undefined;
   if (ctx.options.encode(bucket, key) !== 'deferred') return undefined;
-  const eligible = ctx.options.eligibility(bucket, key, size).eligible && size <= ctx.options.maxDeltaObjectSize;
+  const { eligible, reason } = eligibilityOf(ctx.options, bucket, key, size);
   if (eligible && !(await hasBaseline(ctx, bucket, key))) return undefined;
   const compact = ctx.options.profile(bucket, key) === 'compact';
   if (!ctx.store.putStream || ctx.store.streamedPuts === false) {
@@ -68,6 +69,7 @@ export async function putDeferred(ctx: EngineContext, input: PutObjectInput): Pr
     headers: input.headers,
     contentMd5: input.contentMd5,
     encodeLater: eligible,
+    reason,
     compact: compact ? compactFields('none') : undefined,
     signal: input.signal,
   });

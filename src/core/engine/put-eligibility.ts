@@ -40,6 +40,13 @@ export function passthroughReason(content: UploadContent, situation: string): st
   return `compressed content (${content.compressed ?? 'unknown'}): ${situation}`;
 }
 
+/** Is an upload of this bucket, key and size a delta candidate (the rule, then the delta size limit)? */
+export function eligibilityOf(options: ResolvedEngineOptions, bucket: string, key: string, size: number): { eligible: boolean; forced: boolean; reason?: string } {
+  const decision = options.eligibility(bucket, key, size);
+  if (decision.eligible && size > options.maxDeltaObjectSize) return { eligible: false, forced: false, reason: `not eligible: ${size} bytes, over the ${options.maxDeltaObjectSize}-byte delta limit` };
+  return decision;
+}
+
 /**
  * Decides eligibility and looks at the content of a spooled upload (a few small reads).
  *
@@ -48,10 +55,8 @@ export function passthroughReason(content: UploadContent, situation: string): st
  * if (!content.eligible) console.log(content.reason);
  */
 export async function probeUpload(options: ResolvedEngineOptions, bucket: string, key: string, spool: { path: string; size: number }): Promise<UploadContent> {
-  const decision = options.eligibility(bucket, key, spool.size);
-  let reason = decision.reason;
-  if (decision.eligible && spool.size > options.maxDeltaObjectSize) reason = `not eligible: ${spool.size} bytes, over the ${options.maxDeltaObjectSize}-byte delta limit`;
-  const eligible = decision.eligible && reason === undefined;
+  const decision = eligibilityOf(options, bucket, key, spool.size);
+  const { eligible, reason } = decision;
   const compressed = eligible && !decision.forced ? (await detectContent(spool.path, spool.size)).compressed : undefined;
   const similarityTo = (reference: { path: string; sha256: string }): Promise<number | undefined> =>
     compressed === undefined ? Promise.resolve(undefined) : sampledSimilarity(reference, spool.path, spool.size);

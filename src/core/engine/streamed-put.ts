@@ -29,6 +29,8 @@ export interface StreamedPutInput {
   contentMd5?: string;
   /** Delta encoding remains to be done (an eligible key): the object stays pending after its digests are known. */
   encodeLater: boolean;
+  /** Not a delta candidate: why (`dg-reason`, once the object is complete). */
+  reason?: string;
   /** Compact-profile fields, when that profile writes this key. */
   compact?: CompactFields;
   signal?: AbortSignal;
@@ -89,7 +91,7 @@ export async function putStreamed(ctx: EngineContext, input: StreamedPutInput): 
         lateMetadata: () => {
           const d = digests as { sha256: string; md5: string };
           if (input.encodeLater) return pendingMetadata({ ...fields, sha256: d.sha256, md5: d.md5 });
-          return passthroughMetadata({ ...fields, fileSha256: d.sha256, md5: d.md5 });
+          return passthroughMetadata({ ...fields, fileSha256: d.sha256, md5: d.md5, reason: input.reason });
         },
       });
       await ctx.store.deleteObject(bucket, deltaKeyOf(key));
@@ -105,6 +107,7 @@ export async function putStreamed(ctx: EngineContext, input: StreamedPutInput): 
       createdReference: false,
       // Without late metadata (S3) the object lacks its digests: the compactor adds them.
       pending: input.encodeLater || !lateMetadata,
+      reason: input.reason,
     };
   } catch (err) {
     // The body's own failure (a digest mismatch) is the one to report, not the aborted upload it caused.
