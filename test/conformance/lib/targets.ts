@@ -15,6 +15,7 @@ import { FileSystemStore, S3Store, type ObjectStore } from '../../../src/index.j
 import { deltaGliderMiddleware } from '../../../src/middleware/index.js';
 import { createReverseProxy } from '../../../src/reverse-proxy/index.js';
 import { startS3rver, TEST_CREDENTIALS, type S3rverFixture } from '../../helpers/s3rver.js';
+import { RGW_SURFACES, startRgwSurface } from './rgw-targets.js';
 
 export { TARGET_IDS, TARGET_TITLES, type TargetId } from './results.js';
 import type { TargetId } from './results.js';
@@ -112,6 +113,7 @@ async function startSurface(id: TargetId, profile: 'compatible' | 'compact'): Pr
   const closeClients = (): void => {
     for (const c of clients.splice(0)) c.destroy();
   };
+  if ((RGW_SURFACES as readonly string[]).includes(id)) return startRgwSurface(id, id as (typeof RGW_SURFACES)[number], profile, loadPlugin);
   switch (id) {
     default:
       throw new Error(`unknown conformance target ${id}`);
