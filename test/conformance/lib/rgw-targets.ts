@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import express from 'express';
 import { S3Store } from '../../../src/index.js';
-import { deltaGliderMiddleware } from '../../../src/middleware/index.js';
+import { deltaGliderMiddleware, ignoreUnknownExpectations } from '../../../src/middleware/index.js';
 import { createReverseProxy } from '../../../src/reverse-proxy/index.js';
 import { rgwUnavailable, sharedRgw, type RgwEndpoint } from '../../helpers/rgw.js';
 import type { TargetId } from './results.js';
@@ -85,7 +85,7 @@ export async function startRgwSurface(id: TargetId, surface: (typeof RGW_SURFACE
       const app = express();
       const mw = deltaGliderMiddleware({ backend, passUnhandled: false, profile, credentials: [PROXY_CREDENTIALS] });
       app.use('/s3', mw);
-      const server = createServer(app);
+      const server = ignoreUnknownExpectations(createServer(app));
       const endpoint = new URL('/s3', await listen(server));
       const c = makeClients(endpoint, PROXY_CREDENTIALS, rgw.region);
       return {

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import express from 'express';
 import { FileSystemStore, S3Store, type ObjectStore } from '../../../src/index.js';
-import { deltaGliderMiddleware } from '../../../src/middleware/index.js';
+import { deltaGliderMiddleware, ignoreUnknownExpectations } from '../../../src/middleware/index.js';
 import { createReverseProxy } from '../../../src/reverse-proxy/index.js';
 import { startS3rver, TEST_CREDENTIALS, type S3rverFixture } from '../../helpers/s3rver.js';
 import { RGW_SURFACES, startRgwSurface } from './rgw-targets.js';
@@ -149,7 +149,7 @@ async function startSurface(id: TargetId, profile: 'compatible' | 'compact'): Pr
       const app = express();
       const mw = deltaGliderMiddleware({ backend, passUnhandled: false, profile });
       app.use('/s3', mw);
-      const server = createServer(app);
+      const server = ignoreUnknownExpectations(createServer(app));
       const base = await listen(server);
       const endpoint = new URL('/s3', base);
       return {
