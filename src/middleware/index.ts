@@ -17,6 +17,8 @@ import type { ObjectStore } from '../core/store/object-store.js';
 import { createS3Handler, type HandlerLogger, type NextFunction, type RequestEvent, type S3IncomingMessage } from '../s3/handler.js';
 import type { SigV4Credential } from '../s3/sigv4.js';
 
+export { ignoreUnknownExpectations } from '../s3/ignore-unknown-expectations.js';
+
 export interface DeltaGliderMiddlewareOptions extends Partial<Omit<EngineOptions, 'store' | 'codec'>> {
   /** Where objects are stored: an S3Store or FileSystemStore. Required unless `engine` is given. */
   backend?: ObjectStore;

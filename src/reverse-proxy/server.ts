@@ -26,6 +26,7 @@ import { loadTls } from './tls.js';
 import { createStatsCache, type StatsCache } from './stats-cache.js';
 import { trackWrites } from './track-writes.js';
 import { TOOL_VERSION } from '../core/format/metadata.js';
+import { ignoreUnknownExpectations } from '../s3/ignore-unknown-expectations.js';
 
 /** Builds the UI port's handler (see src/ui). Injected to keep the UI optional. */
 export type UiHandlerFactory = (context: UiContext) => (req: IncomingMessage, res: ServerResponse) => void;
@@ -131,7 +132,7 @@ export async function createReverseProxy(options: ReverseProxyOptions = {}): Pro
     }
     handler(req as S3IncomingMessage, res);
   };
-  const server = tls ? createHttpsServer({ cert: tls.cert, key: tls.key }, s3Listener) : createHttpServer(s3Listener);
+  const server = ignoreUnknownExpectations(tls ? createHttpsServer({ cert: tls.cert, key: tls.key }, s3Listener) : createHttpServer(s3Listener));
   // Large uploads and slow reconstructions must not be cut by Node's defaults;
   // headers must still arrive promptly (slowloris).
   server.requestTimeout = 0;

@@ -334,11 +334,13 @@ export function createS3Handler(options: S3HandlerOptions): S3RequestHandler {
         if (maxKeysText !== null && !/^\d+$/.test(maxKeysText)) throw new InvalidArgumentError('Provided max-keys not an integer or within integer range');
         const maxKeys = maxKeysText === null ? 1000 : Math.min(Number(maxKeysText), 1000);
         const prefix = q.get('prefix') ?? undefined;
-        const delimiter = q.get('delimiter') ?? undefined;
+        // An empty delimiter is no delimiter (S3 neither groups by it nor echoes it).
+        const delimiter = q.get('delimiter') || undefined;
         if (op === 'ListObjectsV2') {
+          // An empty token lists from the start (start-after still applies), and is echoed as given.
           const continuationToken = q.get('continuation-token') ?? undefined;
           const startAfter = q.get('start-after') ?? undefined;
-          const result = await engine.listObjects({ bucket, prefix, delimiter, maxKeys, startAfter, continuationToken });
+          const result = await engine.listObjects({ bucket, prefix, delimiter, maxKeys, startAfter, continuationToken: continuationToken || undefined });
           return sendXml(res, 200, renderListObjectsV2Result({ bucket, prefix, delimiter, maxKeys, startAfter, continuationToken, encodingType: encodingType as 'url' | undefined, fetchOwner: q.get('fetch-owner') === 'true', owner: OWNER, result }));
         }
         const marker = q.get('marker') ?? undefined;

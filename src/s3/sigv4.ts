@@ -330,12 +330,21 @@ interface SignatureCheck {
 
 function verifySignature(check: SignatureCheck): void {
   const headerBlock = check.signedHeaders.map((h) => `${h}:${canonicalHeaderValue(check.headers[h])}\n`).join('');
+  // Node hands header bytes over as latin1 text. Clients sign their header strings as
+  // UTF-8 and (the AWS SDKs, boto3) send those UTF-8 bytes, so a non-ASCII value (user
+  // metadata) is hashed as the bytes received; the text form stays as a second
+  // candidate for clients that put Latin-1 bytes on the wire.
+  const headerBlocks: (string | Buffer)[] = /[^\x00-\x7f]/.test(headerBlock) ? [Buffer.from(headerBlock, 'latin1'), headerBlock] : [headerBlock];
   let first: { canonicalRequest: string; stringToSign: string } | undefined;
-  for (const uri of canonicalUriCandidates(check.path)) {
-    const canonicalRequest = `${check.method}\n${uri}\n${check.canonicalQuery}\n${headerBlock}\n${check.signedHeaders.join(';')}\n${check.payloadHash}`;
-    const stringToSign = `${ALGORITHM}\n${check.amzDate}\n${check.scope}\n${sha256Hex(canonicalRequest)}`;
-    if (signaturesEqual(hmacHex(check.signingKey, stringToSign), check.provided)) return;
-    first ??= { canonicalRequest, stringToSign };
+  for (const block of headerBlocks) {
+    for (const uri of canonicalUriCandidates(check.path)) {
+      const head = `${check.method}\n${uri}\n${check.canonicalQuery}\n`;
+      const tail = `\n${check.signedHeaders.join(';')}\n${check.payloadHash}`;
+      const canonicalRequest = typeof block === 'string' ? `${head}${block}${tail}` : Buffer.concat([Buffer.from(head), block, Buffer.from(tail)]);
+      const stringToSign = `${ALGORITHM}\n${check.amzDate}\n${check.scope}\n${sha256Hex(canonicalRequest)}`;
+      if (signaturesEqual(hmacHex(check.signingKey, stringToSign), check.provided)) return;
+      first ??= { canonicalRequest: canonicalRequest.toString(), stringToSign };
+    }
   }
   // Same diagnostics S3 returns; they contain nothing secret and save hours of debugging.
   throw new S3Error('SignatureDoesNotMatch', undefined, {
@@ -541,10 +550,12 @@ async function verifyPresigned(
     throw new S3Error('AuthorizationQueryParametersError', `Invalid credential date "${cred.shortDate}". This date is not the same as X-Amz-Date: "${amzDate.slice(0, 8)}".`);
   }
   const expiresRaw = params.get('X-Amz-Expires')!;
-  if (!/^\d{1,10}$/.test(expiresRaw)) throw new S3Error('AuthorizationQueryParametersError', 'X-Amz-Expires should be a number');
+  if (!/^-?\d{1,10}$/.test(expiresRaw)) throw new S3Error('AuthorizationQueryParametersError', 'X-Amz-Expires should be a number');
   const expires = Number(expiresRaw);
-  if (expires > MAX_PRESIGN_EXPIRES_SECONDS) {
-    throw new S3Error('AuthorizationQueryParametersError', 'X-Amz-Expires must be less than a week (in seconds) that is 604800');
+  // A number outside 1..604800 is a URL that is not valid now, not a malformed one:
+  // S3 and Ceph RGW answer 403 AccessDenied, as for an expired URL.
+  if (expires < 1 || expires > MAX_PRESIGN_EXPIRES_SECONDS) {
+    throw new S3Error('AccessDenied', `X-Amz-Expires must be between 1 and ${MAX_PRESIGN_EXPIRES_SECONDS} seconds`);
   }
   const now = nowMs(options);
   // A URL signed "in the future" by a client with a fast clock is tolerated up to the skew allowance.

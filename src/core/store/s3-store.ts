@@ -33,6 +33,7 @@ import {
   NoSuchKeyError,
   PreconditionFailedError,
 } from '../errors.js';
+import { MAX_KEY_BYTES } from '../format/keys.js';
 import type {
   BucketInfo,
   ByteRange,
@@ -119,6 +120,16 @@ function translate(err: unknown, bucket: string, key?: string): Error {
  */
 const LIST_RETRY_DELAYS_MS = [100, 300, 900];
 
+/**
+ * A key over S3's 1024-byte limit cannot exist, so reading, listing or deleting it is
+ * "absent" (or a no-op), answered here: the engine probes derived keys (`<key>.delta`, a user key of exactly
+ * 1024 bytes plus a suffix), and Ceph RGW answers such a HEAD/GET/LIST/DELETE with 400 InvalidObjectName
+ * that would otherwise surface as a backend failure.
+ */
+function beyondKeyLimit(key: string): boolean {
+  return Buffer.byteLength(key, 'utf8') > MAX_KEY_BYTES;
+}
+
 /** Object store on an S3-compatible endpoint. */
 export class S3Store implements ObjectStore {
   readonly description: string;
@@ -149,6 +160,7 @@ export class S3Store implements ObjectStore {
   }
 
   async headObject(bucket: string, key: string): Promise<StoredObjectInfo | undefined> {
+    if (beyondKeyLimit(key)) return undefined;
     try {
       const r = await this.client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
       return describeObject(key, r.ContentLength ?? 0, r);
@@ -163,6 +175,7 @@ export class S3Store implements ObjectStore {
   }
 
   async getObject(bucket: string, key: string, range?: ByteRange): Promise<GetResult> {
+    if (beyondKeyLimit(key)) throw new NoSuchKeyError(key);
     try {
       const r = await this.client.send(
         new GetObjectCommand({ Bucket: bucket, Key: key, Range: range ? `bytes=${range.start}-${range.end}` : undefined }),
@@ -256,6 +269,7 @@ export class S3Store implements ObjectStore {
   }
 
   async deleteObject(bucket: string, key: string, options: IfMatchOptions = {}): Promise<void> {
+    if (beyondKeyLimit(key)) return;
     try {
       // AWS checks If-Match on DELETE (general purpose buckets too); s3rver ignores it.
       const ifMatch = options.ifMatch !== undefined && this.#conditional ? `"${options.ifMatch}"` : undefined;
@@ -268,6 +282,7 @@ export class S3Store implements ObjectStore {
 
   async deleteObjects(bucket: string, keys: string[]): Promise<{ errors: { key: string; error: Error }[] }> {
     const errors: { key: string; error: Error }[] = [];
+    keys = keys.filter((key) => !beyondKeyLimit(key));
     for (let i = 0; i < keys.length; i += 1000) {
       const batch = keys.slice(i, i + 1000);
       try {
@@ -290,6 +305,7 @@ export class S3Store implements ObjectStore {
   }
 
   async listObjects(bucket: string, options: ListOptions): Promise<ListPage> {
+    if (beyondKeyLimit(options.prefix ?? '')) return { objects: [], commonPrefixes: [], isTruncated: false };
     try {
       const input = {
         Bucket: bucket,

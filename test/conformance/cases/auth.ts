@@ -137,6 +137,19 @@ export const AUTH_CASES: ConformanceCase[] = [
       assertS3Error(await ctx.raw('GET', ctx.path(ctx.bucket, 'e.bin'), { sign: false, query: q }), 403, 'AccessDenied');
     },
   },
+  {
+    id: 'auth.presigned-expires-out-of-range',
+    title: 'a presigned URL with X-Amz-Expires outside 1..604800 (0, 604801): 403 AccessDenied',
+    needs: ['auth'],
+    async run(ctx) {
+      await ctx.s3.send(new PutObjectCommand({ Bucket: ctx.bucket, Key: 'r.bin', Body: 'r' }));
+      const q = await presignedQuery(ctx, 'r.bin', 300);
+      for (const expires of ['0', '604801']) {
+        const r = await ctx.raw('GET', ctx.path(ctx.bucket, 'r.bin'), { sign: false, query: q.replace('X-Amz-Expires=300', `X-Amz-Expires=${expires}`) });
+        assertS3Error(r, 403, 'AccessDenied');
+      }
+    },
+  },
 ];
 
 /** The query string of a presigned GET for key (optionally signed at a past time). */

@@ -23,9 +23,10 @@ function skipReason(c: ConformanceCase, env: TargetEnv): string | undefined {
   const explicit = c.skip?.[env.id] ?? c.skip?.[surfaceOf(env.id)];
   if (explicit) return explicit;
   for (const need of c.needs ?? []) {
-    if (need === 'ours' && !env.ours) return 'delta-specific: not applicable to bare s3rver';
+    if (need === 'ours' && !env.ours) return 'delta-specific: not applicable to a bare backend';
     if (need === 'http' && !env.http) return 'raw HTTP request: the SDK plugin only sees SDK calls';
     if (need === 'auth' && !env.authEnforced) return 'needs a target that checks signatures';
+    if (need === 'auth' && !env.http) return 'the SDK plugin checks no signatures (its backend does; see the bare backend column)';
   }
   return undefined;
 }
@@ -33,11 +34,12 @@ function skipReason(c: ConformanceCase, env: TargetEnv): string | undefined {
 export async function runTarget(t: Test, id: TargetId): Promise<void> {
   const env = await startTarget(id);
   strictness.requestId = env.ours;
+  strictness.message = env.ours;
   const results: CaseResult[] = [];
   const only = process.env.CONFORMANCE_ONLY;
   try {
     for (const c of CASES) {
-      if (only && !c.id.includes(only)) continue;
+      if (only && !only.split('|').some((part) => c.id.includes(part))) continue;
       const skip = skipReason(c, env);
       if (skip) {
         results.push({ id: c.id, title: c.title, status: 'skip', reason: skip, ms: 0 });

@@ -12,9 +12,10 @@ import { join } from 'node:path';
 import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import express from 'express';
 import { FileSystemStore, S3Store, type ObjectStore } from '../../../src/index.js';
-import { deltaGliderMiddleware } from '../../../src/middleware/index.js';
+import { deltaGliderMiddleware, ignoreUnknownExpectations } from '../../../src/middleware/index.js';
 import { createReverseProxy } from '../../../src/reverse-proxy/index.js';
 import { startS3rver, TEST_CREDENTIALS, type S3rverFixture } from '../../helpers/s3rver.js';
+import { RGW_SURFACES, startRgwSurface } from './rgw-targets.js';
 
 export { TARGET_IDS, TARGET_TITLES, type TargetId } from './results.js';
 import type { TargetId } from './results.js';
@@ -112,6 +113,7 @@ async function startSurface(id: TargetId, profile: 'compatible' | 'compact'): Pr
   const closeClients = (): void => {
     for (const c of clients.splice(0)) c.destroy();
   };
+  if ((RGW_SURFACES as readonly string[]).includes(id)) return startRgwSurface(id, id as (typeof RGW_SURFACES)[number], profile, loadPlugin);
   switch (id) {
     default:
       throw new Error(`unknown conformance target ${id}`);
@@ -147,7 +149,7 @@ async function startSurface(id: TargetId, profile: 'compatible' | 'compact'): Pr
       const app = express();
       const mw = deltaGliderMiddleware({ backend, passUnhandled: false, profile });
       app.use('/s3', mw);
-      const server = createServer(app);
+      const server = ignoreUnknownExpectations(createServer(app));
       const base = await listen(server);
       const endpoint = new URL('/s3', base);
       return {

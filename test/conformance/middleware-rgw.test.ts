@@ -1,0 +1,5 @@
+/** S3 conformance cases against: middleware-rgw (see test/conformance/lib/targets.ts). */
+import t from 'tap';
+import { runTarget } from './lib/run.js';
+
+await runTarget(t, 'middleware-rgw');
