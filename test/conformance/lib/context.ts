@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import { Readable } from 'node:stream';
-import { CreateBucketCommand, GetObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import { AbortMultipartUploadCommand, CreateBucketCommand, DeleteBucketCommand, DeleteObjectsCommand, GetObjectCommand, ListMultipartUploadsCommand, ListObjectsV2Command, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { XMLParser } from 'fast-xml-parser';
@@ -61,6 +61,7 @@ export class CaseContext {
   readonly s3: S3Client;
   bucket = '';
   #clients = new Map<string, S3Client>();
+  #buckets: string[] = [];
 
   constructor(target: TargetEnv) {
     this.target = target;
@@ -87,7 +88,30 @@ export class CaseContext {
   async newBucket(label = 'b'): Promise<string> {
     const name = `${label}-${randomBytes(5).toString('hex')}`.toLowerCase();
     await this.s3.send(new CreateBucketCommand({ Bucket: name }));
+    this.#buckets.push(name);
     return name;
+  }
+
+  /**
+   * Empties and deletes the buckets newBucket made, best effort: a backend that keeps its
+   * data in RAM (the RGW targets' memstore) would otherwise fill up over a full run.
+   */
+  async removeBuckets(): Promise<void> {
+    for (const Bucket of this.#buckets.splice(0)) {
+      try {
+        for (let round = 0; round < 20; round++) {
+          const page = await this.s3.send(new ListObjectsV2Command({ Bucket }));
+          const keys = (page.Contents ?? []).map((o) => ({ Key: o.Key as string }));
+          if (keys.length === 0) break;
+          await this.s3.send(new DeleteObjectsCommand({ Bucket, Delete: { Objects: keys, Quiet: true } }));
+        }
+        const uploads = await this.s3.send(new ListMultipartUploadsCommand({ Bucket }));
+        for (const u of uploads.Uploads ?? []) await this.s3.send(new AbortMultipartUploadCommand({ Bucket, Key: u.Key, UploadId: u.UploadId }));
+        await this.s3.send(new DeleteBucketCommand({ Bucket }));
+      } catch {
+        // Cleanup only: what a case left behind is not its result.
+      }
+    }
   }
 
   /** GETs an object through the SDK and returns its bytes and output. */

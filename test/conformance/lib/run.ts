@@ -57,6 +57,7 @@ export async function runTarget(t: Test, id: TargetId): Promise<void> {
         } catch (err) {
           error = err;
         } finally {
+          if (env.id.includes('rgw')) await ctx.removeBuckets();
           ctx.close();
         }
         const ms = Math.round(performance.now() - started);
