@@ -9,6 +9,8 @@ import { CODEC_NAMES, type CodecName } from '../core/codec/create-codec.js';
 import { DEFAULT_XDELTA3_LEVEL } from '../core/codec/xdelta3-codec.js';
 import { DEFAULT_ELIGIBLE_EXTENSIONS } from '../core/format/keys.js';
 import { DEFAULT_BASELINE_ROTATION_RATIO, DEFAULT_MAX_DELTA_OBJECT_SIZE, DEFAULT_MAX_DELTA_RATIO } from '../core/engine/options.js';
+import { MS_PER_DAY } from '../core/lifecycle/expiry.js';
+import { DEFAULT_LIFECYCLE_SWEEP_INTERVAL_MS } from '../core/lifecycle/lifecycle-sweeper.js';
 import { DEFAULT_COMPRESSION_LEVEL, MAX_COMPRESSION_LEVEL } from '../core/compress/storage-compression.js';
 import { DEFAULT_STORAGE_PROFILE, isStorageProfile, parseProfileRules, STORAGE_PROFILES, type StorageProfile } from '../core/format/profile.js';
 
@@ -45,6 +47,8 @@ export interface ProxyConfig {
   baselineRotationRatio: number;
   virtualHostDomains: string[];
   sessionTtlMinutes: number;
+  lifecycleSweepSeconds: number;
+  lifecycleDaySeconds: number;
 }
 
 /** A bad configuration value: names the key and what is allowed. */
@@ -120,6 +124,8 @@ export const SETTINGS = [
   setting({ key: 'gzipAware', env: 'DGP_GZIP_AWARE', toml: 'gzip_aware', default: true, doc: 'Compact profile: store gzip uploads that zlib reproduces bit for bit as a delta of their inner stream plus a rebuild recipe.', allowed: 'true or false', parse: bool }),
   setting({ key: 'baselineRotationRatio', env: 'DGP_BASELINE_ROTATION_RATIO', toml: 'baseline_rotation_ratio', default: DEFAULT_BASELINE_ROTATION_RATIO, doc: 'Compact profile: an upload becomes its deltaspace\'s next baseline once its delta reaches this share of its estimated compressed size; older deltas keep their baseline until nothing uses it. 0 never rotates.', allowed: 'a number >= 0', parse: num(0, 1000, false) }),
   setting({ key: 'virtualHostDomains', env: 'DGP_VIRTUAL_HOST_DOMAINS', toml: 'virtual_host_domains', default: [], doc: 'Host suffixes for virtual-hosted-style requests (bucket.<domain>).', allowed: 'a comma-separated list of domains', parse: list }),
+  setting({ key: 'lifecycleSweepSeconds', env: 'DGP_LIFECYCLE_SWEEP_SECONDS', toml: 'lifecycle_sweep_seconds', default: DEFAULT_LIFECYCLE_SWEEP_INTERVAL_MS / 1000, doc: 'Seconds between sweeps that apply the bucket lifecycle rules deltaglider keeps (expiring objects through the engine, never by backend age). 0 turns the sweep off in this instance (docs/OPERATIONS.md "Lifecycle, versioning, object lock and replication").', allowed: 'a non-negative number of seconds', parse: num(0, 31_536_000, false) }),
+  setting({ key: 'lifecycleDaySeconds', env: 'DGP_LIFECYCLE_DAY_SECONDS', toml: 'lifecycle_day_seconds', default: MS_PER_DAY / 1000, doc: 'Length of a lifecycle day in seconds. Only for tests: shorter days, like RGW\'s "rgw lc debug interval", make Expiration Days pass in seconds.', allowed: 'a positive number of seconds', parse: (raw) => { const v = num(0, 31_536_000, false)(raw); if (v === 0) throw new Error(); return v; } }),
   setting({ key: 'sessionTtlMinutes', env: 'DGP_SESSION_TTL_MINUTES', toml: 'session_ttl_minutes', default: 60, doc: 'Web UI session lifetime.', allowed: 'a positive integer', parse: num(1, 525600, true) }),
 ] as const;
 

@@ -20,6 +20,10 @@ import { defaultUiAddr, loadConfig, type ProxyConfig } from './config.js';
 import { createForwarder } from './forward.js';
 import { createMetrics, type ProxyMetrics } from './metrics.js';
 import { loadTls } from './tls.js';
+import { LifecycleSweeper } from '../core/lifecycle/lifecycle-sweeper.js';
+
+/** The shortest sweep interval honoured (a smaller positive setting means this). */
+const MIN_SWEEP_SECONDS = 0.1;
 
 /** Builds the UI port's handler (see src/ui). Injected to keep the UI optional. */
 export type UiHandlerFactory = (context: UiContext) => (req: IncomingMessage, res: ServerResponse) => void;
@@ -46,6 +50,8 @@ export interface ReverseProxyOptions {
 
 export interface ReverseProxy {
   engine: DeltaGliderEngine;
+  /** Applies the bucket lifecycle rules (started by listen() unless DGP_LIFECYCLE_SWEEP_SECONDS is 0). */
+  lifecycle: LifecycleSweeper;
   config: ProxyConfig;
   server: Server;
   uiServer?: Server;
@@ -76,6 +82,11 @@ export async function createReverseProxy(options: ReverseProxyOptions = {}): Pro
   const store = options.store ?? storeFromConfig(config);
   const engine = engineFromConfig(config, store, { logger, observer: metrics.observer });
   metrics.attach(engine);
+  const lifecycle = new LifecycleSweeper(engine, {
+    intervalMs: Math.max(config.lifecycleSweepSeconds, MIN_SWEEP_SECONDS) * 1000,
+    dayMs: config.lifecycleDaySeconds * 1000,
+    logger,
+  });
   const startedAt = Date.now();
   const admin = createAdminHandler({ engine, metrics, startedAt });
   const credentials = config.accessKeyId && config.secretAccessKey ? [{ accessKeyId: config.accessKeyId, secretAccessKey: config.secretAccessKey }] : [];
@@ -148,6 +159,7 @@ export async function createReverseProxy(options: ReverseProxyOptions = {}): Pro
   let closing: Promise<void> | undefined;
   const proxy: ReverseProxy = {
     engine,
+    lifecycle,
     config,
     server,
     uiServer,
@@ -167,6 +179,7 @@ export async function createReverseProxy(options: ReverseProxyOptions = {}): Pro
         uiUrl = `${proto}://${u.address === '0.0.0.0' ? '127.0.0.1' : u.address}:${u.port}`;
       }
       logger.info({ url, uiUrl, backend: store.description, auth: credentials.length > 0, tls: tls ? (tls.selfSigned ? 'self-signed' : 'configured') : 'off' }, 'deltaglider-proxy listening');
+      if (config.lifecycleSweepSeconds > 0) lifecycle.start();
       if (credentials.length === 0) {
         logger.warn('AUTHENTICATION IS OFF: anyone who can reach this port can read and write every bucket. Set DGP_ACCESS_KEY_ID and DGP_SECRET_ACCESS_KEY to require SigV4.');
       }
@@ -180,7 +193,7 @@ export async function createReverseProxy(options: ReverseProxyOptions = {}): Pro
             s.close(() => ok());
             s.closeIdleConnections();
           });
-        await Promise.all([stop(server), stop(uiServer)]);
+        await Promise.all([stop(server), stop(uiServer), lifecycle.stop()]);
         await engine.close();
         if (store instanceof S3Store) store.client.destroy();
       })();

@@ -8,12 +8,16 @@ import type { Semaphore } from '../concurrency.js';
 import type { TempDir } from '../spool.js';
 import type { BucketInfo, ObjectStore } from '../store/object-store.js';
 import { createBucket, deleteBucket, listBuckets } from './buckets.js';
+import { deleteBucketLifecycle, getBucketLifecycle, putBucketLifecycle } from './bucket-lifecycle.js';
 import { createEngineContext, type EngineContext } from './context.js';
 import { copyObject } from './copy-object.js';
 import { deleteObject, deleteObjects } from './delete-object.js';
+import { expireObject, type ExpireObjectInput } from './expire-object.js';
 import { getObject, headObject } from './get-object.js';
 import { listUserObjects } from './listing.js';
 import { MultipartUploads } from './multipart.js';
+import type { LifecycleRule } from '../lifecycle/lifecycle-rule.js';
+import type { StoredLifecycleConfiguration } from '../lifecycle/lifecycle-configuration-store.js';
 import type { EngineOptions, ResolvedEngineOptions } from './options.js';
 import { putObject } from './put-object.js';
 import type {
@@ -131,5 +135,25 @@ export class DeltaGliderEngine {
   /** Every bucket of the backend. */
   listBuckets(): Promise<BucketInfo[]> {
     return listBuckets(this.#ctx.store);
+  }
+
+  /** The lifecycle configuration the user set (kept by deltaglider, never by the backend). */
+  getBucketLifecycle(bucket: string): Promise<StoredLifecycleConfiguration> {
+    return getBucketLifecycle(this.#ctx, bucket);
+  }
+
+  /** Stores a lifecycle configuration; rules that could make a delta unreadable are refused. */
+  putBucketLifecycle(input: { bucket: string; xml: string; rules: LifecycleRule[] }): Promise<void> {
+    return putBucketLifecycle(this.#ctx, input);
+  }
+
+  /** Removes the bucket's lifecycle configuration. */
+  deleteBucketLifecycle(bucket: string): Promise<void> {
+    return deleteBucketLifecycle(this.#ctx, bucket);
+  }
+
+  /** Lifecycle expiration: deletes the key if it is still the listed version, then collects references. */
+  expireObject(input: ExpireObjectInput): Promise<boolean> {
+    return expireObject(this.#ctx, input);
   }
 }
