@@ -21,22 +21,28 @@ t.test('a rule set through the proxy cannot make a delta unreadable on RGW', { s
   t.teardown(() => rgw.stop().catch(() => {}));
   const direct = rgwClient(rgw);
   t.teardown(() => direct.destroy());
-  const proxy = await createReverseProxy({
-    config: {
-      listenAddr: '127.0.0.1:0',
-      uiAddr: 'off',
-      s3Endpoint: rgw.endpoint,
-      s3Region: rgw.region,
-      beAccessKeyId: rgw.accessKeyId,
-      beSecretAccessKey: rgw.secretAccessKey,
-      logLevel: 'silent',
-      lifecycleSweepSeconds: 0,
-    },
-  });
+  const config = {
+    listenAddr: '127.0.0.1:0',
+    uiAddr: 'off',
+    s3Endpoint: rgw.endpoint,
+    s3Region: rgw.region,
+    beAccessKeyId: rgw.accessKeyId,
+    beSecretAccessKey: rgw.secretAccessKey,
+    logLevel: 'silent',
+    lifecycleSweepSeconds: 0,
+  };
+  const proxy = await createReverseProxy({ config });
   const { url } = await proxy.listen();
   t.teardown(() => proxy.close());
   const client = new S3Client({ endpoint: url, region: rgw.region, forcePathStyle: true, credentials: { accessKeyId: 'x', secretAccessKey: 'y' } });
   t.teardown(() => client.destroy());
+  // A second instance with nothing cached: the first still holds the control's reference
+  // in its local reference cache, which would hide the loss for a while.
+  const fresh = await createReverseProxy({ config });
+  const freshUrl = (await fresh.listen()).url;
+  t.teardown(() => fresh.close());
+  const freshClient = new S3Client({ endpoint: freshUrl, region: rgw.region, forcePathStyle: true, credentials: { accessKeyId: 'x', secretAccessKey: 'y' } });
+  t.teardown(() => freshClient.destroy());
 
   // Control: the same rule set on RGW itself, as the proxy used to forward it.
   await client.send(new CreateBucketCommand({ Bucket: 'control' }));
@@ -59,7 +65,7 @@ t.test('a rule set through the proxy cannot make a delta unreadable on RGW', { s
       }
       t.notOk(controlReference, 'RGW\'s sped-up lifecycle did expire reference.bin where the rule sat on RGW itself (the clock runs)');
       for (const key of await backendKeys(proxy.engine, 'control', 'releases/')) {
-        if (key.endsWith('.delta')) t.type(await read(client, 'control', key.slice(0, -'.delta'.length)), 'string', `${key}, left without its reference, cannot be read`);
+        if (key.endsWith('.delta')) t.type(await read(freshClient, 'control', key.slice(0, -'.delta'.length)), 'string', `${key}, left without its reference, cannot be read`);
       }
       t.same(await backendKeys(proxy.engine, 'builds', 'releases/'), ['releases/notes.txt', 'releases/reference.bin', 'releases/v1.zip.delta'], 'meanwhile, RGW deleted nothing in the proxied bucket');
     },
