@@ -120,6 +120,8 @@ t.test('rules and settings that could make a delta unreadable are refused with t
     'a PUT asking for a lock is refused, not silently stored unlocked',
   );
   t.equal(await read(client, 'safe', 'releases/v1.zip'), 'NoSuchKey', 'and nothing was stored');
+  await t.rejects(client.send(new CreateBucketCommand({ Bucket: 'locked', ObjectLockEnabledForBucket: true })), { name: 'NotImplemented', message: /Object Lock/ }, 'a bucket cannot be created with Object Lock');
+  await t.rejects(client.send(new ListObjectsV2Command({ Bucket: 'locked' })), { name: 'NoSuchBucket' }, 'and it was not created');
 });
 
 t.test('the sweep never deletes a newer write of a key it judged expired', async (t) => {
