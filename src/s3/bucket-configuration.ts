@@ -9,6 +9,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { DeltaGliderEngine } from '../core/engine/engine.js';
 import { MalformedXMLError, NoSuchBucketError, UnsafeConfigurationError } from '../core/errors.js';
 import { OBJECT_LOCK_REASON, UNSAFE_CONFIGURATION_REASONS, VERSIONING_REASON } from '../core/lifecycle/unsafe-configurations.js';
+import { S3Error } from './error-table.js';
 import { parseLifecycleConfiguration } from './lifecycle-xml.js';
 import type { S3Target } from './request.js';
 import { DEFAULT_MAX_XML_BYTES, parseRoot, toText } from './xml.js';
@@ -94,7 +95,7 @@ export async function serveConfiguration(op: string, engine: DeltaGliderEngine, 
       return { status: 200 };
     }
     default:
-      throw new UnsafeConfigurationError(`${op} is not served by deltaglider.`);
+      throw new S3Error('NotImplemented', `${op} is not implemented.`);
   }
 }
 

@@ -56,7 +56,7 @@ export function assertSafeLifecycleRules(rules: readonly LifecycleRule[]): void 
   }
 }
 
-/** Prefixes of the enabled rules that expire objects, for the sweep's listings. */
+/** The enabled rules that expire objects (by Days or Date): the ones the sweep lists for. */
 export function expiringRules(rules: readonly LifecycleRule[]): LifecycleRule[] {
   return rules.filter((r) => r.enabled && (r.expiration?.days !== undefined || r.expiration?.date !== undefined));
 }
