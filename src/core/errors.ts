@@ -32,6 +32,8 @@ export type DeltaGliderErrorCode =
   | 'CodecFailed'
   | 'UnsupportedFormat'
   | 'BackendError'
+  | 'NoSuchLifecycleConfiguration'
+  | 'UnsafeConfiguration'
   | 'Internal';
 
 /** Root of every error deltaglider throws on purpose. */
@@ -244,5 +246,25 @@ export class IncompleteBodyError extends DeltaGliderError {
   override name = 'IncompleteBodyError';
   constructor(readonly expected: number, readonly received: number) {
     super('IncompleteBody', `You did not provide the number of bytes specified by the Content-Length HTTP header (expected ${expected}, received ${received}).`);
+  }
+}
+
+/** The bucket has no lifecycle configuration (GetBucketLifecycleConfiguration). */
+export class NoSuchLifecycleConfigurationError extends DeltaGliderError {
+  override name = 'NoSuchLifecycleConfigurationError';
+  constructor(readonly bucket: string, message = 'The lifecycle configuration does not exist.') {
+    super('NoSuchLifecycleConfiguration', message);
+  }
+}
+
+/**
+ * A bucket configuration (lifecycle rule, versioning, object lock, replication) that would
+ * let the backend delete, hide or move an object deltas depend on. Refused, never stored or
+ * forwarded; the message names the reason.
+ */
+export class UnsafeConfigurationError extends DeltaGliderError {
+  override name = 'UnsafeConfigurationError';
+  constructor(message: string) {
+    super('UnsafeConfiguration', message);
   }
 }

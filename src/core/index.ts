@@ -24,3 +24,7 @@ export { ReferenceCache, DEFAULT_REFERENCE_CACHE_BYTES } from './cache/reference
 export { TempDir, spoolToFile, type Spool } from './spool.js';
 export * from './engine/stats.js';
 export * from './engine/report.js';
+export { LifecycleSweeper, DEFAULT_LIFECYCLE_SWEEP_INTERVAL_MS, type LifecycleSweeperOptions, type LifecycleTarget, type SweepResult } from './lifecycle/lifecycle-sweeper.js';
+export { type LifecycleRule } from './lifecycle/lifecycle-rule.js';
+export { LIFECYCLE_CONFIGURATION_KEY, type StoredLifecycleConfiguration } from './lifecycle/lifecycle-configuration-store.js';
+export { MS_PER_DAY } from './lifecycle/expiry.js';

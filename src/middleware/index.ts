@@ -13,6 +13,7 @@ import { createCodec, type CodecName } from '../core/codec/create-codec.js';
 import type { DeltaCodec } from '../core/codec/codec.js';
 import { DeltaGliderEngine } from '../core/engine/engine.js';
 import type { EngineOptions } from '../core/engine/options.js';
+import { LifecycleSweeper, type LifecycleSweeperOptions } from '../core/lifecycle/lifecycle-sweeper.js';
 import type { ObjectStore } from '../core/store/object-store.js';
 import { createS3Handler, type HandlerLogger, type NextFunction, type RequestEvent, type S3IncomingMessage } from '../s3/handler.js';
 import type { SigV4Credential } from '../s3/sigv4.js';
@@ -42,15 +43,26 @@ export interface DeltaGliderMiddlewareOptions extends Partial<Omit<EngineOptions
    * Default true.
    */
   passUnhandled?: boolean;
+  /**
+   * The lifecycle sweep that applies the bucket lifecycle rules set through this endpoint
+   * (expiring objects through the engine, so no delta loses its reference). Default: on,
+   * every hour, real days; its timer never keeps the process alive. false: no sweep in this
+   * instance (another instance over the same backend must run one, or rules do nothing).
+   */
+  lifecycle?: LifecycleSweeperOptions | false;
 }
 
-/** A Connect/Express handler that also exposes its engine. */
-export type DeltaGliderMiddleware = ((req: S3IncomingMessage, res: ServerResponse, next?: NextFunction) => void) & { engine: DeltaGliderEngine };
+/** A Connect/Express handler that also exposes its engine and its lifecycle sweep. */
+export type DeltaGliderMiddleware = ((req: S3IncomingMessage, res: ServerResponse, next?: NextFunction) => void) & {
+  engine: DeltaGliderEngine;
+  /** The lifecycle sweep (undefined with `lifecycle: false`); `await lifecycle.stop()` at shutdown. */
+  lifecycle?: LifecycleSweeper;
+};
 
 /** Builds the middleware; options are validated now, not at the first request. */
 export function deltaGliderMiddleware(options: DeltaGliderMiddlewareOptions): DeltaGliderMiddleware {
   if (!options || typeof options !== 'object') throw new TypeError('deltaGliderMiddleware: options are required ({ backend })');
-  const { backend, engine: given, codec = 'auto', credentials, region, virtualHostDomains, requestLogger, onRequest, passUnhandled = true, ...engineOptions } = options;
+  const { backend, engine: given, codec = 'auto', credentials, region, virtualHostDomains, requestLogger, onRequest, passUnhandled = true, lifecycle = {}, ...engineOptions } = options;
   if (!given && !backend) throw new TypeError('deltaGliderMiddleware: option backend is required (an S3Store or FileSystemStore)');
   if (credentials !== undefined && (!Array.isArray(credentials) || credentials.some((c) => !c?.accessKeyId || !c?.secretAccessKey))) {
     throw new TypeError('deltaGliderMiddleware: option credentials must be an array of { accessKeyId, secretAccessKey }');
@@ -69,6 +81,10 @@ export function deltaGliderMiddleware(options: DeltaGliderMiddlewareOptions): De
     handler(req, res, passUnhandled ? next : undefined);
   }) as DeltaGliderMiddleware;
   middleware.engine = engine;
+  if (lifecycle !== false) {
+    middleware.lifecycle = new LifecycleSweeper(engine, { logger: requestLogger, ...lifecycle });
+    middleware.lifecycle.start();
+  }
   return middleware;
 }
 

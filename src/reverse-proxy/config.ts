@@ -12,6 +12,8 @@ import { DEFAULT_BASELINE_ROTATION_RATIO, DEFAULT_COMPACTOR_CONCURRENCY, DEFAULT
 import { DEFAULT_ENCODE_MODE, ENCODE_MODES, isEncodeMode, parseEncodeRules, type EncodeMode } from '../core/format/encode-mode.js';
 import { DEFAULT_MIN_DELTA_SIZE, globMatcher } from '../core/format/eligibility.js';
 import { DEFAULT_VERSION_FOLDERS, versionFolderMatcher } from '../core/format/version-folders.js';
+import { MS_PER_DAY } from '../core/lifecycle/expiry.js';
+import { DEFAULT_LIFECYCLE_SWEEP_INTERVAL_MS } from '../core/lifecycle/lifecycle-sweeper.js';
 import { DEFAULT_COMPRESSION_LEVEL, MAX_COMPRESSION_LEVEL } from '../core/compress/storage-compression.js';
 import { DEFAULT_FSYNC_MODE, FSYNC_MODES, isFsyncMode, type FsyncMode } from '../core/fsync.js';
 import { DEFAULT_STORAGE_PROFILE, isStorageProfile, parseProfileRules, STORAGE_PROFILES, type StorageProfile } from '../core/format/profile.js';
@@ -62,6 +64,8 @@ export interface ProxyConfig {
   versionFolders: string[];
   virtualHostDomains: string[];
   sessionTtlMinutes: number;
+  lifecycleSweepSeconds: number;
+  lifecycleDaySeconds: number;
 }
 
 /** Where the S3 port binds when DGP_LISTEN_ADDR is unset and no client credentials are configured. */
@@ -165,6 +169,8 @@ export const SETTINGS = [
   setting({ key: 'shutdownGraceSeconds', env: 'DGP_SHUTDOWN_GRACE_SECONDS', toml: 'shutdown_grace_seconds', default: DEFAULT_SHUTDOWN_GRACE_SECONDS, doc: 'On SIGTERM, how long compactions in progress may run on; the rest stays pending on the backend for the next start.', allowed: 'a non-negative integer (seconds)', parse: num(0, 3600, true) }),
   setting({ key: 'versionFolders', env: 'DGP_VERSION_FOLDERS', toml: 'version_folders', default: [...DEFAULT_VERSION_FOLDERS], doc: 'Compact profile: version folders, whose same-named objects (releases/v1.2.3/app.tar, releases/v1.2.4/app.tar) share one baseline: auto (folder names that look like versions: semver, dates, build numbers) and/or globs over bucket/folder (builds/nightly/*); off turns grouping off (docs/STORAGE_FORMAT.md "Version-folder groups").', allowed: 'off, or a comma-separated list of auto and bucket/folder globs', parse: (raw) => { if (raw.trim() === 'off') return []; const rules = list(raw); versionFolderMatcher(rules); return rules; } }),
   setting({ key: 'virtualHostDomains', env: 'DGP_VIRTUAL_HOST_DOMAINS', toml: 'virtual_host_domains', default: [], doc: 'Host suffixes for virtual-hosted-style requests (bucket.<domain>).', allowed: 'a comma-separated list of domains', parse: list }),
+  setting({ key: 'lifecycleSweepSeconds', env: 'DGP_LIFECYCLE_SWEEP_SECONDS', toml: 'lifecycle_sweep_seconds', default: DEFAULT_LIFECYCLE_SWEEP_INTERVAL_MS / 1000, doc: 'Seconds between sweeps that apply the bucket lifecycle rules deltaglider keeps (expiring objects through the engine, never by backend age). 0 turns the sweep off in this instance (docs/OPERATIONS.md "Lifecycle, versioning, object lock and replication").', allowed: 'a non-negative number of seconds', parse: num(0, 31_536_000, false) }),
+  setting({ key: 'lifecycleDaySeconds', env: 'DGP_LIFECYCLE_DAY_SECONDS', toml: 'lifecycle_day_seconds', default: MS_PER_DAY / 1000, doc: 'Length of a lifecycle day in seconds. Only for tests: shorter days, like RGW\'s "rgw lc debug interval", make Expiration Days pass in seconds.', allowed: 'a positive number of seconds', parse: (raw) => { const v = num(0, 31_536_000, false)(raw); if (v === 0) throw new Error(); return v; } }),
   setting({ key: 'sessionTtlMinutes', env: 'DGP_SESSION_TTL_MINUTES', toml: 'session_ttl_minutes', default: 60, doc: 'Web UI session lifetime.', allowed: 'a positive integer', parse: num(1, 525600, true) }),
 ] as const;
 

@@ -27,6 +27,10 @@ import { createStatsCache, type StatsCache } from './stats-cache.js';
 import { trackWrites } from './track-writes.js';
 import { TOOL_VERSION } from '../core/format/metadata.js';
 import { ignoreUnknownExpectations } from '../s3/ignore-unknown-expectations.js';
+import { LifecycleSweeper } from '../core/lifecycle/lifecycle-sweeper.js';
+
+/** The shortest sweep interval honoured (a smaller positive setting means this). */
+const MIN_SWEEP_SECONDS = 0.1;
 
 /** Builds the UI port's handler (see src/ui). Injected to keep the UI optional. */
 export type UiHandlerFactory = (context: UiContext) => (req: IncomingMessage, res: ServerResponse) => void;
@@ -53,6 +57,8 @@ export interface ReverseProxyOptions {
 
 export interface ReverseProxy {
   engine: DeltaGliderEngine;
+  /** Applies the bucket lifecycle rules (started by listen() unless DGP_LIFECYCLE_SWEEP_SECONDS is 0). */
+  lifecycle: LifecycleSweeper;
   config: ProxyConfig;
   server: Server;
   uiServer?: Server;
@@ -87,6 +93,11 @@ export async function createReverseProxy(options: ReverseProxyOptions = {}): Pro
   const engine = engineFromConfig(config, trackWrites(store, () => stats?.invalidate()), { logger, observer: metrics.observer });
   stats = createStatsCache(engine);
   metrics.attach(engine);
+  const lifecycle = new LifecycleSweeper(engine, {
+    intervalMs: Math.max(config.lifecycleSweepSeconds, MIN_SWEEP_SECONDS) * 1000,
+    dayMs: config.lifecycleDaySeconds * 1000,
+    logger,
+  });
   const startedAt = Date.now();
   const admin = createAdminHandler({ engine, metrics, startedAt, stats });
   const credentials = config.accessKeyId && config.secretAccessKey ? [{ accessKeyId: config.accessKeyId, secretAccessKey: config.secretAccessKey }] : [];
@@ -159,6 +170,7 @@ export async function createReverseProxy(options: ReverseProxyOptions = {}): Pro
   let closing: Promise<void> | undefined;
   const proxy: ReverseProxy = {
     engine,
+    lifecycle,
     config,
     server,
     uiServer,
@@ -179,6 +191,7 @@ export async function createReverseProxy(options: ReverseProxyOptions = {}): Pro
       }
       // Pending objects on the backend (left by a stopped process, or another instance) get compacted.
       engine.compactor.start();
+      if (config.lifecycleSweepSeconds > 0) lifecycle.start();
       const auth = credentials.length > 0;
       const tlsMode = tls ? (tls.selfSigned ? 'self-signed' : 'configured') : 'off';
       const open = exposure.filter((p) => p.open);
@@ -202,7 +215,7 @@ export async function createReverseProxy(options: ReverseProxyOptions = {}): Pro
             s.close(() => ok());
             s.closeIdleConnections();
           });
-        await Promise.all([stop(server), stop(uiServer)]);
+        await Promise.all([stop(server), stop(uiServer), lifecycle.stop()]);
         await engine.close(config.shutdownGraceSeconds * 1000);
         if (store instanceof S3Store) store.client.destroy();
       })();

@@ -155,6 +155,10 @@ const CORE_TABLE: Record<DeltaGliderErrorCode, CoreMapper> = {
   // 503 ServiceUnavailable: every AWS SDK (v2/v3, botocore, Go, Java) treats 503 as
   // transient and retries with backoff; S3 itself never sends 502 with an XML body.
   BackendError: () => ({ code: 'ServiceUnavailable', status: 503, message: 'The storage backend is temporarily unavailable. Please retry.' }),
+  NoSuchLifecycleConfiguration: same(404),
+  // 501, as S3-compatible servers answer a feature they do not offer: clients do not retry
+  // it, and the message says why this one would be unsafe with deltas.
+  UnsafeConfiguration: (err) => ({ code: 'NotImplemented', status: 501, message: err.message }),
   Internal: () => ({ code: 'InternalError', status: 500, message: INTERNAL_MESSAGE }),
 };
 

@@ -9,6 +9,7 @@ import type { DeltaGliderEngine } from '../core/engine/engine.js';
 import type { Conditions, ObjectInfo, StorageType } from '../core/engine/types.js';
 import { InvalidArgumentError, InvalidBucketNameError, NoSuchBucketError } from '../core/errors.js';
 import { isAddressableBucketName, isValidBucketName } from '../core/format/keys.js';
+import { assertNoObjectLockHeaders, configurationOperationOf, serveConfiguration } from './bucket-configuration.js';
 import { renderErrorXml, S3Error, toS3Error } from './error-table.js';
 import { explainHeader, headerBytes, storedHeadersFrom, userMetadataFrom } from './metadata-headers.js';
 import { decodeRequestBody, readSmallBody } from './request-body.js';
@@ -107,6 +108,9 @@ export function operationOf(method: string, target: S3Target): string | undefine
   const { bucket, key, query } = target;
   const has = (n: string): boolean => query.has(n);
   if (bucket === undefined) return method === 'GET' ? 'ListBuckets' : undefined;
+  // Served or refused here, never forwarded: they decide what the backend may delete.
+  const configuration = configurationOperationOf(method, target);
+  if (configuration !== undefined) return configuration;
   if (key === undefined) {
     switch (method) {
       case 'GET':
@@ -303,6 +307,7 @@ export function createS3Handler(options: S3HandlerOptions): S3RequestHandler {
     const bucket = target.bucket as string;
     const key = target.key as string;
     const q = target.query;
+    if (op === 'PutObject' || op === 'CreateMultipartUpload' || op === 'CreateBucket') assertNoObjectLockHeaders(req.headers);
     switch (op) {
       case 'ListBuckets': {
         const buckets = await engine.listBuckets();
@@ -448,8 +453,10 @@ export function createS3Handler(options: S3HandlerOptions): S3RequestHandler {
         const uploads = engine.multipart.listUploads(bucket, { prefix: q.get('prefix') ?? undefined });
         return sendXml(res, 200, renderListMultipartUploadsResult({ bucket, prefix: q.get('prefix') ?? undefined, maxUploads: 1000, isTruncated: false, uploads, owner: OWNER }));
       }
-      default:
-        throw new S3Error('NotImplemented', `${op} is not implemented.`);
+      default: {
+        const served = await serveConfiguration(op, engine, bucket, () => readSmallBody(decodeRequestBody(req, auth), maxXml));
+        return served.xml === undefined ? sendEmpty(res, served.status) : sendXml(res, served.status, served.xml);
+      }
     }
   }
 

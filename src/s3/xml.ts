@@ -331,7 +331,8 @@ export interface XmlParseOptions {
   maxBytes?: number;
 }
 
-type XmlNode = string | { [name: string]: XmlNode | XmlNode[] } | XmlNode[];
+/** A parsed XML element: text, child elements by name, or repeated elements. */
+export type XmlNode = string | { [name: string]: XmlNode | XmlNode[] } | XmlNode[];
 
 const CDATA = '__cdata';
 const TEXT = '#text';
@@ -371,7 +372,8 @@ function decodeEntities(text: string): string {
   return decoded;
 }
 
-function toText(node: XmlNode | XmlNode[] | undefined): string | undefined {
+/** The text of an element (entities decoded), or undefined when it holds elements. */
+export function toText(node: XmlNode | XmlNode[] | undefined): string | undefined {
   if (node === undefined) return undefined;
   if (typeof node === 'string') return decodeEntities(node);
   if (Array.isArray(node)) return undefined;
@@ -392,7 +394,11 @@ function toText(node: XmlNode | XmlNode[] | undefined): string | undefined {
   return any ? out : '';
 }
 
-function parseRoot(input: string | Uint8Array, root: string, maxBytes: number): Record<string, XmlNode | XmlNode[]> | undefined {
+/**
+ * Parses a request body whose root element must be `root`; undefined for an empty body,
+ * MalformedXML for anything S3 would refuse (DTDs, other roots, bad XML, too large).
+ */
+export function parseRoot(input: string | Uint8Array, root: string, maxBytes: number): Record<string, XmlNode | XmlNode[]> | undefined {
   const size = typeof input === 'string' ? Buffer.byteLength(input, 'utf8') : input.byteLength;
   if (size > maxBytes) throw new MalformedXMLError(`The XML you provided was larger than the maximum of ${maxBytes} bytes allowed.`);
   const xml = typeof input === 'string' ? input : Buffer.from(input.buffer, input.byteOffset, input.byteLength).toString('utf8');

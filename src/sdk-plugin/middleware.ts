@@ -18,7 +18,8 @@ import type {
   Pluggable,
 } from '@smithy/types';
 import type { DeltaGliderEngine } from '../core/engine/engine.js';
-import { ReservedKeyError } from '../core/errors.js';
+import { ReservedKeyError, UnsafeConfigurationError } from '../core/errors.js';
+import { UNSAFE_CONFIGURATION_REASONS } from '../core/lifecycle/unsafe-configurations.js';
 import { assertUserKey } from '../core/format/keys.js';
 import { resolveDeltaGliderPluginConfig, type DeltaGliderPluginInputConfig, type DeltaGliderPluginResolvedConfig } from './config.js';
 import { isInternal, isProbe, PluginBackend, PROBE, ProbeComplete } from './backend.js';
@@ -143,6 +144,10 @@ function route(
         return (e) => h.copyObject(e, input);
     }
   }
+  const refusal = configurationRefusal(command, input);
+  if (refusal !== undefined && on('')) return () => {
+    throw new UnsafeConfigurationError(refusal);
+  };
   if (command === 'ListObjectsV2Command' || command === 'ListObjectsCommand') {
     const prefix = typeof input.Prefix === 'string' ? input.Prefix : '';
     if (!on(prefix)) return undefined;
@@ -184,6 +189,19 @@ function route(
     }
   }
   return undefined;
+}
+
+/** Why the plugin refuses a bucket-configuration command, or undefined when it does not. */
+function configurationRefusal(command: string, input: Input): string | undefined {
+  const op = command.replace(/Command$/, '');
+  // The plugin has no background process to apply rules with; the backend would apply
+  // them to reference.bin by its own age (docs/OPERATIONS.md).
+  if (op === 'PutBucketLifecycleConfiguration' || op === 'PutBucketLifecycle') {
+    return 'The deltaglider SDK plugin does not set lifecycle rules: the backend would expire reference.bin by its own age while younger deltas still need it. Set them through deltaglider-proxy or the middleware, which keep them and expire objects safely.';
+  }
+  if (op === 'PutBucketVersioning' && (input.VersioningConfiguration as { Status?: string } | undefined)?.Status !== 'Enabled') return undefined;
+  const reason = UNSAFE_CONFIGURATION_REASONS[op];
+  return reason === undefined ? undefined : `${reason}.`;
 }
 
 /** The plugin object: an SDK Pluggable plus `close()` to free temp files at shutdown. */

@@ -4,6 +4,7 @@
  */
 import { InvalidBucketNameError } from '../errors.js';
 import { isReferenceKey, isValidBucketName } from '../format/keys.js';
+import { LIFECYCLE_CONFIGURATION_KEY } from '../lifecycle/lifecycle-configuration-store.js';
 import type { BucketInfo, ObjectStore } from '../store/object-store.js';
 
 /** Backend keys looked at when deciding whether a bucket holds only a root reference. */
@@ -15,10 +16,14 @@ export async function createBucket(store: ObjectStore, bucket: string): Promise<
   return store.createBucket(bucket);
 }
 
-/** Deletes an empty bucket (an orphan reference alone does not keep it alive). */
+/**
+ * Deletes an empty bucket: an orphan root reference or the bucket's own lifecycle
+ * configuration alone does not keep it alive.
+ */
 export async function deleteBucket(store: ObjectStore, bucket: string): Promise<void> {
   const page = await store.listObjects(bucket, { maxKeys: EMPTY_PROBE_KEYS });
-  if (page.objects.length > 0 && !page.isTruncated && page.objects.every((o) => isReferenceKey(o.key) && !o.key.includes('/'))) {
+  const internal = (key: string): boolean => (isReferenceKey(key) && !key.includes('/')) || key === LIFECYCLE_CONFIGURATION_KEY;
+  if (page.objects.length > 0 && !page.isTruncated && page.objects.every((o) => internal(o.key))) {
     for (const o of page.objects) await store.deleteObject(bucket, o.key);
   }
   return store.deleteBucket(bucket);

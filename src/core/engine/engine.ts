@@ -10,12 +10,16 @@ import type { BucketInfo, ObjectStore } from '../store/object-store.js';
 import { createBucket, deleteBucket, listBuckets } from './buckets.js';
 import { compactObject } from './compact-object.js';
 import { Compactor, type CompactionOutcome } from './compactor.js';
+import { deleteBucketLifecycle, getBucketLifecycle, putBucketLifecycle } from './bucket-lifecycle.js';
 import { createEngineContext, type EngineContext } from './context.js';
 import { copyObject } from './copy-object.js';
 import { deleteObject, deleteObjects } from './delete-object.js';
+import { expireObject, type ExpireObjectInput } from './expire-object.js';
 import { getObject, headObject } from './get-object.js';
 import { listUserObjects } from './listing.js';
 import { MultipartUploads } from './multipart.js';
+import type { LifecycleRule } from '../lifecycle/lifecycle-rule.js';
+import type { StoredLifecycleConfiguration } from '../lifecycle/lifecycle-configuration-store.js';
 import type { EngineOptions, ResolvedEngineOptions } from './options.js';
 import { putObject } from './put-object.js';
 import type {
@@ -166,5 +170,25 @@ export class DeltaGliderEngine {
   /** Every bucket of the backend. */
   listBuckets(): Promise<BucketInfo[]> {
     return listBuckets(this.#ctx.store);
+  }
+
+  /** The lifecycle configuration the user set (kept by deltaglider, never by the backend). */
+  getBucketLifecycle(bucket: string): Promise<StoredLifecycleConfiguration> {
+    return getBucketLifecycle(this.#ctx, bucket);
+  }
+
+  /** Stores a lifecycle configuration; rules that could make a delta unreadable are refused. */
+  putBucketLifecycle(input: { bucket: string; xml: string; rules: LifecycleRule[] }): Promise<void> {
+    return putBucketLifecycle(this.#ctx, input);
+  }
+
+  /** Removes the bucket's lifecycle configuration. */
+  deleteBucketLifecycle(bucket: string): Promise<void> {
+    return deleteBucketLifecycle(this.#ctx, bucket);
+  }
+
+  /** Lifecycle expiration: deletes the key if it is still the listed version, then collects references. */
+  expireObject(input: ExpireObjectInput): Promise<boolean> {
+    return expireObject(this.#ctx, input);
   }
 }
