@@ -30,6 +30,7 @@ t.test('a rule set through the proxy cannot make a delta unreadable on RGW', { s
     beSecretAccessKey: rgw.secretAccessKey,
     logLevel: 'silent',
     lifecycleSweepSeconds: 0,
+    encode: 'inline' as const, // the scenario reads backend keys right after each PUT
   };
   const proxy = await createReverseProxy({ config });
   const { url } = await proxy.listen();

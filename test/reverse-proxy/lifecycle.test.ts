@@ -27,7 +27,7 @@ import { LIFECYCLE_CONFIGURATION_KEY } from '../../src/core/lifecycle/lifecycle-
 import { backendKeys, expiryScenario, read, RELEASES, releasesRule } from '../helpers/lifecycle.js';
 
 async function embeddedProxy(t: Test, dataDir = mkdtempSync(join(tmpdir(), 'dg-lifecycle-'))): Promise<{ proxy: ReverseProxy; client: S3Client; url: string; dataDir: string }> {
-  const proxy = await createReverseProxy({ config: { listenAddr: '127.0.0.1:0', uiAddr: 'off', dataDir, logLevel: 'silent', lifecycleSweepSeconds: 0 } });
+  const proxy = await createReverseProxy({ config: { listenAddr: '127.0.0.1:0', uiAddr: 'off', dataDir, logLevel: 'silent', lifecycleSweepSeconds: 0, encode: 'inline' } }); // the scenario reads backend keys right after each PUT
   const { url } = await proxy.listen();
   t.teardown(() => proxy.close());
   const client = new S3Client({ endpoint: url, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: 'x', secretAccessKey: 'y' } });
