@@ -57,7 +57,7 @@ async function seedShared(ctx: CaseContext): Promise<Map<string, Buffer>> {
   let p = shared.get(ctx.target);
   if (!p) {
     p = (async () => {
-      const bucket = await ctx.newBucket('list-shared');
+      const bucket = await ctx.newBucket('list-shared', { shared: true });
       const seeder = Object.create(ctx) as CaseContext;
       seeder.bucket = bucket;
       return { bucket, bodies: await seed(seeder) };

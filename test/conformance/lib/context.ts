@@ -84,11 +84,11 @@ export class CaseContext {
     return c;
   }
 
-  /** Creates a bucket with a unique name. */
-  async newBucket(label = 'b'): Promise<string> {
+  /** Creates a bucket with a unique name (`shared`: used by later cases too, so not removed after this one). */
+  async newBucket(label = 'b', options: { shared?: boolean } = {}): Promise<string> {
     const name = `${label}-${randomBytes(5).toString('hex')}`.toLowerCase();
     await this.s3.send(new CreateBucketCommand({ Bucket: name }));
-    this.#buckets.push(name);
+    if (!options.shared) this.#buckets.push(name);
     return name;
   }
 
