@@ -12,6 +12,8 @@ import { isAddressableBucketName, isValidBucketName } from '../core/format/keys.
 import { renderErrorXml, S3Error, toS3Error } from './error-table.js';
 import { headerBytes, storedHeadersFrom, userMetadataFrom } from './metadata-headers.js';
 import { decodeRequestBody, readSmallBody } from './request-body.js';
+import { parseCopySource } from './copy-source.js';
+import { sendXmlWithKeepAlive, type KeepAliveOutcome } from './keep-alive-response.js';
 import { parseTarget, type S3Target } from './request.js';
 import { verifySigV4, type SigV4Context, type SigV4Credential } from './sigv4.js';
 import {
@@ -23,6 +25,7 @@ import {
   quoteEtag,
   renderCompleteMultipartUploadResult,
   renderCopyObjectResult,
+  renderCopyPartResult,
   renderDeleteResult,
   renderInitiateMultipartUploadResult,
   renderListAllMyBucketsResult,
@@ -236,7 +239,8 @@ export function createS3Handler(options: S3HandlerOptions): S3RequestHandler {
       return (origEnd as (...a: unknown[]) => ServerResponse)(chunk, ...rest);
     }) as typeof res.end;
     res.once('close', () => {
-      event.status = res.statusCode;
+      // A keep-alive answer (CompleteMultipartUpload) may carry an error under its 200.
+      event.status = bodyStatus ?? res.statusCode;
       event.ms = Math.round(performance.now() - started);
       // Runs in an event listener: a throwing observer would be an uncaught exception
       // that takes the whole process down.
@@ -257,6 +261,7 @@ export function createS3Handler(options: S3HandlerOptions): S3RequestHandler {
     event.bucket = target.bucket;
     event.key = target.key;
     const op = operationOf(req.method ?? 'GET', target);
+    let bodyStatus: number | undefined;
     const resource = `/${target.bucket ?? ''}${target.key !== undefined ? `/${target.key}` : ''}`;
 
     void (async () => {
@@ -283,7 +288,14 @@ export function createS3Handler(options: S3HandlerOptions): S3RequestHandler {
         throw new S3Error('NotImplemented', `deltaglider does not implement ${req.method} ${[...target.query.keys()].join('&') || 'on this resource'}.`);
       }
       event.op = op;
-      await dispatch(op, req, res, target, auth);
+      const outcome = await dispatch(op, req, res, target, auth, { resource, requestId: id });
+      if (outcome) {
+        bodyStatus = outcome.status;
+        if (outcome.error) {
+          event.error = outcome.error.message;
+          if ('status' in outcome.error === false) logger?.warn({ err: outcome.error, requestId: id, op: event.op }, 'request failed');
+        }
+      }
     })().catch((err: unknown) => {
       if (err && typeof err === 'object' && 'status' in err === false) logger?.warn({ err, requestId: id, op: event.op }, 'request failed');
       event.error = (err as Error)?.message;
@@ -291,7 +303,7 @@ export function createS3Handler(options: S3HandlerOptions): S3RequestHandler {
     });
   };
 
-  async function dispatch(op: string, req: S3IncomingMessage, res: ServerResponse, target: S3Target, auth: SigV4Context | undefined): Promise<void> {
+  async function dispatch(op: string, req: S3IncomingMessage, res: ServerResponse, target: S3Target, auth: SigV4Context | undefined, names: { resource: string; requestId: string }): Promise<KeepAliveOutcome | void> {
     const bucket = target.bucket as string;
     const key = target.key as string;
     const q = target.query;
@@ -404,9 +416,23 @@ export function createS3Handler(options: S3HandlerOptions): S3RequestHandler {
         return sendXml(res, 200, renderInitiateMultipartUploadResult({ bucket, key, uploadId }));
       }
       case 'UploadPart': {
-        if (header(req, 'x-amz-copy-source') !== undefined) throw new S3Error('NotImplemented', 'UploadPartCopy is not implemented by deltaglider.');
-        const body = decodeRequestBody(req, auth);
         const partNumber = Number(q.get('partNumber'));
+        const copySource = header(req, 'x-amz-copy-source');
+        if (copySource !== undefined) {
+          const source = parseCopySource(copySource);
+          const r = await engine.multipart.uploadPartCopy({
+            bucket,
+            key,
+            uploadId: q.get('uploadId') as string,
+            partNumber,
+            sourceBucket: source.bucket,
+            sourceKey: source.key,
+            sourceRange: header(req, 'x-amz-copy-source-range'),
+            sourceConditions: conditionsFrom(req, 'x-amz-copy-source-if-'),
+          });
+          return sendXml(res, 200, renderCopyPartResult(r));
+        }
+        const body = decodeRequestBody(req, auth);
         const r = await engine.multipart.uploadPart({ bucket, key, uploadId: q.get('uploadId') as string, partNumber, body: body.stream, contentLength: body.contentLength });
         res.setHeader('ETag', quoteEtag(r.etag));
         return sendEmpty(res, 200);
@@ -414,13 +440,16 @@ export function createS3Handler(options: S3HandlerOptions): S3RequestHandler {
       case 'CompleteMultipartUpload': {
         const xml = await readSmallBody(decodeRequestBody(req, auth), DEFAULT_MAX_COMPLETE_XML_BYTES);
         const parts = parseCompleteMultipartUpload(xml);
-        // Completion of a large upload can take a while: S3 keeps the connection
-        // alive with whitespace; we send headers early for the same reason.
-        res.statusCode = 200;
-        res.setHeader('Content-Type', 'application/xml');
-        const result = await engine.multipart.complete(bucket, key, q.get('uploadId') as string, parts);
-        res.setHeader('x-amz-storage-type', result.storageType);
-        return sendXml(res, 200, renderCompleteMultipartUploadResult({ location: `/${bucket}/${key}`, bucket, key, etag: result.etag }));
+        // Assembling and encoding a large upload outlasts client read timeouts: S3's
+        // answer shape (200 early, whitespace, result or error in the body).
+        return sendXmlWithKeepAlive(
+          res,
+          async () => {
+            const result = await engine.multipart.complete(bucket, key, q.get('uploadId') as string, parts);
+            return { xml: renderCompleteMultipartUploadResult({ location: `/${bucket}/${key}`, bucket, key, etag: result.etag }), headers: { 'x-amz-storage-type': result.storageType } };
+          },
+          names,
+        );
       }
       case 'AbortMultipartUpload':
         await engine.multipart.abort(bucket, key, q.get('uploadId') as string);
@@ -446,22 +475,9 @@ export function createS3Handler(options: S3HandlerOptions): S3RequestHandler {
   }
 
   async function copyObject(req: S3IncomingMessage, res: ServerResponse, target: S3Target): Promise<void> {
-    let source = header(req, 'x-amz-copy-source') as string;
-    const qi = source.indexOf('?');
-    if (qi >= 0) source = source.slice(0, qi);
-    let decoded: string;
-    try {
-      decoded = decodeURIComponent(source);
-    } catch {
-      throw new InvalidArgumentError('Invalid copy source encoding');
-    }
-    if (decoded.startsWith('/')) decoded = decoded.slice(1);
-    const slash = decoded.indexOf('/');
-    if (slash <= 0 || slash === decoded.length - 1) throw new InvalidArgumentError('Copy Source must mention the source bucket and key: sourcebucket/sourcekey');
+    const { bucket: sourceBucket, key: sourceKey } = parseCopySource(header(req, 'x-amz-copy-source') as string);
     const directive = (header(req, 'x-amz-metadata-directive') ?? 'COPY').toUpperCase();
     if (directive !== 'COPY' && directive !== 'REPLACE') throw new InvalidArgumentError('Unknown metadata directive.');
-    const sourceBucket = decoded.slice(0, slash);
-    const sourceKey = decoded.slice(slash + 1);
     if (directive === 'COPY' && sourceBucket === target.bucket && sourceKey === target.key) {
       throw new S3Error('InvalidRequest', "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.");
     }

@@ -178,9 +178,7 @@ function route(
       case 'ListPartsCommand':
         return (e) => h.listParts(e, input);
       case 'UploadPartCopyCommand':
-        return () => {
-          throw sdkError('NotImplemented', 501, 'deltaglider: UploadPartCopy is not supported for multipart uploads of delta-eligible keys');
-        };
+        return (e, signal) => h.uploadPartCopy(e, input, { signal });
     }
   }
   return undefined;
