@@ -22,7 +22,7 @@ import { ReservedKeyError } from '../core/errors.js';
 import { assertUserKey } from '../core/format/keys.js';
 import { resolveDeltaGliderPluginConfig, type DeltaGliderPluginInputConfig, type DeltaGliderPluginResolvedConfig } from './config.js';
 import { isInternal, isProbe, PluginBackend, PROBE, ProbeComplete } from './backend.js';
-import { sdkError, toSdkError } from './errors.js';
+import { toSdkError } from './errors.js';
 import * as h from './handlers.js';
 import type { Input, Output } from './handlers.js';
 
