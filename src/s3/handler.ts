@@ -26,6 +26,7 @@ import {
   renderCompleteMultipartUploadResult,
   renderCopyObjectResult,
   renderCopyPartResult,
+  renderEmptyTagging,
   renderDeleteResult,
   renderInitiateMultipartUploadResult,
   renderListAllMyBucketsResult,
@@ -93,6 +94,7 @@ const OWNER: Owner = { id: 'deltaglider', displayName: 'deltaglider' };
 /** Subresources we answer ourselves; any other query subresource is "not served". */
 const BUCKET_GET_SERVED = new Set(['list-type', 'prefix', 'delimiter', 'max-keys', 'marker', 'continuation-token', 'start-after', 'encoding-type', 'fetch-owner', 'location', 'uploads', 'key-marker', 'upload-id-marker', 'max-uploads', 'x-id', 'allow-unordered', 'optional-object-attributes']);
 const OBJECT_SERVED = new Set(['uploadId', 'partNumber', 'uploads', 'x-id', 'versionId', 'max-parts', 'part-number-marker', 'response-content-type', 'response-content-language', 'response-expires', 'response-cache-control', 'response-content-disposition', 'response-content-encoding']);
+const OBJECT_TAGGING_SERVED = new Set(['tagging', 'versionId', 'x-id']);
 const PRESIGN_PARAMS = /^X-Amz-/i;
 /** Methods S3 defines operations for (OPTIONS: CORS preflight). */
 const S3_METHODS = new Set(['GET', 'HEAD', 'PUT', 'POST', 'DELETE', 'OPTIONS']);
@@ -129,6 +131,7 @@ export function operationOf(method: string, target: S3Target): string | undefine
         return undefined;
     }
   }
+  if (method === 'GET' && has('tagging') && servedQuery(query, OBJECT_TAGGING_SERVED)) return 'GetObjectTagging';
   if (!servedQuery(query, OBJECT_SERVED)) return undefined;
   switch (method) {
     case 'GET':
@@ -401,6 +404,14 @@ export function createS3Handler(options: S3HandlerOptions): S3RequestHandler {
           res.destroy(err as Error);
         });
         return;
+      }
+      case 'GetObjectTagging': {
+        // The aws CLI reads a source's tags before every multipart copy. A passthrough
+        // object's tags live on the backend object (tagging is forwarded); an object we
+        // store as a delta or reference has none.
+        const info = await engine.headObject({ bucket, key });
+        if (info.storageType === 'passthrough' && fallback) return fallback(req, res, target);
+        return sendXml(res, 200, renderEmptyTagging());
       }
       case 'DeleteObject':
         await engine.deleteObject({ bucket, key });
