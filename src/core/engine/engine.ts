@@ -55,6 +55,7 @@ import type { StoredHeaders, StoredObjectInfo } from '../store/object-store.js';
 import { evaluateConditions } from './conditions.js';
 import { listUserObjects } from './listing.js';
 import { MultipartUploads } from './multipart.js';
+import { writeSelfDelta } from '../codec/vcdiff/self-delta.js';
 import { DEFAULT_LIST_HEAD_CONCURRENCY, resolveEngineOptions, type EngineOptions, type ResolvedEngineOptions } from './options.js';
 import { resolveRange } from './range.js';
 import type {
@@ -295,9 +296,10 @@ export class DeltaGliderEngine {
       let encoded;
       const t0 = performance.now();
       try {
-        encoded = await this.#withCodec(() =>
-          this.options.codec.encode(reference.path, spool.path, deltaPath, { maxOutputBytes: limit, signal: fields.signal }),
-        );
+        // The first upload's delta against itself is known without an encoder run.
+        encoded = created
+          ? await writeSelfDelta(spool.size, deltaPath)
+          : await this.#withCodec(() => this.options.codec.encode(reference.path, spool.path, deltaPath, { maxOutputBytes: limit, signal: fields.signal }));
       } catch (err) {
         if (err instanceof DeltaTooLargeError) return this.#putPassthrough(spool, fields, undefined);
         throw err;
