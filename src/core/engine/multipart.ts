@@ -32,7 +32,9 @@ import {
 import { assertUserKey } from '../format/keys.js';
 import { HashingCounter, removeQuietly, spoolToFile, type Spool } from '../spool.js';
 import type { StoredHeaders } from '../store/object-store.js';
-import type { DeltaGliderEngine } from './engine.js';
+import type { EngineContext } from './context.js';
+import { getObject } from './get-object.js';
+import { putSpool } from './put-object.js';
 import type {
   CompletedPart,
   Conditions,
@@ -96,7 +98,7 @@ export class MultipartUploads {
   readonly #completed = new Map<string, CompletedUpload>();
 
   constructor(
-    private readonly engine: DeltaGliderEngine,
+    private readonly ctx: EngineContext,
     private readonly completedTtlMs = DEFAULT_COMPLETED_UPLOAD_TTL_MS,
   ) {}
 
@@ -119,7 +121,7 @@ export class MultipartUploads {
 
   async create(input: CreateMultipartUploadInput): Promise<{ uploadId: string }> {
     assertUserKey(input.key);
-    if (!(await this.engine.store.headBucket(input.bucket))) throw new NoSuchBucketError(input.bucket);
+    if (!(await this.ctx.store.headBucket(input.bucket))) throw new NoSuchBucketError(input.bucket);
     const uploadId = randomBytes(24).toString('base64url');
     this.#uploads.set(uploadId, {
       bucket: input.bucket,
@@ -129,7 +131,7 @@ export class MultipartUploads {
       contentType: input.contentType,
       userMetadata: input.userMetadata,
       headers: input.headers,
-      dir: this.engine.temp.dir('mpu'),
+      dir: this.ctx.temp.dir('mpu'),
       parts: new Map(),
     });
     return { uploadId };
@@ -157,8 +159,7 @@ export class MultipartUploads {
       if (!m || Number(m[1]) > Number(m[2])) throw new InvalidArgumentError('The x-amz-copy-source-range value must be of the form bytes=first-last where first and last are the zero-based offsets of the first and last bytes to copy');
       requested = { start: Number(m[1]), end: Number(m[2]) };
     }
-    const source = await this.engine
-      .getObject({ bucket: input.sourceBucket, key: input.sourceKey, range: input.sourceRange?.trim(), conditions: input.sourceConditions, signal: input.signal })
+    const source = await getObject(this.ctx, { bucket: input.sourceBucket, key: input.sourceKey, range: input.sourceRange?.trim(), conditions: input.sourceConditions, signal: input.signal })
       .catch((err: unknown) => {
         // Conditions on a copy source answer 412, never 304.
         if ((err as { code?: string }).code === 'NotModified') throw new PreconditionFailedError();
@@ -180,7 +181,7 @@ export class MultipartUploads {
    * the same file; the one that finishes last is the part (S3: last writer wins).
    */
   async #storePart(u: Upload, partNumber: number, body: Readable, options: { expectedSize?: number; contentMd5?: string; signal?: AbortSignal }): Promise<Part> {
-    const spool = await spoolToFile(body, this.engine.temp, { ...options, maxSize: MAX_PART_SIZE });
+    const spool = await spoolToFile(body, this.ctx.temp, { ...options, maxSize: MAX_PART_SIZE });
     // The upload may have been aborted or completed while the part streamed in.
     if (this.#uploads.get(u.uploadId) !== u || u.completion) {
       await removeQuietly(spool.path);
@@ -214,7 +215,7 @@ export class MultipartUploads {
       chosen.push(have);
     }
     chosen.slice(0, -1).forEach((p) => {
-      if (p.size < this.engine.options.minPartSize) throw new EntityTooSmallError();
+      if (p.size < this.ctx.options.minPartSize) throw new EntityTooSmallError();
     });
     u.completion = this.#assemble(u, chosen);
     try {
@@ -227,7 +228,7 @@ export class MultipartUploads {
 
   async #assemble(u: Upload, chosen: Part[]): Promise<PutObjectResult> {
     const { bucket, key, uploadId } = u;
-    const path = this.engine.temp.file('assembled');
+    const path = this.ctx.temp.file('assembled');
     try {
       const counter = new HashingCounter();
       const parts = async function* (): AsyncGenerator<Buffer> {
@@ -235,7 +236,7 @@ export class MultipartUploads {
       };
       await pipeline(parts, counter, createWriteStream(path));
       const spool: Spool = { path, size: counter.size, ...counter.digests() };
-      const result = await this.engine.putSpool(spool, { bucket, key, contentType: u.contentType, userMetadata: u.userMetadata, headers: u.headers });
+      const result = await putSpool(this.ctx, spool, { bucket, key, contentType: u.contentType, userMetadata: u.userMetadata, headers: u.headers });
       this.#uploads.delete(uploadId);
       this.#completed.set(uploadId, { bucket, key, result, expires: Date.now() + this.completedTtlMs });
       if (this.#completed.size > MAX_COMPLETED_UPLOADS_REMEMBERED) this.#completed.delete(this.#completed.keys().next().value as string);
