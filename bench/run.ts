@@ -12,7 +12,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { codecReport, codecSection } from './lib/codec.js';
 import { ALL_SECTIONS, ensureDataset, ensureDist, ensureSynth, log, parseArgs, REAL_FAMILIES, toolVersion } from './lib/common.js';
-import { latencyReport, latencySection, memoryReport, memorySection } from './lib/memory.js';
+import { latencyReport, latencySection, memoryReport, memorySection, MULTIPART_MEMORY_NOTE } from './lib/memory.js';
 import { profileSection } from './lib/profile.js';
 import { storageReport, storageSection } from './lib/storage.js';
 import { throughputReport, throughputSection } from './lib/throughput.js';
@@ -185,6 +185,7 @@ ${sec('codec')}
 ## 4. Memory (reverse proxy)
 
 ${sec('memory')}
+${MULTIPART_MEMORY_NOTE}
 
 ## 5. Latency: time to first byte
 
