@@ -241,6 +241,8 @@ export function createS3Handler(options: S3HandlerOptions): S3RequestHandler {
       count(chunk);
       return (origEnd as (...a: unknown[]) => ServerResponse)(chunk, ...rest);
     }) as typeof res.end;
+    // Set when a keep-alive answer (CompleteMultipartUpload) carried an error under its 200.
+    let bodyStatus: number | undefined;
     res.once('close', () => {
       // A keep-alive answer (CompleteMultipartUpload) may carry an error under its 200.
       event.status = bodyStatus ?? res.statusCode;
@@ -264,7 +266,6 @@ export function createS3Handler(options: S3HandlerOptions): S3RequestHandler {
     event.bucket = target.bucket;
     event.key = target.key;
     const op = operationOf(req.method ?? 'GET', target);
-    let bodyStatus: number | undefined;
     const resource = `/${target.bucket ?? ''}${target.key !== undefined ? `/${target.key}` : ''}`;
 
     void (async () => {

@@ -2,7 +2,6 @@
  * Compatible profile (FORMAT.md "Decision on PUT"): an eligible upload is stored as a
  * VCDIFF delta against its deltaspace's `reference.bin`, the first one creating it.
  */
-import { writeSelfDelta } from '../codec/vcdiff/self-delta.js';
 import { DeltaTooLargeError, PreconditionFailedError } from '../errors.js';
 import { deltaKeyOf, deltaspaceOf, fileNameOf, referenceKeyOf } from '../format/keys.js';
 import { deltaMetadata, referenceMetadata } from '../format/metadata.js';
@@ -71,10 +70,7 @@ async function storeEncoded(ctx: EngineContext, spool: Spool, fields: PutFields,
     let encoded;
     const t0 = performance.now();
     try {
-      // The first upload's delta against itself is known without an encoder run.
-      encoded = created
-        ? await writeSelfDelta(spool.size, deltaPath)
-        : await withCodec(ctx, () => ctx.options.codec.encode(reference.path, spool.path, deltaPath, { maxOutputBytes: limit, signal: fields.signal }));
+      encoded = await withCodec(ctx, () => ctx.options.codec.encode(reference.path, spool.path, deltaPath, { maxOutputBytes: limit, signal: fields.signal }));
     } catch (err) {
       if (err instanceof DeltaTooLargeError) return putPassthrough(ctx, spool, fields, undefined);
       throw err;
