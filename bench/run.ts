@@ -14,7 +14,7 @@ import { codecReport, codecSection } from './lib/codec.js';
 import { durabilitySection } from './lib/durability.js';
 import { deferredReport, deferredSection } from './lib/deferred.js';
 import { ALL_SECTIONS, ensureDataset, ensureDist, ensureSynth, log, parseArgs, REAL_FAMILIES, toolVersion } from './lib/common.js';
-import { latencyReport, latencySection, memoryReport, memorySection } from './lib/memory.js';
+import { latencyReport, latencySection, memoryReport, memorySection, MULTIPART_MEMORY_NOTE } from './lib/memory.js';
 import { profileSection } from './lib/profile.js';
 import { storageReport, storageSection } from './lib/storage.js';
 import { storageDefaultsReport, storageDefaultsSection } from './lib/storage-defaults.js';
@@ -209,6 +209,7 @@ ${sec('codec')}
 ## 4. Memory (reverse proxy)
 
 ${sec('memory')}
+${MULTIPART_MEMORY_NOTE}
 
 ## 5. Latency: time to first byte
 

@@ -13,6 +13,8 @@ import { assertNoObjectLockHeaders, configurationOperationOf, serveConfiguration
 import { renderErrorXml, S3Error, toS3Error } from './error-table.js';
 import { explainHeader, headerBytes, storedHeadersFrom, userMetadataFrom } from './metadata-headers.js';
 import { decodeRequestBody, readSmallBody } from './request-body.js';
+import { parseCopySource } from './copy-source.js';
+import { sendXmlWithKeepAlive, type KeepAliveOutcome } from './keep-alive-response.js';
 import { parseTarget, type S3Target } from './request.js';
 import { verifySigV4, type SigV4Context, type SigV4Credential } from './sigv4.js';
 import {
@@ -24,6 +26,8 @@ import {
   quoteEtag,
   renderCompleteMultipartUploadResult,
   renderCopyObjectResult,
+  renderCopyPartResult,
+  renderEmptyTagging,
   renderDeleteResult,
   renderInitiateMultipartUploadResult,
   renderListAllMyBucketsResult,
@@ -91,6 +95,7 @@ const OWNER: Owner = { id: 'deltaglider', displayName: 'deltaglider' };
 /** Subresources we answer ourselves; any other query subresource is "not served". */
 const BUCKET_GET_SERVED = new Set(['list-type', 'prefix', 'delimiter', 'max-keys', 'marker', 'continuation-token', 'start-after', 'encoding-type', 'fetch-owner', 'location', 'uploads', 'key-marker', 'upload-id-marker', 'max-uploads', 'x-id', 'allow-unordered', 'optional-object-attributes']);
 const OBJECT_SERVED = new Set(['uploadId', 'partNumber', 'uploads', 'x-id', 'versionId', 'max-parts', 'part-number-marker', 'response-content-type', 'response-content-language', 'response-expires', 'response-cache-control', 'response-content-disposition', 'response-content-encoding']);
+const OBJECT_TAGGING_SERVED = new Set(['tagging', 'versionId', 'x-id']);
 const PRESIGN_PARAMS = /^X-Amz-/i;
 /** Methods S3 defines operations for (OPTIONS: CORS preflight). */
 const S3_METHODS = new Set(['GET', 'HEAD', 'PUT', 'POST', 'DELETE', 'OPTIONS']);
@@ -130,6 +135,7 @@ export function operationOf(method: string, target: S3Target): string | undefine
         return undefined;
     }
   }
+  if (method === 'GET' && has('tagging') && servedQuery(query, OBJECT_TAGGING_SERVED)) return 'GetObjectTagging';
   if (!servedQuery(query, OBJECT_SERVED)) return undefined;
   switch (method) {
     case 'GET':
@@ -242,8 +248,11 @@ export function createS3Handler(options: S3HandlerOptions): S3RequestHandler {
     /** What made the request fail, for the log line. */
     let failure: unknown;
     let cutMidStream = false;
+    // Set when a keep-alive answer (CompleteMultipartUpload) carried an error under its 200.
+    let bodyStatus: number | undefined;
     res.once('close', () => {
-      event.status = res.statusCode;
+      // A keep-alive answer (CompleteMultipartUpload) may carry an error under its 200.
+      event.status = bodyStatus ?? res.statusCode;
       event.ms = Math.round(performance.now() - started);
       // Runs in an event listener: a throwing observer would be an uncaught exception
       // that takes the whole process down.
@@ -294,7 +303,14 @@ export function createS3Handler(options: S3HandlerOptions): S3RequestHandler {
         throw new S3Error('NotImplemented', `deltaglider does not implement ${req.method} ${[...target.query.keys()].join('&') || 'on this resource'}.`);
       }
       event.op = op;
-      await dispatch(op, req, res, target, auth);
+      const outcome = await dispatch(op, req, res, target, auth, { resource, requestId: id });
+      if (outcome) {
+        bodyStatus = outcome.status;
+        if (outcome.error) {
+          event.error = outcome.error.message;
+          if ('status' in outcome.error === false) logger?.warn({ err: outcome.error, requestId: id, op: event.op }, 'request failed');
+        }
+      }
     })().catch((err: unknown) => {
       failure = err;
       cutMidStream = res.headersSent;
@@ -303,7 +319,7 @@ export function createS3Handler(options: S3HandlerOptions): S3RequestHandler {
     });
   };
 
-  async function dispatch(op: string, req: S3IncomingMessage, res: ServerResponse, target: S3Target, auth: SigV4Context | undefined): Promise<void> {
+  async function dispatch(op: string, req: S3IncomingMessage, res: ServerResponse, target: S3Target, auth: SigV4Context | undefined, names: { resource: string; requestId: string }): Promise<KeepAliveOutcome | void> {
     const bucket = target.bucket as string;
     const key = target.key as string;
     const q = target.query;
@@ -407,6 +423,14 @@ export function createS3Handler(options: S3HandlerOptions): S3RequestHandler {
         });
         return;
       }
+      case 'GetObjectTagging': {
+        // The aws CLI reads a source's tags before every multipart copy. A passthrough
+        // object's tags live on the backend object (tagging is forwarded); an object we
+        // store as a delta or reference has none.
+        const info = await engine.headObject({ bucket, key });
+        if (info.storageType === 'passthrough' && fallback) return fallback(req, res, target);
+        return sendXml(res, 200, renderEmptyTagging());
+      }
       case 'DeleteObject':
         await engine.deleteObject({ bucket, key });
         return sendEmpty(res, 204);
@@ -421,9 +445,23 @@ export function createS3Handler(options: S3HandlerOptions): S3RequestHandler {
         return sendXml(res, 200, renderInitiateMultipartUploadResult({ bucket, key, uploadId }));
       }
       case 'UploadPart': {
-        if (header(req, 'x-amz-copy-source') !== undefined) throw new S3Error('NotImplemented', 'UploadPartCopy is not implemented by deltaglider.');
-        const body = decodeRequestBody(req, auth);
         const partNumber = Number(q.get('partNumber'));
+        const copySource = header(req, 'x-amz-copy-source');
+        if (copySource !== undefined) {
+          const source = parseCopySource(copySource);
+          const r = await engine.multipart.uploadPartCopy({
+            bucket,
+            key,
+            uploadId: q.get('uploadId') as string,
+            partNumber,
+            sourceBucket: source.bucket,
+            sourceKey: source.key,
+            sourceRange: header(req, 'x-amz-copy-source-range'),
+            sourceConditions: conditionsFrom(req, 'x-amz-copy-source-if-'),
+          });
+          return sendXml(res, 200, renderCopyPartResult(r));
+        }
+        const body = decodeRequestBody(req, auth);
         const r = await engine.multipart.uploadPart({ bucket, key, uploadId: q.get('uploadId') as string, partNumber, body: body.stream, contentLength: body.contentLength });
         res.setHeader('ETag', quoteEtag(r.etag));
         return sendEmpty(res, 200);
@@ -431,13 +469,16 @@ export function createS3Handler(options: S3HandlerOptions): S3RequestHandler {
       case 'CompleteMultipartUpload': {
         const xml = await readSmallBody(decodeRequestBody(req, auth), DEFAULT_MAX_COMPLETE_XML_BYTES);
         const parts = parseCompleteMultipartUpload(xml);
-        // Completion of a large upload can take a while: S3 keeps the connection
-        // alive with whitespace; we send headers early for the same reason.
-        res.statusCode = 200;
-        res.setHeader('Content-Type', 'application/xml');
-        const result = await engine.multipart.complete(bucket, key, q.get('uploadId') as string, parts);
-        res.setHeader('x-amz-storage-type', result.storageType);
-        return sendXml(res, 200, renderCompleteMultipartUploadResult({ location: `/${bucket}/${key}`, bucket, key, etag: result.etag }));
+        // Assembling and encoding a large upload outlasts client read timeouts: S3's
+        // answer shape (200 early, whitespace, result or error in the body).
+        return sendXmlWithKeepAlive(
+          res,
+          async () => {
+            const result = await engine.multipart.complete(bucket, key, q.get('uploadId') as string, parts);
+            return { xml: renderCompleteMultipartUploadResult({ location: `/${bucket}/${key}`, bucket, key, etag: result.etag }), headers: { 'x-amz-storage-type': result.storageType } };
+          },
+          names,
+        );
       }
       case 'AbortMultipartUpload':
         await engine.multipart.abort(bucket, key, q.get('uploadId') as string);
@@ -465,22 +506,9 @@ export function createS3Handler(options: S3HandlerOptions): S3RequestHandler {
   }
 
   async function copyObject(req: S3IncomingMessage, res: ServerResponse, target: S3Target): Promise<void> {
-    let source = header(req, 'x-amz-copy-source') as string;
-    const qi = source.indexOf('?');
-    if (qi >= 0) source = source.slice(0, qi);
-    let decoded: string;
-    try {
-      decoded = decodeURIComponent(source);
-    } catch {
-      throw new InvalidArgumentError('Invalid copy source encoding');
-    }
-    if (decoded.startsWith('/')) decoded = decoded.slice(1);
-    const slash = decoded.indexOf('/');
-    if (slash <= 0 || slash === decoded.length - 1) throw new InvalidArgumentError('Copy Source must mention the source bucket and key: sourcebucket/sourcekey');
+    const { bucket: sourceBucket, key: sourceKey } = parseCopySource(header(req, 'x-amz-copy-source') as string);
     const directive = (header(req, 'x-amz-metadata-directive') ?? 'COPY').toUpperCase();
     if (directive !== 'COPY' && directive !== 'REPLACE') throw new InvalidArgumentError('Unknown metadata directive.');
-    const sourceBucket = decoded.slice(0, slash);
-    const sourceKey = decoded.slice(slash + 1);
     if (directive === 'COPY' && sourceBucket === target.bucket && sourceKey === target.key) {
       throw new S3Error('InvalidRequest', "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.");
     }

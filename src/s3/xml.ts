@@ -207,6 +207,11 @@ export function renderCopyObjectResult(input: { etag: string; lastModified: Date
   return doc('CopyObjectResult', leaf('LastModified', isoDate(input.lastModified)) + leaf('ETag', quoteEtag(input.etag)));
 }
 
+/** GetObjectTagging of an object without tags. */
+export function renderEmptyTagging(): string {
+  return doc('Tagging', '<TagSet></TagSet>');
+}
+
 /** CopyPartResult (UploadPartCopy). */
 export function renderCopyPartResult(input: { etag: string; lastModified: Date }): string {
   return doc('CopyPartResult', leaf('LastModified', isoDate(input.lastModified)) + leaf('ETag', quoteEtag(input.etag)));

@@ -10,6 +10,7 @@ import { resolveRange } from '../core/engine/range.js';
 import type { DeltaGliderEngine } from '../core/engine/engine.js';
 import type { Conditions, ObjectInfo } from '../core/engine/types.js';
 import type { StoredHeaders } from '../core/store/object-store.js';
+import { parseCopySource } from '../s3/copy-source.js';
 import { knownLength, toReadable } from './body.js';
 import { responseMetadata, sdkError } from './errors.js';
 
@@ -175,28 +176,6 @@ export async function deleteObjects(engine: DeltaGliderEngine, input: Input): Pr
   });
 }
 
-/** `bucket/key`, url-encoded, maybe with a leading `/` and `?versionId=`. */
-export function parseCopySource(source: unknown): { bucket: string; key: string; versionId?: string } {
-  let s = String(source ?? '');
-  let versionId: string | undefined;
-  const q = s.indexOf('?');
-  if (q >= 0) {
-    versionId = new URLSearchParams(s.slice(q + 1)).get('versionId') ?? undefined;
-    s = s.slice(0, q);
-  }
-  try {
-    s = decodeURIComponent(s);
-  } catch {
-    throw new InvalidArgumentError('Invalid copy source encoding');
-  }
-  if (s.startsWith('/')) s = s.slice(1);
-  const slash = s.indexOf('/');
-  if (slash <= 0 || slash === s.length - 1) {
-    throw new InvalidArgumentError('Copy Source must mention the source bucket and key: sourcebucket/sourcekey');
-  }
-  return { bucket: s.slice(0, slash), key: s.slice(slash + 1), versionId };
-}
-
 export async function copyObject(engine: DeltaGliderEngine, input: Input): Promise<Output> {
   const src = parseCopySource(input.CopySource);
   const directive = str(input.MetadataDirective);
@@ -324,6 +303,23 @@ export async function completeMultipartUpload(engine: DeltaGliderEngine, input: 
     Key: input.Key,
     ETag: quote(r.etag),
   };
+}
+
+/** UploadPartCopy into an upload the plugin holds: the source is read through the engine. */
+export async function uploadPartCopy(engine: DeltaGliderEngine, input: Input, ctx: CallContext): Promise<Output> {
+  const src = parseCopySource(input.CopySource);
+  const r = await engine.multipart.uploadPartCopy({
+    bucket: String(input.Bucket),
+    key: String(input.Key),
+    uploadId: String(input.UploadId),
+    partNumber: Number(input.PartNumber),
+    sourceBucket: src.bucket,
+    sourceKey: src.key,
+    sourceRange: str(input.CopySourceRange),
+    sourceConditions: readConditions(input, 'CopySource'),
+    signal: ctx.signal,
+  });
+  return { $metadata: responseMetadata(200), CopyPartResult: { ETag: quote(r.etag), LastModified: r.lastModified } };
 }
 
 export async function abortMultipartUpload(engine: DeltaGliderEngine, input: Input): Promise<Output> {

@@ -23,7 +23,7 @@ import { UNSAFE_CONFIGURATION_REASONS } from '../core/lifecycle/unsafe-configura
 import { assertUserKey } from '../core/format/keys.js';
 import { resolveDeltaGliderPluginConfig, type DeltaGliderPluginInputConfig, type DeltaGliderPluginResolvedConfig } from './config.js';
 import { isInternal, isProbe, PluginBackend, PROBE, ProbeComplete } from './backend.js';
-import { sdkError, toSdkError } from './errors.js';
+import { toSdkError } from './errors.js';
 import * as h from './handlers.js';
 import type { Input, Output } from './handlers.js';
 
@@ -183,9 +183,7 @@ function route(
       case 'ListPartsCommand':
         return (e) => h.listParts(e, input);
       case 'UploadPartCopyCommand':
-        return () => {
-          throw sdkError('NotImplemented', 501, 'deltaglider: UploadPartCopy is not supported for multipart uploads of delta-eligible keys');
-        };
+        return (e, signal) => h.uploadPartCopy(e, input, { signal });
     }
   }
   return undefined;

@@ -6,6 +6,11 @@
  * Uploads live in this process (memory + temp dir); a restart forgets them, the
  * way an expired upload is forgotten, and the temp sweep removes their parts.
  *
+ * A completion is remembered for a while after it succeeds (clients retry a Complete
+ * whose answer they did not get, and S3 answers the retry with the same result), and an
+ * Abort that meets a running completion waits for it: if the object was stored, the
+ * upload is gone (NoSuchUpload), never "aborted" with the object appearing afterwards.
+ *
  * The completed object's ETag is the MD5 of the whole object (not S3's
  * md5-of-md5s-N): it is what GET/HEAD/LIST report for the object afterwards,
  * so the ETag never disagrees between calls, and clients that check an ETag
@@ -14,6 +19,7 @@
 import { randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
+import type { Readable } from 'node:stream';
 import {
   EntityTooSmallError,
   InvalidArgumentError,
@@ -21,14 +27,17 @@ import {
   InvalidPartOrderError,
   NoSuchBucketError,
   NoSuchUploadError,
+  PreconditionFailedError,
 } from '../errors.js';
 import { assertUserKey } from '../format/keys.js';
 import { HashingCounter, removeQuietly, spoolToFile, type Spool } from '../spool.js';
 import type { StoredHeaders } from '../store/object-store.js';
 import type { EngineContext } from './context.js';
+import { getObject } from './get-object.js';
 import { putSpool } from './put-object.js';
 import type {
   CompletedPart,
+  Conditions,
   CreateMultipartUploadInput,
   MultipartUploadInfo,
   PartInfo,
@@ -38,6 +47,27 @@ import type {
 
 /** S3's part number range. */
 export const MAX_PART_NUMBER = 10_000;
+/** S3's largest part. */
+export const MAX_PART_SIZE = 5 * 1024 ** 3;
+/** How long a completed upload answers a repeated Complete with its result (clients retry after timeouts). */
+export const DEFAULT_COMPLETED_UPLOAD_TTL_MS = 15 * 60 * 1000;
+/** Completed uploads remembered at most (the oldest are forgotten first); each is a few hundred bytes. */
+export const MAX_COMPLETED_UPLOADS_REMEMBERED = 10_000;
+
+/** UploadPartCopy: a part whose bytes are (a range of) an existing object, read through the engine. */
+export interface UploadPartCopyInput {
+  bucket: string;
+  key: string;
+  uploadId: string;
+  partNumber: number;
+  sourceBucket: string;
+  sourceKey: string;
+  /** `x-amz-copy-source-range` as sent (`bytes=first-last`, both inclusive). */
+  sourceRange?: string;
+  /** `x-amz-copy-source-if-*`: a failed condition answers 412, never 304. */
+  sourceConditions?: Conditions;
+  signal?: AbortSignal;
+}
 
 interface Part extends PartInfo {
   path: string;
@@ -49,18 +79,44 @@ interface Upload extends MultipartUploadInfo {
   headers?: StoredHeaders;
   dir: string;
   parts: Map<number, Part>;
-  completing: boolean;
+  /** The running completion; a repeated Complete or an Abort waits for it. */
+  completion?: Promise<PutObjectResult>;
 }
 
+interface CompletedUpload {
+  bucket: string;
+  key: string;
+  result: PutObjectResult;
+  expires: number;
+}
+
+const COPY_SOURCE_RANGE = /^bytes=(\d+)-(\d+)$/;
+
+/** The multipart uploads of one engine (in this process). */
 export class MultipartUploads {
   readonly #uploads = new Map<string, Upload>();
+  readonly #completed = new Map<string, CompletedUpload>();
 
-  constructor(private readonly ctx: EngineContext) {}
+  constructor(
+    private readonly ctx: EngineContext,
+    private readonly completedTtlMs = DEFAULT_COMPLETED_UPLOAD_TTL_MS,
+  ) {}
 
   #get(bucket: string, key: string, uploadId: string): Upload {
     const u = this.#uploads.get(uploadId);
     if (!u || u.bucket !== bucket || u.key !== key) throw new NoSuchUploadError(uploadId);
     return u;
+  }
+
+  #recentlyCompleted(bucket: string, key: string, uploadId: string): CompletedUpload | undefined {
+    const now = Date.now();
+    // Insertion order is completion order: expired entries sit at the front.
+    for (const [id, c] of this.#completed) {
+      if (c.expires > now) break;
+      this.#completed.delete(id);
+    }
+    const c = this.#completed.get(uploadId);
+    return c && c.bucket === bucket && c.key === key ? c : undefined;
   }
 
   async create(input: CreateMultipartUploadInput): Promise<{ uploadId: string }> {
@@ -77,37 +133,78 @@ export class MultipartUploads {
       headers: input.headers,
       dir: this.ctx.temp.dir('mpu'),
       parts: new Map(),
-      completing: false,
     });
     return { uploadId };
   }
 
   async uploadPart(input: UploadPartInput): Promise<{ etag: string }> {
     const u = this.#get(input.bucket, input.key, input.uploadId);
-    if (!Number.isInteger(input.partNumber) || input.partNumber < 1 || input.partNumber > MAX_PART_NUMBER) {
-      throw new InvalidArgumentError(`Part number must be an integer between 1 and ${MAX_PART_NUMBER}, inclusive`);
-    }
-    const spool = await spoolToFile(input.body, this.ctx.temp, {
-      expectedSize: input.contentLength,
-      contentMd5: input.contentMd5,
-      maxSize: 5 * 1024 ** 3,
-      signal: input.signal,
-      // A part's 200 says its bytes are stored, like an object's.
-      flush: this.ctx.options.fsync === 'always',
-    });
-    // The upload may have been aborted or completed while the part streamed in.
-    if (this.#uploads.get(input.uploadId) !== u || u.completing) {
-      await removeQuietly(spool.path);
-      throw new NoSuchUploadError(input.uploadId);
-    }
-    const old = u.parts.get(input.partNumber);
-    u.parts.set(input.partNumber, { partNumber: input.partNumber, etag: spool.md5, size: spool.size, lastModified: new Date(), path: spool.path });
-    if (old) await removeQuietly(old.path);
-    return { etag: spool.md5 };
+    assertPartNumber(input.partNumber);
+    const part = await this.#storePart(u, input.partNumber, input.body, { expectedSize: input.contentLength, contentMd5: input.contentMd5, signal: input.signal });
+    return { etag: part.etag };
   }
 
+  /**
+   * UploadPartCopy: the part is the source object (or the requested range of it) as a
+   * GET through the engine returns it, so a delta-stored source is reconstructed and
+   * verified first. The backend never sees the request (an RGW 16.2 backend crashes on
+   * a percent-encoded copy source).
+   */
+  async uploadPartCopy(input: UploadPartCopyInput): Promise<{ etag: string; lastModified: Date }> {
+    const u = this.#get(input.bucket, input.key, input.uploadId);
+    assertPartNumber(input.partNumber);
+    let requested: { start: number; end: number } | undefined;
+    if (input.sourceRange !== undefined) {
+      const m = COPY_SOURCE_RANGE.exec(input.sourceRange.trim());
+      if (!m || Number(m[1]) > Number(m[2])) throw new InvalidArgumentError('The x-amz-copy-source-range value must be of the form bytes=first-last where first and last are the zero-based offsets of the first and last bytes to copy');
+      requested = { start: Number(m[1]), end: Number(m[2]) };
+    }
+    const source = await getObject(this.ctx, { bucket: input.sourceBucket, key: input.sourceKey, range: input.sourceRange?.trim(), conditions: input.sourceConditions, signal: input.signal })
+      .catch((err: unknown) => {
+        // Conditions on a copy source answer 412, never 304.
+        if ((err as { code?: string }).code === 'NotModified') throw new PreconditionFailedError();
+        // A range past the end is a bad argument for a copy, not 416 as on GET.
+        if (requested && (err as { code?: string }).code === 'InvalidRange') throw rangeOutside((err as { objectSize: number }).objectSize);
+        throw err;
+      });
+    // GET clips a range that runs past the end; a copy must not silently copy fewer bytes.
+    if (requested && (source.range?.end !== requested.end || source.range.start !== requested.start)) {
+      source.body.destroy();
+      throw rangeOutside(source.info.size);
+    }
+    const part = await this.#storePart(u, input.partNumber, source.body, { expectedSize: source.contentLength, signal: input.signal });
+    return { etag: part.etag, lastModified: part.lastModified };
+  }
+
+  /**
+   * Spools a part to a file of its own, so two uploads of one part number never write
+   * the same file; the one that finishes last is the part (S3: last writer wins).
+   */
+  async #storePart(u: Upload, partNumber: number, body: Readable, options: { expectedSize?: number; contentMd5?: string; signal?: AbortSignal }): Promise<Part> {
+    // A part's 200 says its bytes are stored, like an object's.
+    const spool = await spoolToFile(body, this.ctx.temp, { ...options, maxSize: MAX_PART_SIZE, flush: this.ctx.options.fsync === 'always' });
+    // The upload may have been aborted or completed while the part streamed in.
+    if (this.#uploads.get(u.uploadId) !== u || u.completion) {
+      await removeQuietly(spool.path);
+      throw new NoSuchUploadError(u.uploadId);
+    }
+    const part: Part = { partNumber, etag: spool.md5, size: spool.size, lastModified: new Date(), path: spool.path };
+    const old = u.parts.get(partNumber);
+    u.parts.set(partNumber, part);
+    if (old) await removeQuietly(old.path);
+    return part;
+  }
+
+  /**
+   * Assembles the parts and stores the object. A Complete of an upload that completed
+   * recently answers with the same result; one that arrives while the completion runs
+   * waits for it.
+   */
   async complete(bucket: string, key: string, uploadId: string, parts: CompletedPart[]): Promise<PutObjectResult> {
+    const done = this.#recentlyCompleted(bucket, key, uploadId);
+    if (done) return done.result;
     const u = this.#get(bucket, key, uploadId);
+    if (u.completion) return u.completion;
     if (parts.length === 0) throw new InvalidArgumentError('You must specify at least one part');
     const chosen: Part[] = [];
     let previous = 0;
@@ -121,7 +218,17 @@ export class MultipartUploads {
     chosen.slice(0, -1).forEach((p) => {
       if (p.size < this.ctx.options.minPartSize) throw new EntityTooSmallError();
     });
-    u.completing = true;
+    u.completion = this.#assemble(u, chosen);
+    try {
+      return await u.completion;
+    } catch (err) {
+      u.completion = undefined;
+      throw err;
+    }
+  }
+
+  async #assemble(u: Upload, chosen: Part[]): Promise<PutObjectResult> {
+    const { bucket, key, uploadId } = u;
     const path = this.ctx.temp.file('assembled');
     try {
       const counter = new HashingCounter();
@@ -132,19 +239,33 @@ export class MultipartUploads {
       const spool: Spool = { path, size: counter.size, ...counter.digests() };
       const result = await putSpool(this.ctx, spool, { bucket, key, contentType: u.contentType, userMetadata: u.userMetadata, headers: u.headers });
       this.#uploads.delete(uploadId);
+      this.#completed.set(uploadId, { bucket, key, result, expires: Date.now() + this.completedTtlMs });
+      if (this.#completed.size > MAX_COMPLETED_UPLOADS_REMEMBERED) this.#completed.delete(this.#completed.keys().next().value as string);
       await removeQuietly(u.dir);
       for (const p of u.parts.values()) await removeQuietly(p.path);
       return result;
-    } catch (err) {
-      u.completing = false;
-      throw err;
     } finally {
       await removeQuietly(path);
     }
   }
 
+  /**
+   * Aborts an upload. One that is completing is not interrupted: the Abort waits, and
+   * answers NoSuchUpload if the object was stored (as S3 does for a completed upload),
+   * or aborts it if the completion failed.
+   */
   async abort(bucket: string, key: string, uploadId: string): Promise<void> {
+    if (this.#recentlyCompleted(bucket, key, uploadId)) throw new NoSuchUploadError(uploadId);
     const u = this.#get(bucket, key, uploadId);
+    if (u.completion) {
+      const stored = await u.completion.then(
+        () => true,
+        () => false,
+      );
+      if (stored) throw new NoSuchUploadError(uploadId);
+      // Another Abort (or a successful retry of the Complete) may have run meanwhile.
+      return this.abort(bucket, key, uploadId);
+    }
     this.#uploads.delete(uploadId);
     for (const p of u.parts.values()) await removeQuietly(p.path);
     await removeQuietly(u.dir);
@@ -168,5 +289,16 @@ export class MultipartUploads {
 
   clear(): void {
     this.#uploads.clear();
+    this.#completed.clear();
   }
+}
+
+function assertPartNumber(partNumber: number): void {
+  if (!Number.isInteger(partNumber) || partNumber < 1 || partNumber > MAX_PART_NUMBER) {
+    throw new InvalidArgumentError(`Part number must be an integer between 1 and ${MAX_PART_NUMBER}, inclusive`);
+  }
+}
+
+function rangeOutside(objectSize: number): InvalidArgumentError {
+  return new InvalidArgumentError(`Range specified is not valid for source object of size: ${objectSize}`);
 }

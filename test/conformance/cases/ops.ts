@@ -33,8 +33,8 @@ async function listKeys(ctx: CaseContext, bucket = ctx.bucket): Promise<string[]
   return (r.Contents ?? []).map((c) => c.Key as string);
 }
 
-/** Creates an upload and uploads the given parts; returns the upload id and part ETags. */
-async function upload(ctx: CaseContext, key: string, parts: Buffer[], client: S3Client = ctx.s3, extra: Record<string, unknown> = {}) {
+/** Creates an upload and uploads the given parts; returns the upload id and part ETags (also used by multipart-semantics.ts). */
+export async function upload(ctx: CaseContext, key: string, parts: Buffer[], client: S3Client = ctx.s3, extra: Record<string, unknown> = {}) {
   const c = await client.send(new CreateMultipartUploadCommand({ Bucket: ctx.bucket, Key: key, ...extra }));
   assert.ok(c.UploadId, 'UploadId');
   assert.equal(c.Key, key);
@@ -48,11 +48,11 @@ async function upload(ctx: CaseContext, key: string, parts: Buffer[], client: S3
   return { uploadId: c.UploadId, etags };
 }
 
-function complete(ctx: CaseContext, key: string, uploadId: string, parts: { PartNumber: number; ETag: string }[], client: S3Client = ctx.s3) {
+export function complete(ctx: CaseContext, key: string, uploadId: string, parts: { PartNumber: number; ETag: string }[], client: S3Client = ctx.s3) {
   return client.send(new CompleteMultipartUploadCommand({ Bucket: ctx.bucket, Key: key, UploadId: uploadId, MultipartUpload: { Parts: parts } }));
 }
 
-const partsOf = (etags: string[]) => etags.map((ETag, i) => ({ PartNumber: i + 1, ETag }));
+export const partsOf = (etags: string[]) => etags.map((ETag, i) => ({ PartNumber: i + 1, ETag }));
 
 export const OPS_CASES: ConformanceCase[] = [
   // ------------------------------------------------------------ DeleteObjects
