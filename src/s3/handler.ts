@@ -251,7 +251,6 @@ export function createS3Handler(options: S3HandlerOptions): S3RequestHandler {
     // Set when a keep-alive answer (CompleteMultipartUpload) carried an error under its 200.
     let bodyStatus: number | undefined;
     res.once('close', () => {
-      // A keep-alive answer (CompleteMultipartUpload) may carry an error under its 200.
       event.status = bodyStatus ?? res.statusCode;
       event.ms = Math.round(performance.now() - started);
       // Runs in an event listener: a throwing observer would be an uncaught exception
@@ -307,8 +306,9 @@ export function createS3Handler(options: S3HandlerOptions): S3RequestHandler {
       if (outcome) {
         bodyStatus = outcome.status;
         if (outcome.error) {
+          // Logged with the request's one line, at the level of its status.
+          failure = outcome.error;
           event.error = outcome.error.message;
-          if ('status' in outcome.error === false) logger?.warn({ err: outcome.error, requestId: id, op: event.op }, 'request failed');
         }
       }
     })().catch((err: unknown) => {

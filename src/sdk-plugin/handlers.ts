@@ -157,6 +157,19 @@ export async function headObject(engine: DeltaGliderEngine, input: Input): Promi
   });
 }
 
+/** A handler's answer meaning "not ours: send the request to the backend unchanged". */
+export const FORWARD: unique symbol = Symbol('deltaglider sdk-plugin: forward to the backend');
+
+/**
+ * GetObjectTagging (the aws CLI asks before a multipart copy): a passthrough object's tags
+ * are on the backend object; an object stored as a delta or reference has none.
+ */
+export async function getObjectTagging(engine: DeltaGliderEngine, input: Input): Promise<Output | typeof FORWARD> {
+  const info = await engine.headObject({ bucket: String(input.Bucket), key: String(input.Key) });
+  if (info.storageType === 'passthrough') return FORWARD;
+  return { $metadata: responseMetadata(200), TagSet: [] };
+}
+
 export async function deleteObject(engine: DeltaGliderEngine, input: Input): Promise<Output> {
   await engine.deleteObject({ bucket: String(input.Bucket), key: String(input.Key) });
   return { $metadata: responseMetadata(204) };

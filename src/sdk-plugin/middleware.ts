@@ -55,6 +55,7 @@ const OBJECT_COMMANDS = new Set([
   'HeadObjectCommand',
   'DeleteObjectCommand',
   'CopyObjectCommand',
+  'GetObjectTaggingCommand',
 ]);
 
 const UPLOAD_COMMANDS = new Set([
@@ -109,6 +110,7 @@ export function deltaGliderMiddleware(config: DeltaGliderPluginResolvedConfig, b
       }
       const engine = await backend.engine();
       const output = await run(engine, signal);
+      if (output === h.FORWARD) return next(args);
       config.logger.debug({ command, bucket, key: input.Key }, 'deltaglider sdk-plugin handled');
       return { output: output as AnyOutput, response: { statusCode: (output.$metadata as { httpStatusCode: number }).httpStatusCode, headers: {} } };
     } catch (err) {
@@ -125,7 +127,7 @@ function route(
   bucket: string,
   config: DeltaGliderPluginResolvedConfig,
   backend: PluginBackend,
-): ((engine: DeltaGliderEngine, signal?: AbortSignal) => Promise<Output> | Output) | undefined {
+): ((engine: DeltaGliderEngine, signal?: AbortSignal) => Promise<Output | typeof h.FORWARD> | Output) | undefined {
   const key = typeof input.Key === 'string' ? input.Key : undefined;
   const on = (k: string): boolean => config.enabled(bucket, k);
 
@@ -142,6 +144,8 @@ function route(
         return (e) => h.deleteObject(e, input);
       case 'CopyObjectCommand':
         return (e) => h.copyObject(e, input);
+      case 'GetObjectTaggingCommand':
+        return (e) => h.getObjectTagging(e, input);
     }
   }
   const refusal = configurationRefusal(command, input);

@@ -52,7 +52,7 @@ for (const surface of surfaces) {
     const backend = await surface.backend();
     t.teardown(backend.close);
     const rec = recordingLogger();
-    const proxy = await createReverseProxy({ config: { listenAddr: '127.0.0.1:0', uiAddr: 'off', ...backend.config }, logger: rec.logger });
+    const proxy = await createReverseProxy({ config: { listenAddr: '127.0.0.1:0', uiAddr: 'off', encode: 'inline', ...backend.config }, logger: rec.logger });
     const { url } = await proxy.listen();
     t.teardown(() => proxy.close());
     const aws = (args: string[]) => run(AWS, ['--endpoint-url', url, ...args], { env, maxBuffer: 16 * MIB });

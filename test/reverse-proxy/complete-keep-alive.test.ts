@@ -100,7 +100,7 @@ t.test('CompleteMultipartUpload keeps the connection alive and reports errors in
       s3.send(new CompleteMultipartUploadCommand({ Bucket: 'keep', Key: 'fail/b.bin', UploadId: uploadId, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: etag }] } })),
       { name: 'InternalError' },
     );
-    const logged = requests.find((r) => r.msg === 'request' && r.op === 'CompleteMultipartUpload' && r.status === 500);
+    const logged = requests.find((r) => r.msg === 'request failed' && r.op === 'CompleteMultipartUpload' && r.status === 500);
     t.ok(logged, 'the request log records the error status, not the 200 of the status line');
     t.match(logged?.error, /backend write failed/);
     slow.fail = false;
