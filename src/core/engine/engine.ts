@@ -296,7 +296,7 @@ export class DeltaGliderEngine {
       const t0 = performance.now();
       try {
         encoded = await this.#withCodec(() =>
-          this.options.codec.encode(reference.path, spool.path, deltaPath, { maxOutputBytes: limit, signal: fields.signal }),
+          this.options.codec.encode(reference.path, spool.path, deltaPath, { maxOutputBytes: limit, signal: fields.signal, level: this.options.codecLevel }),
         );
       } catch (err) {
         if (err instanceof DeltaTooLargeError) return this.#putPassthrough(spool, fields, undefined);
@@ -456,7 +456,7 @@ export class DeltaGliderEngine {
       try {
         // A delta no smaller than the upload itself can never be chosen: stop the encoder there.
         const encoded = await this.#withCodec(() =>
-          this.options.codec.encode(reference.path, source.path, deltaPath, { maxOutputBytes: created ? undefined : Math.max(0, spool.size - 1), signal: fields.signal }),
+          this.options.codec.encode(reference.path, source.path, deltaPath, { maxOutputBytes: created ? undefined : Math.max(0, spool.size - 1), signal: fields.signal, level: this.options.codecLevel }),
         );
         delta = { path: deltaPath, size: encoded.size, compression: 'none', command: encoded.command };
       } catch (err) {

@@ -10,6 +10,7 @@ import { dirname, join, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { CodecFailedError, CodecUnavailableError, DeltaTooLargeError, IntegrityError } from '../../errors.js';
+import type { CodecLevel } from '../codec-level.js';
 
 /** Idle workers exit after this long, so a quiet process gives their memory back. */
 export const DEFAULT_WORKER_IDLE_MS = 30_000;
@@ -29,7 +30,7 @@ export const ABORT_GRACE_MS = 30_000;
  * small files.
  */
 export type CodecJob =
-  | { op: 'encode'; referencePath: string; targetPath: string; deltaPath: string; maxOutputBytes?: number; slabBytes?: number }
+  | { op: 'encode'; referencePath: string; targetPath: string; deltaPath: string; maxOutputBytes?: number; slabBytes?: number; level?: CodecLevel }
   | { op: 'decode'; referencePath: string; deltaPath: string; outPath: string; maxOutputBytes?: number; slabBytes?: number };
 
 /** Control messages to a worker: stop the running job, or end now that it is idle. */

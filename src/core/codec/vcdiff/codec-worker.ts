@@ -37,6 +37,7 @@ async function encode(job: Extract<CodecJob, { op: 'encode' }>, signal: AbortSig
       maxOutputBytes: job.maxOutputBytes,
       reference,
       signal,
+      level: job.level,
     });
   } finally {
     if (reference.sliced) {
