@@ -4,6 +4,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { DeltaGliderEngine } from '../core/engine/engine.js';
+import { listAllObjects } from '../core/engine/list-all-objects.js';
 import { deltaspaceStats, storeStats } from '../core/engine/stats.js';
 import { deltaspaceReport } from '../core/engine/report.js';
 import { deltaspaceOf, referenceKeyOf } from '../core/format/keys.js';
@@ -104,18 +105,13 @@ export interface DeltaspaceView {
 export async function deltaspaceViews(engine: DeltaGliderEngine, bucket: string, prefix: string): Promise<DeltaspaceView[]> {
   const stats = await deltaspaceStats(engine, bucket, prefix);
   const deltaSizes = new Map<string, number[]>();
-  let token: string | undefined;
-  do {
-    const page = await engine.listObjects({ bucket, prefix, continuationToken: token, maxKeys: 1000 });
-    for (const o of page.objects) {
-      if (o.storageType !== 'delta') continue;
-      const space = deltaspaceOf(o.key);
-      let list = deltaSizes.get(space);
-      if (!list) deltaSizes.set(space, (list = []));
-      list.push(o.storedSize);
-    }
-    token = page.isTruncated ? page.nextContinuationToken : undefined;
-  } while (token);
+  for await (const o of listAllObjects(engine, bucket, prefix)) {
+    if (o.storageType !== 'delta') continue;
+    const space = deltaspaceOf(o.key);
+    let list = deltaSizes.get(space);
+    if (!list) deltaSizes.set(space, (list = []));
+    list.push(o.storedSize);
+  }
   return stats
     .filter((s) => s.objects > 0)
     .map((s) => {

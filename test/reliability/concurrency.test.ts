@@ -245,7 +245,7 @@ t.teardown(() => {
     errors: figures.errors,
     'corrupt reads': figures.corruptReads,
   }, [
-    'Readers use clients without retries, so every 5xx counts. A GET that finds the object changed between its HEAD and its GET, or caught mid-write by a backend that writes in place, resolves it again before sending a byte (src/core/engine/engine.ts, getObject).',
+    'Readers use clients without retries, so every 5xx counts. A GET that finds the object changed between its HEAD and its GET, or caught mid-write by a backend that writes in place, resolves it again before sending a byte (src/core/engine/get-object.ts, getObject).',
     'Not guaranteed on s3rver: a GET racing the *first* PUT of a key. s3rver creates the object file, fills it, then writes its metadata; in between, the object has no DeltaGlider metadata, which FORMAT.md says to serve as-is (a foreign object), so a reader may get its first bytes (usually none). Nothing distinguishes it from a real foreign object. AWS S3, MinIO and the filesystem store publish objects whole, and there the same test requires 404 or the whole object.',
   ]);
 });

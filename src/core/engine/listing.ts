@@ -10,11 +10,16 @@
 import { LRUCache } from 'lru-cache';
 import { mapLimit } from '../concurrency.js';
 import { compareKeys, DELTA_SUFFIX, userKeyOf } from '../format/keys.js';
+import { listAll } from '../store/list-all.js';
 import type { ListedObject } from '../store/object-store.js';
-import type { DeltaGliderEngine } from './engine.js';
+import type { EngineContext } from './context.js';
 import { DEFAULT_LIST_HEAD_CONCURRENCY } from './options.js';
 import type { ListObjectsInput, ListObjectsResult, ObjectSummary, StorageType } from './types.js';
 import { InvalidArgumentError } from '../errors.js';
+import { describeListed } from './resolve.js';
+
+/** Backend page size when looking for any user object under a prefix: the first page usually answers. */
+const PROBE_PAGE_SIZE = 100;
 
 /** Backend page size: a little more than asked for, so small pages stay cheap. */
 function backendPageSize(maxKeys: number): number {
@@ -61,14 +66,14 @@ export function decodeToken(token: string): string {
   throw new InvalidArgumentError('The continuation token provided is incorrect');
 }
 
-export async function listUserObjects(engine: DeltaGliderEngine, input: ListObjectsInput): Promise<ListObjectsResult> {
+export async function listUserObjects(ctx: EngineContext, input: ListObjectsInput): Promise<ListObjectsResult> {
   const { bucket } = input;
   const prefix = input.prefix ?? '';
   const delimiter = input.delimiter || undefined;
   const maxKeys = Math.min(Math.max(input.maxKeys ?? 1000, 0), 1000);
   const startAfter = input.continuationToken !== undefined ? decodeToken(input.continuationToken) : (input.startAfter ?? '');
   if (maxKeys === 0) {
-    if (!(await engine.store.headBucket(bucket))) await engine.store.listObjects(bucket, { maxKeys: 1 });
+    if (!(await ctx.store.headBucket(bucket))) await ctx.store.listObjects(bucket, { maxKeys: 1 });
     return { objects: [], commonPrefixes: [], isTruncated: false };
   }
   // With "/" the backend can roll up common prefixes itself (".delta" has no "/").
@@ -81,7 +86,7 @@ export async function listUserObjects(engine: DeltaGliderEngine, input: ListObje
   const sorted = (): Item[] => [...items.values()].sort((a, b) => compareKeys(a.key, b.key));
 
   for (;;) {
-    const page = await engine.store.listObjects(bucket, { prefix, delimiter: backendDelimiter, startAfter: backendAfter || undefined, maxKeys: backendPageSize(maxKeys) });
+    const page = await ctx.store.listObjects(bucket, { prefix, delimiter: backendDelimiter, startAfter: backendAfter || undefined, maxKeys: backendPageSize(maxKeys) });
     for (const o of page.objects) {
       if (compareKeys(o.key, position) > 0) position = o.key;
       const userKey = userKeyOf(o.key);
@@ -126,7 +131,7 @@ export async function listUserObjects(engine: DeltaGliderEngine, input: ListObje
     const kept: Item[] = [];
     for (const item of list) {
       if (kept.length > maxKeys) break;
-      if (item.prefix && !(await prefixHasUserObjects(engine, bucket, item.key))) continue;
+      if (item.prefix && !(await prefixHasUserObjects(ctx, bucket, item.key))) continue;
       kept.push(item);
     }
     list = kept;
@@ -136,7 +141,7 @@ export async function listUserObjects(engine: DeltaGliderEngine, input: ListObje
   const objects = await mapLimit(
     page.filter((i) => !i.prefix),
     DEFAULT_LIST_HEAD_CONCURRENCY,
-    (item) => summarize(engine, bucket, item),
+    (item) => summarize(ctx, bucket, item),
   );
   const last = page[page.length - 1]?.key;
   return {
@@ -148,17 +153,14 @@ export async function listUserObjects(engine: DeltaGliderEngine, input: ListObje
   };
 }
 
-async function prefixHasUserObjects(engine: DeltaGliderEngine, bucket: string, prefix: string): Promise<boolean> {
-  let after: string | undefined;
-  for (;;) {
-    const page = await engine.store.listObjects(bucket, { prefix, startAfter: after, maxKeys: 100 });
-    if (page.objects.some((o) => userKeyOf(o.key) !== undefined)) return true;
-    if (!page.isTruncated) return false;
-    after = page.nextStartAfter;
+async function prefixHasUserObjects(ctx: EngineContext, bucket: string, prefix: string): Promise<boolean> {
+  for await (const o of listAll(ctx.store, bucket, prefix, { pageSize: PROBE_PAGE_SIZE })) {
+    if (userKeyOf(o.key) !== undefined) return true;
   }
+  return false;
 }
 
-async function summarize(engine: DeltaGliderEngine, bucket: string, item: Item): Promise<ObjectSummary | undefined> {
+async function summarize(ctx: EngineContext, bucket: string, item: Item): Promise<ObjectSummary | undefined> {
   const o = item.backend as ListedObject;
   const isDelta = o.key !== item.key;
   // A passthrough object uploaded in one piece has its MD5 as backend ETag: no HEAD needed.
@@ -168,7 +170,7 @@ async function summarize(engine: DeltaGliderEngine, bucket: string, item: Item):
   const cacheKey = `${bucket}\0${o.key}\0${o.etag}\0${o.size}`;
   let cached = summaries.get(cacheKey);
   if (!cached) {
-    const resolved = await engine.describeListed(bucket, item.key, o.key);
+    const resolved = await describeListed(ctx.store, bucket, item.key, o.key);
     if (!resolved) return undefined; // deleted since the listing
     cached = { size: resolved.info.size, etag: resolved.info.etag, storageType: resolved.info.storageType };
     summaries.set(cacheKey, cached);

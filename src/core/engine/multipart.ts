@@ -25,7 +25,8 @@ import {
 import { assertUserKey } from '../format/keys.js';
 import { HashingCounter, removeQuietly, spoolToFile, type Spool } from '../spool.js';
 import type { StoredHeaders } from '../store/object-store.js';
-import type { DeltaGliderEngine } from './engine.js';
+import type { EngineContext } from './context.js';
+import { putSpool } from './put-object.js';
 import type {
   CompletedPart,
   CreateMultipartUploadInput,
@@ -54,7 +55,7 @@ interface Upload extends MultipartUploadInfo {
 export class MultipartUploads {
   readonly #uploads = new Map<string, Upload>();
 
-  constructor(private readonly engine: DeltaGliderEngine) {}
+  constructor(private readonly ctx: EngineContext) {}
 
   #get(bucket: string, key: string, uploadId: string): Upload {
     const u = this.#uploads.get(uploadId);
@@ -64,7 +65,7 @@ export class MultipartUploads {
 
   async create(input: CreateMultipartUploadInput): Promise<{ uploadId: string }> {
     assertUserKey(input.key);
-    if (!(await this.engine.store.headBucket(input.bucket))) throw new NoSuchBucketError(input.bucket);
+    if (!(await this.ctx.store.headBucket(input.bucket))) throw new NoSuchBucketError(input.bucket);
     const uploadId = randomBytes(24).toString('base64url');
     this.#uploads.set(uploadId, {
       bucket: input.bucket,
@@ -74,7 +75,7 @@ export class MultipartUploads {
       contentType: input.contentType,
       userMetadata: input.userMetadata,
       headers: input.headers,
-      dir: this.engine.temp.dir('mpu'),
+      dir: this.ctx.temp.dir('mpu'),
       parts: new Map(),
       completing: false,
     });
@@ -86,7 +87,7 @@ export class MultipartUploads {
     if (!Number.isInteger(input.partNumber) || input.partNumber < 1 || input.partNumber > MAX_PART_NUMBER) {
       throw new InvalidArgumentError(`Part number must be an integer between 1 and ${MAX_PART_NUMBER}, inclusive`);
     }
-    const spool = await spoolToFile(input.body, this.engine.temp, {
+    const spool = await spoolToFile(input.body, this.ctx.temp, {
       expectedSize: input.contentLength,
       contentMd5: input.contentMd5,
       maxSize: 5 * 1024 ** 3,
@@ -116,10 +117,10 @@ export class MultipartUploads {
       chosen.push(have);
     }
     chosen.slice(0, -1).forEach((p) => {
-      if (p.size < this.engine.options.minPartSize) throw new EntityTooSmallError();
+      if (p.size < this.ctx.options.minPartSize) throw new EntityTooSmallError();
     });
     u.completing = true;
-    const path = this.engine.temp.file('assembled');
+    const path = this.ctx.temp.file('assembled');
     try {
       const counter = new HashingCounter();
       const parts = async function* (): AsyncGenerator<Buffer> {
@@ -127,7 +128,7 @@ export class MultipartUploads {
       };
       await pipeline(parts, counter, createWriteStream(path));
       const spool: Spool = { path, size: counter.size, ...counter.digests() };
-      const result = await this.engine.putSpool(spool, { bucket, key, contentType: u.contentType, userMetadata: u.userMetadata, headers: u.headers });
+      const result = await putSpool(this.ctx, spool, { bucket, key, contentType: u.contentType, userMetadata: u.userMetadata, headers: u.headers });
       this.#uploads.delete(uploadId);
       await removeQuietly(u.dir);
       for (const p of u.parts.values()) await removeQuietly(p.path);

@@ -4,10 +4,13 @@
  * has drifted away from the releases (API `GET /api/report`, CLI `deltaglider-proxy report`).
  */
 import { mapLimit } from '../concurrency.js';
-import { deltaspaceOf, fileNameOf, generationOf, isReferenceKey } from '../format/keys.js';
+import { deltaKeyOf, deltaspaceOf, fileNameOf, generationOf, isReferenceKey } from '../format/keys.js';
 import { parseMetadata } from '../format/metadata.js';
+import { listAll } from '../store/list-all.js';
 import type { DeltaGliderEngine } from './engine.js';
+import { listAllObjects } from './list-all-objects.js';
 import { DEFAULT_LIST_HEAD_CONCURRENCY } from './options.js';
+import { describeListed } from './resolve.js';
 import type { StorageType } from './types.js';
 
 /** Recent deltas whose median ratio is this many times the first deltas' median flag a drifting baseline. */
@@ -83,23 +86,12 @@ function median(values: number[]): number {
 export async function deltaspaceReport(engine: DeltaGliderEngine, bucket: string, prefix = '', options: { driftFactor?: number } = {}): Promise<DeltaspaceReport[]> {
   const driftFactor = options.driftFactor ?? DEFAULT_DRIFT_WARNING_FACTOR;
   const userKeys: { key: string; backendKey: string }[] = [];
-  let token: string | undefined;
-  do {
-    const page = await engine.listObjects({ bucket, prefix, continuationToken: token, maxKeys: 1000 });
-    for (const o of page.objects) userKeys.push({ key: o.key, backendKey: o.storageType === 'passthrough' ? o.key : `${o.key}.delta` });
-    token = page.isTruncated ? page.nextContinuationToken : undefined;
-  } while (token);
+  for await (const o of listAllObjects(engine, bucket, prefix)) userKeys.push({ key: o.key, backendKey: o.storageType === 'passthrough' ? o.key : deltaKeyOf(o.key) });
   const baselineKeys: string[] = [];
-  let after: string | undefined;
-  for (;;) {
-    const page = await engine.store.listObjects(bucket, { prefix, startAfter: after, maxKeys: 1000 });
-    for (const o of page.objects) if (isReferenceKey(o.key)) baselineKeys.push(o.key);
-    if (!page.isTruncated) break;
-    after = page.nextStartAfter;
-  }
+  for await (const o of listAll(engine.store, bucket, prefix)) if (isReferenceKey(o.key)) baselineKeys.push(o.key);
   const objects = (
     await mapLimit(userKeys, DEFAULT_LIST_HEAD_CONCURRENCY, async ({ key, backendKey }) => {
-      const r = await engine.describeListed(bucket, key, backendKey);
+      const r = await describeListed(engine.store, bucket, key, backendKey);
       if (!r) return undefined; // deleted meanwhile
       const o: ObjectReport = {
         key,

@@ -4,7 +4,9 @@
  * should cache the result.
  */
 import { isReferenceKey, deltaspaceOf } from '../format/keys.js';
+import { listAll } from '../store/list-all.js';
 import type { DeltaGliderEngine } from './engine.js';
+import { listAllObjects } from './list-all-objects.js';
 
 export interface SpaceStats {
   bucket: string;
@@ -47,30 +49,19 @@ export async function deltaspaceStats(engine: DeltaGliderEngine, bucket: string,
     }
     return s;
   };
-  let token: string | undefined;
-  do {
-    const page = await engine.listObjects({ bucket, prefix, continuationToken: token, maxKeys: 1000 });
-    for (const o of page.objects) {
-      const s = space(deltaspaceOf(o.key));
-      s.objects++;
-      if (o.storageType === 'delta' || o.storageType === 'reference') s.deltas++;
-      s.originalBytes += o.size;
-      s.storedBytes += o.storedSize;
-    }
-    token = page.isTruncated ? page.nextContinuationToken : undefined;
-  } while (token);
+  for await (const o of listAllObjects(engine, bucket, prefix)) {
+    const s = space(deltaspaceOf(o.key));
+    s.objects++;
+    if (o.storageType === 'delta' || o.storageType === 'reference') s.deltas++;
+    s.originalBytes += o.size;
+    s.storedBytes += o.storedSize;
+  }
   // References are hidden from user listings: add them from the backend.
-  let after: string | undefined;
-  for (;;) {
-    const page = await engine.store.listObjects(bucket, { prefix, startAfter: after, maxKeys: 1000 });
-    for (const o of page.objects) {
-      if (!isReferenceKey(o.key)) continue;
-      const s = space(deltaspaceOf(o.key));
-      s.referenceBytes += o.size;
-      s.storedBytes += o.size;
-    }
-    if (!page.isTruncated) break;
-    after = page.nextStartAfter;
+  for await (const o of listAll(engine.store, bucket, prefix)) {
+    if (!isReferenceKey(o.key)) continue;
+    const s = space(deltaspaceOf(o.key));
+    s.referenceBytes += o.size;
+    s.storedBytes += o.size;
   }
   return [...spaces.values()].sort((a, b) => (a.deltaspace < b.deltaspace ? -1 : 1));
 }

@@ -64,6 +64,16 @@ export function deltaKeyOf(key: string): string {
   return key + DELTA_SUFFIX;
 }
 
+/** Is a backend key a delta variant (`k.delta`)? Baselines of the compact profile are too: see isReferenceKey. */
+export function isDeltaKey(backendKey: string): boolean {
+  return backendKey.endsWith(DELTA_SUFFIX);
+}
+
+/** The key a backend key is a variant of: `k` for `k.delta` and for `k` (no check that it is a valid user key). */
+export function withoutDeltaSuffix(backendKey: string): string {
+  return isDeltaKey(backendKey) ? backendKey.slice(0, -DELTA_SUFFIX.length) : backendKey;
+}
+
 /**
  * Throws if the user key cannot be stored: empty, too long, containing NUL or a `.` /
  * `..` segment, or colliding with the internals (last segment `reference.bin` or
@@ -106,7 +116,7 @@ export function isReservedKey(key: string): boolean {
  */
 export function userKeyOf(backendKey: string): string | undefined {
   if (isReferenceKey(backendKey)) return undefined;
-  const key = backendKey.endsWith(DELTA_SUFFIX) ? backendKey.slice(0, -DELTA_SUFFIX.length) : backendKey;
+  const key = withoutDeltaSuffix(backendKey);
   return isReservedKey(key) ? undefined : key;
 }
 
