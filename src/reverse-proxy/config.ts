@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseToml } from 'smol-toml';
 import { CODEC_NAMES, type CodecName } from '../core/codec/create-codec.js';
-import { DEFAULT_XDELTA3_LEVEL } from '../core/codec/xdelta3-codec.js';
+import { CODEC_LEVELS, DEFAULT_CODEC_LEVEL, type CodecLevel } from '../core/codec/codec-level.js';
 import { DEFAULT_ELIGIBLE_EXTENSIONS } from '../core/format/keys.js';
 import { DEFAULT_BASELINE_ROTATION_RATIO, DEFAULT_COMPACTOR_CONCURRENCY, DEFAULT_COMPACTOR_SCAN_INTERVAL_MS, DEFAULT_MAX_DELTA_OBJECT_SIZE, DEFAULT_MAX_DELTA_RATIO } from '../core/engine/options.js';
 import { DEFAULT_ENCODE_MODE, ENCODE_MODES, isEncodeMode, parseEncodeRules, type EncodeMode } from '../core/format/encode-mode.js';
@@ -45,7 +45,7 @@ export interface ProxyConfig {
   logFormat: LogFormat;
   codec: CodecName;
   codecConcurrency: number | undefined;
-  codecLevel: number;
+  codecLevel: CodecLevel | number;
   tempDir: string | undefined;
   eligibleExtensions: string[] | undefined;
   minDeltaSize: number;
@@ -150,7 +150,7 @@ export const SETTINGS = [
   setting({ key: 'logLevel', env: 'DGP_LOG_LEVEL', toml: 'log_level', default: 'info', doc: 'Log level.', allowed: 'trace, debug, info, warn, error, fatal or silent', parse: (raw) => { if (!['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'].includes(raw)) throw new Error(); return raw; } }),
   setting({ key: 'logFormat', env: 'DGP_LOG_FORMAT', toml: 'log_format', default: 'auto', doc: 'Log lines as JSON (one object a line, for collectors) or text (for people). auto: text with a start-up banner on a terminal, JSON otherwise.', allowed: LOG_FORMATS.join(', '), parse: (raw) => { if (!LOG_FORMATS.includes(raw as LogFormat)) throw new Error(); return raw as LogFormat; } }),
   setting({ key: 'codec', env: 'DGP_CODEC', toml: 'codec', default: 'auto', doc: 'Delta codec: auto (= typescript, the built-in codec: no binary, whole-reference matching) or xdelta3 (runs the xdelta3 binary, like the other DeltaGlider tools). Both read every delta either writes.', allowed: CODEC_NAMES.join(', '), parse: (raw) => { if (!CODEC_NAMES.includes(raw as CodecName)) throw new Error(); return raw as CodecName; } }),
-  setting({ key: 'codecLevel', env: 'DGP_CODEC_LEVEL', toml: 'codec_level', default: DEFAULT_XDELTA3_LEVEL, doc: 'xdelta3 compression level, with DGP_CODEC=xdelta3. 9 saves up to 3% more on binaries at half the encode speed (docs/OPERATIONS.md "Codec settings").', allowed: 'an integer 0..9', parse: num(0, 9, true) }),
+  setting({ key: 'codecLevel', env: 'DGP_CODEC_LEVEL', toml: 'codec_level', default: DEFAULT_CODEC_LEVEL, doc: 'Encoder effort: fast, default or best (every level writes the same format; docs/OPERATIONS.md "Codec settings"). A number 0..9 is an xdelta3 level (DGP_CODEC=xdelta3), for the TypeScript codec 0-3 = fast, 4-6 = default, 7-9 = best.', allowed: `${CODEC_LEVELS.join(', ')} or an integer 0..9`, parse: (raw) => ((CODEC_LEVELS as readonly string[]).includes(raw) ? (raw as CodecLevel) : num(0, 9, true)(raw)) }),
   setting({ key: 'codecConcurrency', env: 'DGP_CODEC_CONCURRENCY', toml: 'codec_concurrency', default: undefined, doc: 'Parallel encodes/decodes. Default: CPU count.', allowed: 'a positive integer', parse: num(1, 1024, true) }),
   setting({ key: 'tempDir', env: 'DGP_TEMP_DIR', toml: 'temp_dir', default: undefined, doc: 'Spool directory for bodies, parts and references. Default: $TMPDIR/deltaglider.', allowed: 'a directory path', parse: optStr }),
   setting({ key: 'eligibleExtensions', env: 'DGP_ELIGIBLE_EXTENSIONS', toml: 'eligible_extensions', default: undefined, doc: `Only these extensions are delta candidates (any size), replacing the default rule. Unset: every object of at least DGP_MIN_DELTA_SIZE bytes, whatever its name, and every key ending in ${DEFAULT_ELIGIBLE_EXTENSIONS.join(' ')}; compressed content is recognised and stored whole without an encode (docs/OPERATIONS.md "What gets delta-encoded").`, allowed: 'a comma-separated list like .zip,.tar', parse: list }),

@@ -3,7 +3,9 @@
  * CLI commands that work on the configured store without serving (`report`).
  */
 import { resolve } from 'node:path';
-import { createCodec } from '../core/codec/create-codec.js';
+import { createCodec, type CreateCodecOptions } from '../core/codec/create-codec.js';
+import { codecLevelFromNumber } from '../core/codec/codec-level.js';
+import { DEFAULT_XDELTA3_LEVEL } from '../core/codec/xdelta3-codec.js';
 import { DeltaGliderEngine } from '../core/engine/engine.js';
 import type { EngineLogger, EngineObserver } from '../core/engine/options.js';
 import { encodeByPrefix, parseEncodeRules } from '../core/format/encode-mode.js';
@@ -26,11 +28,21 @@ export function storeFromConfig(config: ProxyConfig): ObjectStore {
     : new FileSystemStore(resolve(config.dataDir), { fsync: config.fsync });
 }
 
+/** xdelta3's number for each named level (`default` keeps the Xdelta3Codec default). */
+const XDELTA3_LEVELS = { fast: 3, default: DEFAULT_XDELTA3_LEVEL, best: 9 } as const;
+
+/** DGP_CODEC / DGP_CODEC_LEVEL as codec options: a named level or an xdelta3 number, for either codec. */
+export function codecOptionsFromConfig(config: Pick<ProxyConfig, 'codec' | 'codecLevel'>): CreateCodecOptions {
+  const { codec, codecLevel } = config;
+  if (typeof codecLevel === 'number') return { codec, level: codecLevelFromNumber(codecLevel), xdelta3: { level: codecLevel } };
+  return { codec, level: codecLevel, xdelta3: { level: XDELTA3_LEVELS[codecLevel] } };
+}
+
 /** An engine with every engine setting of the configuration. */
 export function engineFromConfig(config: ProxyConfig, store: ObjectStore, extra: { logger?: EngineLogger; observer?: EngineObserver } = {}): DeltaGliderEngine {
   return new DeltaGliderEngine({
     store,
-    codec: createCodec({ codec: config.codec, xdelta3: { level: config.codecLevel } }),
+    codec: createCodec(codecOptionsFromConfig(config)),
     maxDeltaRatio: config.maxDeltaRatio,
     maxDeltaObjectSize: config.maxObjectSize,
     referenceCacheBytes: config.cacheMb * 1024 * 1024,

@@ -13,7 +13,8 @@ import { gzipSync } from 'node:zlib';
 import { ENGINE_FIXTURES, readAll } from '../helpers/engines.js';
 import { versions, writeTemp } from '../helpers/data.js';
 import { findXdelta3Sync } from '../../src/index.js';
-import { TYPESCRIPT_CODEC_COMMAND } from '../../src/core/codec/vcdiff/index.js';
+import { typescriptCodecCommand } from '../../src/core/codec/vcdiff/index.js';
+import { DEFAULT_CODEC_LEVEL } from '../../src/core/codec/codec-level.js';
 
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 const md5 = (b: Buffer) => createHash('md5').update(b).digest('hex');
@@ -108,7 +109,7 @@ for (const make of ENGINE_FIXTURES) {
       const meta = (await store.headObject('interop', 'ours/v2.zip.delta'))!.metadata;
       // The default codec (auto = TypeScript) records itself, not a fixed xdelta3 string.
       t.equal(engine.options.codec.name, 'typescript', 'auto is the TypeScript codec');
-      t.equal(meta['dg-delta-cmd'], TYPESCRIPT_CODEC_COMMAND, 'dg-delta-cmd names what actually ran');
+      t.equal(meta['dg-delta-cmd'], typescriptCodecCommand(DEFAULT_CODEC_LEVEL), 'dg-delta-cmd names what actually ran');
     });
     writeFileSync(join(dir, 'done'), '');
   });

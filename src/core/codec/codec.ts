@@ -3,8 +3,12 @@
  * gigabytes, so nothing here takes or returns whole objects as JS buffers.
  */
 
+import type { CodecLevel } from './codec-level.js';
+
 /** Options for one encode. */
 export interface EncodeOptions {
+  /** Encoder effort for this encode (default: the codec's own level). The delta format is the same at every level. */
+  level?: CodecLevel;
   /**
    * Abort with DeltaTooLargeError as soon as the delta would exceed this many bytes.
    * The engine passes `maxDeltaRatio x targetSize`, so a delta that will be thrown

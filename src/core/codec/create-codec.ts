@@ -11,6 +11,7 @@
 import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import type { DeltaCodec } from './codec.js';
+import type { CodecLevel } from './codec-level.js';
 import { TypeScriptCodec } from './vcdiff/typescript-codec.js';
 import { Xdelta3Codec, type Xdelta3CodecOptions } from './xdelta3-codec.js';
 
@@ -19,9 +20,12 @@ export type CodecName = 'auto' | 'xdelta3' | 'typescript';
 
 export const CODEC_NAMES: readonly CodecName[] = ['auto', 'xdelta3', 'typescript'];
 
+/** What createCodec() builds. */
 export interface CreateCodecOptions {
   /** Default `auto`. */
   codec?: CodecName;
+  /** TypeScript codec encoder effort. Default DEFAULT_CODEC_LEVEL. */
+  level?: CodecLevel;
   xdelta3?: Xdelta3CodecOptions;
 }
 
@@ -45,5 +49,5 @@ export function createCodec(options: CreateCodecOptions = {}): DeltaCodec {
   const { codec = 'auto' } = options;
   if (!CODEC_NAMES.includes(codec)) throw new TypeError(`deltaglider: codec must be one of ${CODEC_NAMES.join(', ')}, got ${String(codec)}`);
   if (codec === 'xdelta3') return new Xdelta3Codec(options.xdelta3);
-  return new TypeScriptCodec();
+  return new TypeScriptCodec({ level: options.level });
 }

@@ -9,6 +9,7 @@ import { stat } from 'node:fs/promises';
 import { CodecFailedError, CodecUnavailableError, DeltaTooLargeError } from '../errors.js';
 import { readVcdiffHeader, usesExternalCompression } from './vcdiff/header.js';
 import type { DecodeOptions, DecodeResult, DeltaCodec, EncodeOptions, EncodeResult } from './codec.js';
+import type { CodecLevel } from './codec-level.js';
 
 /** xdelta3 compression level we encode with (see docs/OPERATIONS.md "Codec settings" for the measurements). */
 export const DEFAULT_XDELTA3_LEVEL = 6;
@@ -22,6 +23,9 @@ export const DEFAULT_XDELTA3_SECONDARY = 'lzma';
  */
 export const MAX_XDELTA3_SOURCE_WINDOW = 64 * 1024 * 1024;
 const MIN_SOURCE_WINDOW = 64 * 1024 * 1024;
+
+/** xdelta3's level for a named one; `default` (absent here) keeps the configured level. */
+const XDELTA3_LEVEL_OF: Partial<Record<CodecLevel, number>> = { fast: 3, best: 9 };
 
 export interface Xdelta3CodecOptions {
   /** Path or name of the binary. Default `xdelta3` (looked up on PATH). */
@@ -130,10 +134,11 @@ export class Xdelta3Codec implements DeltaCodec {
   async encode(referencePath: string, targetPath: string, deltaPath: string, options: EncodeOptions = {}): Promise<EncodeResult> {
     const refSize = (await stat(referencePath)).size;
     // -D: never gunzip inputs (FORMAT.md); -f: deltaPath may exist; -c: stdout so we can cap it.
-    const args = ['-e', '-D', '-f', '-c', `-${this.#level}`, '-S', this.#secondary, '-B', String(sourceWindow(refSize, this.#maxWindow)), '-s', referencePath, targetPath];
+    const level = options.level === undefined ? this.#level : XDELTA3_LEVEL_OF[options.level] ?? this.#level;
+    const args = ['-e', '-D', '-f', '-c', `-${level}`, '-S', this.#secondary, '-B', String(sourceWindow(refSize, this.#maxWindow)), '-s', referencePath, targetPath];
     const { size, tooLarge } = await run(this.#binary, args, deltaPath, options.maxOutputBytes, options.signal);
     if (tooLarge) throw new DeltaTooLargeError(options.maxOutputBytes ?? 0);
-    return { size, command: `xdelta3 -e -D -${this.#level} -S ${this.#secondary}` };
+    return { size, command: `xdelta3 -e -D -${level} -S ${this.#secondary}` };
   }
 
   async decode(referencePath: string, deltaPath: string, outPath: string, options: DecodeOptions = {}): Promise<DecodeResult> {

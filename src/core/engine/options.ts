@@ -4,6 +4,7 @@
  */
 import { availableParallelism } from 'node:os';
 import type { DeltaCodec } from '../codec/codec.js';
+import { parseCodecLevel, type CodecLevel } from '../codec/codec-level.js';
 import type { ObjectStore } from '../store/object-store.js';
 import type { StorageType } from './types.js';
 import type { EligibilityPredicate } from '../format/keys.js';
@@ -93,6 +94,8 @@ export interface EngineOptions {
   reconstructionCacheBytes?: number;
   /** Parallel encodes/decodes. Default: CPU count. */
   codecConcurrency?: number;
+  /** Encoder effort asked of the codec on every encode (`fast`, `default`, `best`). Default: the codec's own level. */
+  codecLevel?: CodecLevel;
   /** Temp directory root. Default `$TMPDIR/deltaglider`. */
   tempDir?: string;
   /** Smallest multipart part except the last. Default 5 MiB. */
@@ -154,6 +157,7 @@ export interface ResolvedEngineOptions {
   referenceCacheBytes: number;
   reconstructionCacheBytes: number;
   codecConcurrency: number;
+  codecLevel?: CodecLevel;
   tempDir?: string;
   minPartSize: number;
   profile: ProfileSelector;
@@ -181,7 +185,7 @@ function positive(name: string, v: number | undefined, fallback: number, integer
 }
 
 export function resolveEngineOptions(options: EngineOptions): ResolvedEngineOptions {
-  const { store, codec, maxDeltaRatio, eligibleExtensions, eligible, minDeltaSize, eligibleInclude, eligibleExclude, maxDeltaObjectSize, maxObjectSize, referenceCacheBytes, reconstructionCacheBytes, codecConcurrency, tempDir, minPartSize, profile, compressionLevel, gzipAware, baselineRotationRatio, versionFolders, fsync, encode, compactorConcurrency, compactorScanIntervalMs, logger, observer } = options;
+  const { store, codec, maxDeltaRatio, eligibleExtensions, eligible, minDeltaSize, eligibleInclude, eligibleExclude, maxDeltaObjectSize, maxObjectSize, referenceCacheBytes, reconstructionCacheBytes, codecConcurrency, codecLevel, tempDir, minPartSize, profile, compressionLevel, gzipAware, baselineRotationRatio, versionFolders, fsync, encode, compactorConcurrency, compactorScanIntervalMs, logger, observer } = options;
   if (!store) throw new TypeError('deltaglider: option store is required (an S3Store or FileSystemStore)');
   if (!codec) throw new TypeError('deltaglider: option codec is required (see createCodec())');
   const ratio = positive('maxDeltaRatio', maxDeltaRatio, DEFAULT_MAX_DELTA_RATIO, false);
@@ -203,6 +207,7 @@ export function resolveEngineOptions(options: EngineOptions): ResolvedEngineOpti
     referenceCacheBytes: positive('referenceCacheBytes', referenceCacheBytes, DEFAULT_REFERENCE_CACHE_BYTES),
     reconstructionCacheBytes: positive('reconstructionCacheBytes', reconstructionCacheBytes, DEFAULT_RECONSTRUCTION_CACHE_BYTES),
     codecConcurrency: concurrency,
+    codecLevel: codecLevel === undefined ? undefined : parseCodecLevel(codecLevel),
     tempDir,
     minPartSize: positive('minPartSize', minPartSize, DEFAULT_MIN_PART_SIZE),
     profile: selectProfile,

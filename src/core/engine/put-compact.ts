@@ -109,7 +109,7 @@ async function storeCompact(ctx: EngineContext, spool: Spool, gz: GzipInner | un
       try {
         // A delta no smaller than the upload itself can never be chosen: stop the encoder there.
         const encoded = await withCodec(ctx, () =>
-          ctx.options.codec.encode(reference.path, source.path, deltaPath, { maxOutputBytes: created ? undefined : Math.max(0, spool.size - 1), signal: fields.signal }),
+          ctx.options.codec.encode(reference.path, source.path, deltaPath, { maxOutputBytes: created ? undefined : Math.max(0, spool.size - 1), signal: fields.signal, level: ctx.options.codecLevel }),
         );
         delta = { path: deltaPath, size: encoded.size, compression: 'none', command: encoded.command };
         if (fields.replacing) await verifyDelta(ctx, reference.path, deltaPath, source, fields);

@@ -85,7 +85,7 @@ async function storeEncoded(ctx: EngineContext, spool: Spool, fields: PutFields,
     let encoded;
     const t0 = performance.now();
     try {
-      encoded = await withCodec(ctx, () => ctx.options.codec.encode(reference.path, spool.path, deltaPath, { maxOutputBytes: limit, signal: fields.signal }));
+      encoded = await withCodec(ctx, () => ctx.options.codec.encode(reference.path, spool.path, deltaPath, { maxOutputBytes: limit, signal: fields.signal, level: ctx.options.codecLevel }));
     } catch (err) {
       if (err instanceof DeltaTooLargeError) return putPassthrough(ctx, spool, fields, undefined, { reason: `delta too large: over ${ctx.options.maxDeltaRatio}` });
       throw err;

@@ -10,14 +10,31 @@ import { dirname, join, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { CodecFailedError, CodecUnavailableError, DeltaTooLargeError, IntegrityError } from '../../errors.js';
+import type { CodecLevel } from '../codec-level.js';
 
 /** Idle workers exit after this long, so a quiet process gives their memory back. */
 export const DEFAULT_WORKER_IDLE_MS = 30_000;
 
-/** A job for the worker: file paths in, a small result out. */
+/**
+ * How long an aborted job may take to stop at its next window (an encode or
+ * decode checks its signal once per window) before its worker is terminated
+ * after all. Terminating a busy worker is the one case that can still end an
+ * isolate mid-task (see release-memory.ts), so it is the last resort for a
+ * worker that stopped answering, not the way to abort.
+ */
+export const ABORT_GRACE_MS = 30_000;
+
+/**
+ * A job for the worker: file paths in, a small result out. `slabBytes` (tests,
+ * stress runs) overrides DEFAULT_SLAB_BYTES, to exercise sliced references with
+ * small files.
+ */
 export type CodecJob =
-  | { op: 'encode'; referencePath: string; targetPath: string; deltaPath: string; maxOutputBytes?: number }
-  | { op: 'decode'; referencePath: string; deltaPath: string; outPath: string; maxOutputBytes?: number };
+  | { op: 'encode'; referencePath: string; targetPath: string; deltaPath: string; maxOutputBytes?: number; slabBytes?: number; level?: CodecLevel }
+  | { op: 'decode'; referencePath: string; deltaPath: string; outPath: string; maxOutputBytes?: number; slabBytes?: number };
+
+/** Control messages to a worker: stop the running job, or end now that it is idle. */
+export type CodecControl = { op: 'abort' } | { op: 'exit' };
 
 /** An error as it crosses the thread boundary (classes do not survive structured clone). */
 export interface SerializedError {
@@ -106,14 +123,19 @@ function listTs(dir: string): string[] {
 
 /**
  * A small pool of codec workers: started on demand up to `maxWorkers`, kept while
- * busy (ref'd, so a pending job keeps the process alive), unref'd and stopped
- * after `idleMs` of idleness. An aborted job terminates its worker: a codec loop
- * cannot be interrupted any other way.
+ * busy (ref'd, so a pending job keeps the process alive), unref'd when idle.
+ * Workers are long-lived: a job's large buffers are collected inside the worker
+ * (release-memory.ts), and a worker idle for `idleMs` is asked to exit and ends
+ * by itself; the next job starts a new one. No worker is terminated mid-job: an
+ * aborted job is told to stop and its worker is kept (ABORT_GRACE_MS is the
+ * last resort).
  */
 export class CodecWorkerPool {
   readonly #idle: Slot[] = [];
   readonly #waiters: ((slot: Slot) => void)[] = [];
+  readonly #exiting = new Set<Promise<void>>();
   #count = 0;
+  #started = 0;
   #closed = false;
 
   constructor(
@@ -128,34 +150,50 @@ export class CodecWorkerPool {
     return this.#count;
   }
 
+  /** Workers started since the pool was made (tests and stress runs watch churn with it). */
+  get started(): number {
+    return this.#started;
+  }
+
   /** Runs one job; rejects with the codec's own error classes. */
   async run<T>(job: CodecJob, signal?: AbortSignal): Promise<T> {
     signal?.throwIfAborted();
     const slot = await this.#acquire();
+    if (signal?.aborted) {
+      this.#release(slot);
+      throw abortReason(signal);
+    }
     return new Promise<T>((resolve, reject) => {
       const { worker } = slot;
       let done = false;
-      const finish = (fn: () => void, keep: boolean): void => {
+      let aborted: Error | undefined;
+      let grace: NodeJS.Timeout | undefined;
+      const finish = (fn: () => void, alive: boolean): void => {
         if (done) return;
         done = true;
+        clearTimeout(grace);
         worker.off('message', onMessage);
         worker.off('error', onError);
         worker.off('exit', onExit);
         signal?.removeEventListener('abort', onAbort);
-        if (keep) this.#release(slot);
-        else this.#discard(slot);
+        if (alive) this.#release(slot);
+        else this.#lost();
         fn();
       };
-      // A worker that asks to retire (it ran a job over a large reference) is replaced by a fresh one when needed.
-      const onMessage = (msg: ({ ok: true; result: T } | { ok: false; error: SerializedError }) & { retire?: boolean }): void => {
-        if (msg.ok) finish(() => resolve(msg.result), !msg.retire);
-        else finish(() => reject(reviveError(msg.error)), !msg.retire);
+      // The answer to an aborted job (its abort error, or a result that beat the
+      // abort) means the worker is free again; the caller gets the abort reason.
+      const onMessage = (msg: { ok: true; result: T } | { ok: false; error: SerializedError }): void => {
+        if (aborted) finish(() => reject(aborted), true);
+        else if (msg.ok) finish(() => resolve(msg.result), true);
+        else finish(() => reject(reviveError(msg.error)), true);
       };
-      const onError = (err: Error): void => finish(() => reject(new CodecFailedError(`TypeScript codec worker crashed: ${err.message}`, { cause: err })), false);
-      const onExit = (code: number): void => finish(() => reject(new CodecFailedError(`TypeScript codec worker exited (code ${code})`)), false);
+      const onError = (err: Error): void => finish(() => reject(aborted ?? new CodecFailedError(`TypeScript codec worker crashed: ${err.message}`, { cause: err })), false);
+      const onExit = (code: number): void => finish(() => reject(aborted ?? new CodecFailedError(`TypeScript codec worker exited (code ${code})`)), false);
       const onAbort = (): void => {
-        void worker.terminate();
-        finish(() => reject(signal?.reason instanceof Error ? signal.reason : new Error('aborted')), false);
+        aborted = abortReason(signal!);
+        worker.postMessage({ op: 'abort' } satisfies CodecControl);
+        grace = setTimeout(() => void worker.terminate(), ABORT_GRACE_MS);
+        grace.unref();
       };
       worker.on('message', onMessage);
       worker.on('error', onError);
@@ -165,12 +203,15 @@ export class CodecWorkerPool {
     });
   }
 
-  /** Stops every worker (tests, shutdown). Later jobs start new ones. */
+  /** Asks every idle worker to exit and waits until they have (tests, shutdown). Later jobs start new ones. */
   async close(): Promise<void> {
     this.#closed = true;
-    const idle = this.#idle.splice(0);
-    this.#count -= idle.length;
-    await Promise.all(idle.map((s) => (clearTimeout(s.idleTimer), s.worker.terminate())));
+    for (const slot of this.#idle.splice(0)) {
+      // Keeps the process up until the worker is gone, as the caller awaits that.
+      slot.worker.ref();
+      this.#retire(slot);
+    }
+    await Promise.all(this.#exiting);
     this.#closed = false;
   }
 
@@ -188,37 +229,55 @@ export class CodecWorkerPool {
   #release(slot: Slot): void {
     const next = this.#waiters.shift();
     if (next) return next(slot);
-    if (this.#closed) {
-      this.#discard(slot);
-      return;
-    }
+    if (this.#closed) return this.#retire(slot);
     slot.worker.unref();
     slot.idleTimer = setTimeout(() => {
       const i = this.#idle.indexOf(slot);
       if (i >= 0) {
         this.#idle.splice(i, 1);
-        this.#discard(slot);
+        this.#retire(slot);
       }
     }, this.idleMs);
     slot.idleTimer.unref();
     this.#idle.push(slot);
   }
 
-  #discard(slot: Slot): void {
+  /** An idle worker leaves by its own exit (codec-worker.ts), never terminate(). */
+  #retire(slot: Slot): void {
+    clearTimeout(slot.idleTimer);
     this.#count--;
-    void slot.worker.terminate();
-    // Someone waiting for a worker gets a fresh one.
+    const gone = new Promise<void>((resolve) => slot.worker.once('exit', () => resolve()));
+    this.#exiting.add(gone);
+    void gone.then(() => this.#exiting.delete(gone));
+    slot.worker.postMessage({ op: 'exit' } satisfies CodecControl);
+  }
+
+  /** A busy worker died (crash, or the abort grace ran out): someone waiting gets a fresh one. */
+  #lost(): void {
+    this.#count--;
     const next = this.#waiters.shift();
     if (next) next(this.#spawn());
   }
 
   #spawn(): Slot {
     this.#count++;
-    const worker = startWorker();
-    // A worker that dies while idle is simply forgotten (run() listens while busy).
-    worker.on('error', () => undefined);
-    return { worker };
+    this.#started++;
+    const slot: Slot = { worker: startWorker() };
+    // A worker that dies while idle is forgotten (run() listens while busy).
+    slot.worker.on('error', () => undefined);
+    slot.worker.on('exit', () => {
+      const i = this.#idle.indexOf(slot);
+      if (i < 0) return;
+      this.#idle.splice(i, 1);
+      clearTimeout(slot.idleTimer);
+      this.#count--;
+    });
+    return slot;
   }
+}
+
+function abortReason(signal: AbortSignal): Error {
+  return signal.reason instanceof Error ? signal.reason : new Error('aborted');
 }
 
 let shared: CodecWorkerPool | undefined;

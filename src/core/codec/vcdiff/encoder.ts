@@ -9,6 +9,8 @@ import { InstructionWriter } from './instruction-writer.js';
 import { ReferenceView } from './reference-view.js';
 import { MatchList } from './match-list.js';
 import { WindowMatcher } from './window-matcher.js';
+import { DEFAULT_CODEC_LEVEL, type CodecLevel } from '../codec-level.js';
+import { ENCODER_LEVELS } from './encoder-level.js';
 
 /** Target bytes per window: the xdelta3 3.0.x decoder refuses windows over 16 MiB (XD3_HARDMAXWINSIZE). */
 export const ENCODE_WINDOW = 16 << 20;
@@ -24,18 +26,18 @@ export interface VcdiffEncoderTuning {
   secondary?: 'lzma' | 'none';
   /** An already opened view of the reference at `referencePath` (kept open afterwards). */
   reference?: ReferenceView;
+  /** Encoder effort (default DEFAULT_CODEC_LEVEL); every level writes the same format. */
+  level?: CodecLevel;
 }
 
 /** Sections shorter than this stay uncompressed (xdelta3's SECONDARY_MIN_INPUT is 10). */
 const SECONDARY_MIN_INPUT = 16;
-/**
- * LZMA effort for the sections. On delta sections level 1 comes out within 0.1% of
- * levels 3-6 (and of `xz -6`) and is the fastest optimal-parse level
- * (bench/lzma-compare.ts). Level 0 (the fast parse) is 1.6-2x as fast
- * but makes the LZMA sections 3-4% larger on the bench deltas (esbuild-bin,
- * ts-tar, bcd-json), more than the 2% we allow for speed, so it is not the default.
+/*
+ * LZMA effort for the sections comes from the level (encoder-level.ts). On delta
+ * sections LZMA level 1 comes out within 0.1% of levels 3-6 (and of `xz -6`) and
+ * is the fastest optimal-parse level (bench/lzma-compare.ts); level 0 (the greedy
+ * parse) is 1.6-2x as fast for sections 3-4% larger on the bench deltas.
  */
-const SECONDARY_LEVEL = 1;
 /** How much larger than the size cap raw sections may grow before the encode is abandoned. */
 const RAW_SLACK = 4;
 
@@ -80,7 +82,8 @@ export async function encodeVcdiff(
     const sink = (out = await open(deltaPath, 'w'));
     const target = tfh;
     const secondary = options.secondary ?? 'lzma';
-    const xz = secondary === 'lzma' ? [0, 1, 2].map(() => new XzSectionEncoder({ dictSize: xzDictSize(targetSize), level: SECONDARY_LEVEL })) : undefined;
+    const level = ENCODER_LEVELS[options.level ?? DEFAULT_CODEC_LEVEL];
+    const xz = secondary === 'lzma' ? [0, 1, 2].map(() => new XzSectionEncoder({ dictSize: xzDictSize(targetSize), level: level.lzmaLevel })) : undefined;
     const header = Buffer.from(xz ? [...VCDIFF_MAGIC, VCD_DECOMPRESS, SECONDARY_LZMA] : [...VCDIFF_MAGIC, 0]);
     let written = 0;
     const write = async (b: Uint8Array): Promise<void> => {
@@ -98,7 +101,7 @@ export async function encodeVcdiff(
     // Buffers sized for this target: a small object costs little to encode.
     const windowSize = Math.max(1, Math.min(windowBytes, targetSize));
     const win = Buffer.allocUnsafe(windowSize);
-    const matcher = new WindowMatcher(reference, windowSize);
+    const matcher = new WindowMatcher(reference, windowSize, level);
     const ops = new MatchList();
     const frame = new ByteWriter(64);
     let base = 0;

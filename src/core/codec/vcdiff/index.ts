@@ -1,5 +1,5 @@
 /** Pure TypeScript VCDIFF (RFC 3284) codec compatible with xdelta3. */
-export { TypeScriptCodec, TYPESCRIPT_CODEC_COMMAND } from './typescript-codec.js';
+export { TypeScriptCodec, TYPESCRIPT_CODEC_COMMAND, typescriptCodecCommand } from './typescript-codec.js';
 export { decodeVcdiff, executeWindow, MAX_TARGET_WINDOW } from './decoder.js';
 export { encodeVcdiff, ENCODE_WINDOW } from './encoder.js';
 export { DEFAULT_SLAB_BYTES } from './reference-view.js';

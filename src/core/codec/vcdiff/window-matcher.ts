@@ -1,6 +1,7 @@
 import type { MatchList } from './match-list.js';
 import type { ReferenceView } from './reference-view.js';
 import { FINGERPRINT_LENGTH, fingerprint } from './fingerprint.js';
+import { ENCODER_LEVELS, type EncoderLevelSettings } from './encoder-level.js';
 
 /** Shortest copy at the displacement of a recent copy (cheap to address). */
 const MIN_REP_MATCH = 4;
@@ -10,16 +11,10 @@ const MIN_SELF_MATCH = 5;
 const REPS = 4;
 /** A repeat match this long is taken without looking further. */
 const REP_GOOD_ENOUGH = 64;
-/** Reference-index candidates tried per position: bounds the worst case on repetitive data. */
-const MAX_REF_CHAIN = 64;
-/** Window candidates tried per position. */
-const MAX_SELF_CHAIN = 16;
 /** A candidate this long ends a chain walk early. */
 const GOOD_ENOUGH = 512;
 /** Matches shorter than this are checked against the next position first (lazy matching). */
 const LAZY_LIMIT = 256;
-/** Failed searches in a row before the scan starts skipping (log2 of the step growth). */
-const SKIP_SHIFT = 6;
 /** Largest skip between searches in unmatched data. */
 const MAX_SKIP = 31;
 /** log2 of the window index's largest head table (a quarter slot per byte of window, at most). */
@@ -62,8 +57,15 @@ export class WindowMatcher {
   /** Cost of an address with no nearby copy: the varint of a typical segment offset. */
   private readonly farCost: number;
 
-  /** `maxWindow`: the largest target window it will see (sizes the window index). */
-  constructor(private readonly reference: ReferenceView, maxWindow: number) {
+  /**
+   * `maxWindow`: the largest target window it will see (sizes the window index).
+   * `level`: how hard to look (the candidate budgets bound the worst case on repetitive data).
+   */
+  constructor(
+    private readonly reference: ReferenceView,
+    maxWindow: number,
+    private readonly level: EncoderLevelSettings = ENCODER_LEVELS.best,
+  ) {
     let bits = 10;
     while (bits < MAX_SELF_BITS && 1 << (bits + 2) < maxWindow) bits++;
     this.selfBits = bits;
@@ -94,6 +96,7 @@ export class WindowMatcher {
     const farCost = this.farCost;
     const selfHead = this.selfHead;
     let ent = this.selfEntries;
+    const { refChain, selfChain, lazy, skipShift } = this.level;
 
     let lit = 0;
     /** Next position to enter into the window index. */
@@ -118,6 +121,8 @@ export class WindowMatcher {
     };
 
     const indexUpTo = (p: number): void => {
+      // Without self copies nothing reads the window index.
+      if (selfChain === 0) return;
       const stop = Math.min(p, selfLast + 1, indexed + MAX_SELF_ENTRIES - this.selfCount);
       for (let q = indexed; q < stop; q++) {
         const key = t[q]! | (t[q + 1]! << 8) | (t[q + 2]! << 16) | (t[q + 3]! << 24);
@@ -171,7 +176,7 @@ export class WindowMatcher {
       if (i <= last) {
         let c = head[fingerprint(t, i) >>> shift]!;
         const t0 = t[i]!;
-        let budget = MAX_REF_CHAIN;
+        let budget = refChain;
         let want = bestLen > L ? bestLen : L;
         while (c >= 0 && budget-- > 0) {
           if (ref[c] === t0 && ref[c + want - 1] === t[i + want - 1]) {
@@ -198,10 +203,10 @@ export class WindowMatcher {
         }
       }
       // 3. Earlier literal bytes of this window.
-      if (i <= selfLast && bestLen < GOOD_ENOUGH) {
+      if (selfChain > 0 && i <= selfLast && bestLen < GOOD_ENOUGH) {
         const key = t[i]! | (t[i + 1]! << 8) | (t[i + 2]! << 16) | (t[i + 3]! << 24);
         let e = selfHead[Math.imul(key, 0x9e3779b1) >>> selfShift]!;
-        let budget = MAX_SELF_CHAIN;
+        let budget = selfChain;
         while (e >= 0 && budget-- > 0) {
           const q = ent[e]!;
           const k = ent[e + 1]!;
@@ -247,7 +252,7 @@ export class WindowMatcher {
           let src = mSrc;
           let self = mSelf;
           // Lazy step: a clearly better copy one byte later wins.
-          if (len < LAZY_LIMIT && i + 1 < n) {
+          if (lazy && len < LAZY_LIMIT && i + 1 < n) {
             indexUpTo(i + 1);
             search(i + 1);
             if (mGain > gain + 1) {
@@ -280,7 +285,7 @@ export class WindowMatcher {
         misses++;
         // Odd steps only: the reference index samples every `stride` positions, and an
         // even step would never visit the positions that line up with the samples.
-        nextSearch = i + 1 + (Math.min(MAX_SKIP, misses >>> SKIP_SHIFT) & ~1);
+        nextSearch = i + 1 + (Math.min(MAX_SKIP, misses >>> skipShift) & ~1);
       }
       indexUpTo(i + 1);
       i++;

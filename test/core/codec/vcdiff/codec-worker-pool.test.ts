@@ -1,10 +1,14 @@
 import t from 'tap';
+import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CodecWorkerPool, DEFAULT_SLAB_BYTES, TypeScriptCodec } from '../../../../src/core/codec/vcdiff/index.js';
 import { DeltaTooLargeError } from '../../../../src/core/errors.js';
 import { mutate, randomBytes, rng, tempDir } from './helpers.js';
+import { releaseMemory } from '../../../../src/core/codec/vcdiff/release-memory.js';
+
+const sha256 = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 
 function files(dir: string, seed: number, size: number): { ref: string; tgt: string; target: Buffer } {
   const r = rng(seed);
@@ -45,21 +49,25 @@ t.test('errors cross the thread boundary as the engine\'s own classes', async (t
   t.equal(pool.size, 1, 'a job that failed cleanly keeps its worker');
 });
 
-t.test('an aborted job stops its worker and the pool carries on', async (t) => {
+t.test('an aborted job stops at its next window and its worker carries on', async (t) => {
   const dir = tempDir(t);
   const pool = new CodecWorkerPool(1, 60_000);
   t.teardown(() => pool.close());
   const codec = new TypeScriptCodec({ workers: pool });
+  // Windows of a sliced 8 MiB reference are small, so the abort is seen soon.
   const { ref, tgt, target } = files(dir, 3, 8 << 20);
   const ac = new AbortController();
-  const job = codec.encode(ref, tgt, join(dir, 'd'), { signal: ac.signal });
+  const job = pool.run({ op: 'encode', referencePath: ref, targetPath: tgt, deltaPath: join(dir, 'd'), slabBytes: 1 << 20 }, ac.signal);
   await sleep(20);
   ac.abort(new Error('client went away'));
   await t.rejects(job, { message: 'client went away' }, 'rejects with the abort reason');
-  t.equal(pool.size, 0, 'the worker was terminated');
+  t.equal(pool.size, 1, 'the worker was not terminated');
+  t.equal(pool.started, 1, 'and no other was started');
   const enc = await codec.encode(ref, tgt, join(dir, 'd2'));
   await codec.decode(ref, join(dir, 'd2'), join(dir, 'out'));
-  t.ok(enc.size > 0 && readFileSync(join(dir, 'out')).equals(target), 'the next job runs on a fresh worker');
+  t.ok(enc.size > 0 && readFileSync(join(dir, 'out')).equals(target), 'the next job runs on the same worker');
+  t.equal(pool.started, 1, 'still one worker started in all');
+  await t.rejects(pool.run({ op: 'decode', referencePath: ref, deltaPath: join(dir, 'd2'), outPath: join(dir, 'o2') }, AbortSignal.abort(new Error('gone'))), { message: 'gone' }, 'a job aborted before it starts never runs');
 });
 
 t.test('jobs beyond maxWorkers wait for a free worker', async (t) => {
@@ -77,7 +85,7 @@ t.test('jobs beyond maxWorkers wait for a free worker', async (t) => {
   }
 });
 
-t.test('idle workers exit after idleMs', async (t) => {
+t.test('idle workers exit by themselves after idleMs', async (t) => {
   const dir = tempDir(t);
   const pool = new CodecWorkerPool(2, 50);
   t.teardown(() => pool.close());
@@ -87,9 +95,11 @@ t.test('idle workers exit after idleMs', async (t) => {
   t.equal(pool.size, 1, 'one worker after the job');
   for (let k = 0; k < 100 && pool.size > 0; k++) await sleep(20);
   t.equal(pool.size, 0, 'it exited once idle');
+  await codec.encode(ref, tgt, join(dir, 'd2'));
+  t.equal(pool.started, 2, 'the next job started a new one');
 });
 
-t.test('a worker retires after a job over a reference larger than a slab', async (t) => {
+t.test('a job over a reference larger than a slab keeps its worker and returns its memory', async (t) => {
   const dir = tempDir(t);
   const pool = new CodecWorkerPool(2, 60_000);
   t.teardown(() => pool.close());
@@ -97,16 +107,26 @@ t.test('a worker retires after a job over a reference larger than a slab', async
   const small = files(dir, 8, 64 << 10);
   await codec.encode(small.ref, small.tgt, join(dir, 'small'));
   t.equal(pool.size, 1, 'a small job keeps its worker');
-  await pool.close();
   const big = files(dir, 9, DEFAULT_SLAB_BYTES + (1 << 20));
+  const bigSha = sha256(big.target);
+  delete (big as { target?: Buffer }).target;
+  // RSS is the process's: collect the test's own garbage first, so what remains is the worker's.
+  const settledRss = (): number => (releaseMemory(), process.memoryUsage().rss);
+  const rssBefore = settledRss();
   await codec.encode(big.ref, big.tgt, join(dir, 'big'));
-  t.equal(pool.size, 0, 'the encode over a sliced reference retired its worker');
   await codec.decode(big.ref, join(dir, 'big'), join(dir, 'big.out'));
-  t.equal(pool.size, 0, 'so did the decode');
-  t.ok(readFileSync(join(dir, 'big.out')).equals(big.target), 'byte-exact');
+  t.equal(sha256(readFileSync(join(dir, 'big.out'))), bigSha, 'byte-exact');
+  t.equal(pool.size, 1, 'the encode and decode over a sliced reference kept the worker');
+  t.equal(pool.started, 1, 'no worker was started again');
+  // The worker collects the job's slab, index and window just after answering: give it a moment.
+  let rss = settledRss();
+  for (let k = 0; k < 50 && rss - rssBefore > 24 << 20; k++) {
+    await sleep(20);
+    rss = settledRss();
+  }
+  t.ok(rss - rssBefore <= 24 << 20, `the worker holds no slab or index after the jobs (RSS ${((rss - rssBefore) / 2 ** 20).toFixed(0)} MiB above before the jobs; a slab and its index alone are 64 MiB)`);
   await codec.decode(small.ref, join(dir, 'small'), join(dir, 'small.out'));
-  t.equal(pool.size, 1, 'the next small job runs on a fresh worker, which stays');
-  t.ok(readFileSync(join(dir, 'small.out')).equals(small.target), 'byte-exact');
+  t.ok(readFileSync(join(dir, 'small.out')).equals(small.target), 'the next small job is byte-exact on the same worker');
 });
 
 t.test('options are validated when the pool is made', async (t) => {
