@@ -95,6 +95,7 @@ export function deltaGliderMiddleware(config: DeltaGliderPluginResolvedConfig, b
     const bucket = typeof input?.Bucket === 'string' ? input.Bucket : undefined;
     if (bucket === undefined) return next(args);
 
+    if (command === 'ListMultipartUploadsCommand') return withEngineUploads(await next(args), bucket, input, backend);
     const run = route(command, input, bucket, config, backend);
     if (!run) return next(args);
 
@@ -245,4 +246,21 @@ function isReservedKey(key: string): boolean {
   } catch (err) {
     return err instanceof ReservedKeyError;
   }
+}
+
+/**
+ * ListMultipartUploads: the backend's answer plus the uploads this client's engine
+ * assembles locally (eligible keys), which the backend cannot know of. One page: the
+ * engine's uploads are added whatever the key marker.
+ */
+async function withEngineUploads<R extends { output: AnyOutput }>(result: R, bucket: string, input: Input, backend: PluginBackend): Promise<R> {
+  if (backend.engineUploads.size === 0) return result;
+  const engine = await backend.engine();
+  const prefix = typeof input.Prefix === 'string' ? input.Prefix : undefined;
+  const local = engine.multipart.listUploads(bucket, { prefix }).filter((u) => backend.engineUploads.has(u.uploadId));
+  if (local.length === 0) return result;
+  const output = result.output as { Uploads?: { Key?: string; UploadId?: string; Initiated?: Date }[] };
+  const uploads = [...(output.Uploads ?? []), ...local.map((u) => ({ Key: u.key, UploadId: u.uploadId, Initiated: u.initiated }))];
+  uploads.sort((a, b) => ((a.Key ?? '') === (b.Key ?? '') ? (a.Initiated?.getTime() ?? 0) - (b.Initiated?.getTime() ?? 0) : (a.Key ?? '') < (b.Key ?? '') ? -1 : 1));
+  return { ...result, output: { ...result.output, Uploads: uploads } };
 }

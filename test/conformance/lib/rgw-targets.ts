@@ -106,6 +106,7 @@ export async function startRgwSurface(id: TargetId, surface: (typeof RGW_SURFACE
           beAccessKeyId: rgw.accessKeyId, beSecretAccessKey: rgw.secretAccessKey,
           accessKeyId: PROXY_CREDENTIALS.accessKeyId, secretAccessKey: PROXY_CREDENTIALS.secretAccessKey,
           profile,
+          encode: 'inline', // the cases check what a PUT stores at once
         },
       });
       const { url } = await proxy.listen();
