@@ -1,9 +1,11 @@
 /**
  * Bucket operations: S3's naming rules on every backend, and a bucket holding nothing but
- * an orphan root reference counts as empty.
+ * internals (an orphan root reference, its lifecycle configuration, listing indexes)
+ * counts as empty.
  */
 import { InvalidBucketNameError } from '../errors.js';
 import { isReferenceKey, isValidBucketName } from '../format/keys.js';
+import { isListingIndexKey } from '../format/listing-index.js';
 import { LIFECYCLE_CONFIGURATION_KEY } from '../lifecycle/lifecycle-configuration-store.js';
 import type { BucketInfo, ObjectStore } from '../store/object-store.js';
 
@@ -17,12 +19,13 @@ export async function createBucket(store: ObjectStore, bucket: string): Promise<
 }
 
 /**
- * Deletes an empty bucket: an orphan root reference or the bucket's own lifecycle
- * configuration alone does not keep it alive.
+ * Deletes an empty bucket: an orphan root reference, the bucket's own lifecycle
+ * configuration or listing indexes (derived data; one can outlive its last object when a
+ * listing's write-back races the delete) alone do not keep it alive.
  */
 export async function deleteBucket(store: ObjectStore, bucket: string): Promise<void> {
   const page = await store.listObjects(bucket, { maxKeys: EMPTY_PROBE_KEYS });
-  const internal = (key: string): boolean => (isReferenceKey(key) && !key.includes('/')) || key === LIFECYCLE_CONFIGURATION_KEY;
+  const internal = (key: string): boolean => (isReferenceKey(key) && !key.includes('/')) || key === LIFECYCLE_CONFIGURATION_KEY || isListingIndexKey(key);
   if (page.objects.length > 0 && !page.isTruncated && page.objects.every((o) => internal(o.key))) {
     for (const o of page.objects) await store.deleteObject(bucket, o.key);
   }

@@ -1,9 +1,11 @@
 /**
  * Reference collection: a deltaspace's baselines go once nothing needs them (FORMAT.md:
- * the compatible `reference.bin` goes with the last object).
+ * the compatible `reference.bin` goes with the last object), and its listing index with
+ * them.
  */
 import { mapLimit } from '../concurrency.js';
 import { isDeltaKey, isReferenceKey, userKeyOf } from '../format/keys.js';
+import { isListingIndexKey } from '../format/listing-index.js';
 import { parseMetadata } from '../format/metadata.js';
 import { listAll } from '../store/list-all.js';
 import { referenceId, spaceLock, type EngineContext } from './context.js';
@@ -35,7 +37,7 @@ export async function collectReferences(ctx: EngineContext, bucket: string, spac
     let users = 0;
     const references: string[] = [];
     for await (const o of listAll(ctx.store, bucket, prefix, { delimiter: '/' })) {
-      if (isReferenceKey(o.key)) references.push(o.key);
+      if (isReferenceKey(o.key) || isListingIndexKey(o.key)) references.push(o.key);
       else if (userKeyOf(o.key) !== undefined) {
         users++;
         if (isDeltaKey(o.key)) deltas.push(o.key);
@@ -52,15 +54,15 @@ export async function collectReferences(ctx: EngineContext, bucket: string, spac
       const refKey = stored && parseMetadata(stored.metadata).refKey;
       if (refKey) stale.delete(refKey);
     });
-    for (const refKey of stale) await drop(refKey);
+    for (const refKey of stale) if (!isListingIndexKey(refKey)) await drop(refKey);
   });
 }
 
-/** The baselines directly under `prefix`, or none when a user object is there too. */
+/** The baselines (and listing index) directly under `prefix`, or none when a user object is there too. */
 async function referencesIfUnused(ctx: EngineContext, bucket: string, prefix: string): Promise<string[]> {
   const references: string[] = [];
   for await (const o of listAll(ctx.store, bucket, prefix, { delimiter: '/', pageSize: PROBE_PAGE_SIZE })) {
-    if (isReferenceKey(o.key)) references.push(o.key);
+    if (isReferenceKey(o.key) || isListingIndexKey(o.key)) references.push(o.key);
     else if (userKeyOf(o.key) !== undefined) return [];
   }
   return references;

@@ -11,10 +11,24 @@ import { KeyedRwLock } from '../rw-lock.js';
 import { groupBaselinePrefix, type VersionGroup } from '../format/version-folders.js';
 import { TempDir } from '../spool.js';
 import type { ObjectStore } from '../store/object-store.js';
+import { indexingStore } from './indexing-store.js';
+import { ListingIndexes } from './listing-indexes.js';
 import { resolveEngineOptions, type EngineOptions, type ResolvedEngineOptions } from './options.js';
+import type { StorageType } from './types.js';
 
 /** Baselines whose best delta ratio is remembered for rotation's drift check. */
 const BEST_RATIO_ENTRIES = 10_000;
+
+/** Listed objects described at most this many at a time from memory (per engine). */
+const LISTED_SUMMARY_ENTRIES = 100_000;
+
+/** What a listing shows for a backend object beyond what the backend lists. */
+export interface ListedSummary {
+  size: number;
+  etag: string;
+  storageType: StorageType;
+  pending?: boolean;
+}
 
 /** Where writes hand pending objects over (the facade wires in its Compactor). */
 export interface PendingSink {
@@ -28,8 +42,11 @@ const NO_PENDING_SINK: PendingSink = { enqueue() {}, start() {} };
 /** The state one engine's modules share. */
 export interface EngineContext {
   readonly options: ResolvedEngineOptions;
+  /** The backend, telling `listingIndexes` of every user `.delta` object written or deleted. */
   readonly store: ObjectStore;
   readonly temp: TempDir;
+  /** Per-deltaspace listing indexes: what listings show for `.delta` objects without a HEAD each. */
+  readonly listingIndexes: ListingIndexes;
   /** Verified local copies of baselines, shared by writers and readers. */
   readonly references: ReferenceCache;
   /** Verified reconstructions of delta objects, reused by warm GETs. */
@@ -42,6 +59,8 @@ export interface EngineContext {
    * forgotten history only delays it.
    */
   readonly bestRatios: LRUCache<string, number>;
+  /** Original size/ETag of listed objects, keyed by backend key + backend ETag and size (so never stale). */
+  readonly listedSummaries: LRUCache<string, ListedSummary>;
   /** Deferred encoding: told of each pending object this process writes. */
   pending: PendingSink;
 }
@@ -49,15 +68,20 @@ export interface EngineContext {
 /** Validates the options and builds the shared state of one engine. */
 export function createEngineContext(options: EngineOptions): EngineContext {
   const resolved = resolveEngineOptions(options);
+  const temp = new TempDir(resolved.tempDir);
+  // The indexes write through the plain store: their own object is no user delta.
+  const listingIndexes = new ListingIndexes(resolved.store, temp);
   return {
     options: resolved,
-    store: resolved.store,
-    temp: new TempDir(resolved.tempDir),
+    store: indexingStore(resolved.store, listingIndexes),
+    temp,
+    listingIndexes,
     references: new ReferenceCache(resolved.referenceCacheBytes),
     reconstructions: new ReferenceCache(resolved.reconstructionCacheBytes),
     codecSlots: new Semaphore(resolved.codecConcurrency),
     locks: new KeyedRwLock(),
     bestRatios: new LRUCache<string, number>({ max: BEST_RATIO_ENTRIES }),
+    listedSummaries: new LRUCache<string, ListedSummary>({ max: LISTED_SUMMARY_ENTRIES }),
     pending: NO_PENDING_SINK,
   };
 }

@@ -93,10 +93,16 @@ export class DeltaGliderEngine {
    */
   async close(graceMs = 0): Promise<void> {
     await this.compactor.stop(graceMs);
+    await this.#ctx.listingIndexes.flush();
     await this.references.clear();
     await this.reconstructions.clear();
     this.multipart.clear();
     this.temp.dispose();
+  }
+
+  /** Writes the listing-index updates still queued (close does it too). */
+  flushListingIndexes(): Promise<void> {
+    return this.#ctx.listingIndexes.flush();
   }
 
   /** Stores an object under the DeltaGlider rules (FORMAT.md "Decision on PUT"). */

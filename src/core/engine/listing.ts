@@ -8,19 +8,23 @@
  * the last key we return, then cut the page there: no key twice, none missing.
  */
 import { eligibilityOf } from './put-eligibility.js';
-import { LRUCache } from 'lru-cache';
 import { mapLimit } from '../concurrency.js';
-import { compareKeys, DELTA_SUFFIX, userKeyOf } from '../format/keys.js';
+import { compareKeys, DELTA_SUFFIX, deltaspaceOf, fileNameOf, userKeyOf } from '../format/keys.js';
+import { isListingIndexKey } from '../format/listing-index.js';
 import { listAll } from '../store/list-all.js';
 import type { ListedObject } from '../store/object-store.js';
 import type { EngineContext } from './context.js';
 import { DEFAULT_LIST_HEAD_CONCURRENCY } from './options.js';
-import type { ListObjectsInput, ListObjectsResult, ObjectSummary, StorageType } from './types.js';
+import type { ListObjectsInput, ListObjectsResult, ObjectSummary } from './types.js';
 import { InvalidArgumentError } from '../errors.js';
+import { indexEntryOf } from './indexing-store.js';
 import { describeListed } from './resolve.js';
 
 /** Backend page size when looking for any user object under a prefix: the first page usually answers. */
 const PROBE_PAGE_SIZE = 100;
+
+/** Prefixes of a page's last key looked up one by one before the listing rather reads on. */
+const MAX_BOUND_PROBES = 16;
 
 /** Backend page size: a little more than asked for, so small pages stay cheap. */
 function backendPageSize(maxKeys: number): number {
@@ -34,15 +38,6 @@ interface Item {
   backend?: ListedObject;
 }
 
-interface CachedSummary {
-  size: number;
-  etag: string;
-  storageType: StorageType;
-  pending?: boolean;
-}
-
-/** Original size/ETag of listed objects, keyed by backend key + backend ETag (so never stale). */
-const summaries = new LRUCache<string, CachedSummary>({ max: 100_000 });
 
 /** Everything a user key k's backend variants can sort up to. */
 export function backendBound(key: string): string {
@@ -84,6 +79,9 @@ export async function listUserObjects(ctx: EngineContext, input: ListObjectsInpu
   let backendAfter = startAfter > prefix ? startAfter : '';
   let backendDone = false;
   let position = ''; // largest backend key (or prefix) seen so far
+  /** ETag of each deltaspace's listing index the backend listing showed. */
+  const indexEtags = new Map<string, string>();
+  const probed = new Set<string>();
 
   const sorted = (): Item[] => [...items.values()].sort((a, b) => compareKeys(a.key, b.key));
 
@@ -91,6 +89,7 @@ export async function listUserObjects(ctx: EngineContext, input: ListObjectsInpu
     const page = await ctx.store.listObjects(bucket, { prefix, delimiter: backendDelimiter, startAfter: backendAfter || undefined, maxKeys: backendPageSize(maxKeys) });
     for (const o of page.objects) {
       if (compareKeys(o.key, position) > 0) position = o.key;
+      if (isListingIndexKey(o.key)) indexEtags.set(deltaspaceOf(o.key), o.etag);
       const userKey = userKeyOf(o.key);
       if (userKey === undefined || !userKey.startsWith(prefix)) continue;
       if (compareKeys(userKey, startAfter) <= 0) continue;
@@ -104,13 +103,9 @@ export async function listUserObjects(ctx: EngineContext, input: ListObjectsInpu
           if (compareKeys(key, startAfter) <= 0) continue;
         }
       }
-      const existing = items.get(key);
       if (isPrefix) {
-        if (!existing) items.set(key, { key, prefix: true });
-      } else if (!existing || (existing.backend && o.lastModified.getTime() > existing.backend.lastModified.getTime())) {
-        // Both variants during an overwrite: the newer wins.
-        items.set(key, { key, prefix: false, backend: o });
-      }
+        if (!items.has(key)) items.set(key, { key, prefix: true });
+      } else addObject(items, key, o);
     }
     for (const cp of page.commonPrefixes) {
       if (compareKeys(cp, position) > 0) position = cp;
@@ -124,6 +119,9 @@ export async function listUserObjects(ctx: EngineContext, input: ListObjectsInpu
     if (items.size > maxKeys) {
       const cut = sorted()[maxKeys - 1] as Item;
       if (compareKeys(position, backendBound(cut.key)) > 0) break;
+      // Without a delimiter the bound can lie far ahead (`1.delta` after every `1.34.0/...`
+      // folder): ask for the few `u.delta` that could still come instead of reading there.
+      if (!delimiter && (await probeBound(ctx, bucket, prefix, startAfter, position, items, probed, maxKeys))) break;
     }
   }
 
@@ -143,7 +141,7 @@ export async function listUserObjects(ctx: EngineContext, input: ListObjectsInpu
   const objects = await mapLimit(
     page.filter((i) => !i.prefix),
     DEFAULT_LIST_HEAD_CONCURRENCY,
-    (item) => summarize(ctx, bucket, item),
+    (item) => summarize(ctx, bucket, item, indexEtags),
   );
   const last = page[page.length - 1]?.key;
   return {
@@ -153,6 +151,42 @@ export async function listUserObjects(ctx: EngineContext, input: ListObjectsInpu
     nextContinuationToken: isTruncated && last !== undefined ? encodeToken(last) : undefined,
     nextMarker: isTruncated ? last : undefined,
   };
+}
+
+/** Adds a listed object under its user key; of both variants (an overwrite switching variant), the newer wins. */
+function addObject(items: Map<string, Item>, key: string, o: ListedObject): void {
+  const existing = items.get(key);
+  if (!existing || (existing.backend && o.lastModified.getTime() > existing.backend.lastModified.getTime())) {
+    items.set(key, { key, prefix: false, backend: o });
+  }
+}
+
+/**
+ * Only a proper prefix u of a user key k can sort before k while its `u.delta` sorts
+ * after k's variants (any other key smaller than k differs from it at a smaller byte, and
+ * so does its `.delta`). So once every such `u.delta` past `position` is looked up, the
+ * page up to the cut is complete. Looks them up (one short backend listing each, never
+ * twice) until the cut stops moving; true when the page may be cut.
+ */
+async function probeBound(ctx: EngineContext, bucket: string, prefix: string, startAfter: string, position: string, items: Map<string, Item>, probed: Set<string>, maxKeys: number): Promise<boolean> {
+  for (;;) {
+    const cut = [...items.values()].sort((a, b) => compareKeys(a.key, b.key))[maxKeys - 1] as Item;
+    const candidates: string[] = [];
+    for (let i = Math.max(prefix.length, 1); i <= cut.key.length; i++) {
+      const u = cut.key.slice(0, i);
+      const backendKey = u + DELTA_SUFFIX;
+      if (probed.has(backendKey) || compareKeys(backendKey, position) <= 0 || compareKeys(u, startAfter) <= 0) continue;
+      if (userKeyOf(backendKey) !== u) continue;
+      candidates.push(backendKey);
+    }
+    if (candidates.length > MAX_BOUND_PROBES) return false; // reading on is cheaper
+    if (candidates.length === 0) return true;
+    for (const backendKey of candidates) {
+      probed.add(backendKey);
+      const found = (await ctx.store.listObjects(bucket, { prefix: backendKey, maxKeys: 1 })).objects[0];
+      if (found?.key === backendKey) addObject(items, backendKey.slice(0, -DELTA_SUFFIX.length), found);
+    }
+  }
 }
 
 async function prefixHasUserObjects(ctx: EngineContext, bucket: string, prefix: string): Promise<boolean> {
@@ -167,7 +201,7 @@ function mayBePending(ctx: EngineContext, bucket: string, key: string, size: num
   return ctx.options.encode(bucket, key) === 'deferred' && eligibilityOf(ctx.options, bucket, key, size).eligible;
 }
 
-async function summarize(ctx: EngineContext, bucket: string, item: Item): Promise<ObjectSummary | undefined> {
+async function summarize(ctx: EngineContext, bucket: string, item: Item, indexEtags: Map<string, string>): Promise<ObjectSummary | undefined> {
   const o = item.backend as ListedObject;
   const isDelta = o.key !== item.key;
   // A passthrough object uploaded in one piece has its MD5 as backend ETag: no HEAD needed,
@@ -176,13 +210,22 @@ async function summarize(ctx: EngineContext, bucket: string, item: Item): Promis
     return { key: item.key, size: o.size, etag: o.etag, lastModified: o.lastModified, storageType: 'passthrough', storedSize: o.size };
   }
   const cacheKey = `${bucket}\0${o.key}\0${o.etag}\0${o.size}`;
-  let cached = summaries.get(cacheKey);
+  let cached = ctx.listedSummaries.get(cacheKey);
+  if (!cached && isDelta) {
+    const space = deltaspaceOf(o.key);
+    const entry = (await ctx.listingIndexes.entries(bucket, space, indexEtags.get(space))).get(fileNameOf(o.key));
+    // Used only when it describes the very bytes listed: a stale entry costs a HEAD, no more.
+    if (entry && entry.backendEtag === o.etag && entry.backendSize === o.size) cached = { size: entry.size, etag: entry.etag, storageType: entry.storageType };
+  }
   if (!cached) {
     const resolved = await describeListed(ctx.store, bucket, item.key, o.key);
     if (!resolved) return undefined; // deleted since the listing
     cached = { size: resolved.info.size, etag: resolved.info.etag, storageType: resolved.info.storageType, pending: resolved.info.pending };
     // Not a pending one: the compactor may clear its marker without changing its ETag.
-    if (!cached.pending) summaries.set(cacheKey, cached);
+    if (!cached.pending) ctx.listedSummaries.set(cacheKey, cached);
+    // What the HEAD learned goes to the index, for the next listing of any instance.
+    const learned = isDelta ? indexEntryOf(o.key, resolved.stored.etag, resolved.stored.size, resolved.stored.metadata) : undefined;
+    if (learned) ctx.listingIndexes.record(bucket, o.key, learned);
   }
   return { key: item.key, ...cached, lastModified: o.lastModified, storedSize: o.size };
 }
