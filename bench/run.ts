@@ -2,7 +2,7 @@
  * `npm run bench`: storage, throughput, codec, memory and latency on the real
  * dataset (../shared/bench-data), written to bench/RESULTS.md.
  *
- *   node --openssl-legacy-provider --import @tapjs/typescript/import bench/run.ts [--large] [--runs N] [--only storage,throughput,codec,memory,latency,profile,durability,deferred]
+ *   node --openssl-legacy-provider --import @tapjs/typescript/import bench/run.ts [--large] [--runs N] [--only storage,throughput,codec,memory,latency,profile,durability,deferred,listing]
  *
  * Data: $DG_BENCH_DATA (default /tmp/dg-data when it exists, else ~/.cache/deltaglider-bench),
  * built with make-dataset.sh when families are missing. --large adds synth-200m to the
@@ -14,6 +14,7 @@ import { codecReport, codecSection } from './lib/codec.js';
 import { durabilitySection } from './lib/durability.js';
 import { deferredReport, deferredSection } from './lib/deferred.js';
 import { ALL_SECTIONS, ensureDataset, ensureDist, ensureSynth, log, parseArgs, REAL_FAMILIES, toolVersion } from './lib/common.js';
+import { listingReport, listingSection } from './lib/listing.js';
 import { latencyReport, latencySection, memoryReport, memorySection, MULTIPART_MEMORY_NOTE } from './lib/memory.js';
 import { profileSection } from './lib/profile.js';
 import { storageReport, storageSection } from './lib/storage.js';
@@ -109,6 +110,13 @@ await section('deferred', async () => {
   targets.push({ section: 'deferred', target: 'deferred encoding: acknowledged PUT >= 0.8x the passthrough PUT of the same bytes through the proxy (esbuild-bin, ts-tar; s3rver and filesystem; c1 and c8)', met: r.deferredPut.met, detail: r.deferredPut.detail });
   targets.push({ section: 'deferred', target: 'deferred encoding: passthrough PUT through the proxy >= 0.8x the same PUT straight to the backend', met: r.ptVsDirect.met, detail: r.ptVsDirect.detail });
   targets.push({ section: 'deferred', target: 'deferred encoding: storage after compaction within 1% of inline', met: r.storage.met, detail: r.storage.detail });
+});
+
+await section('listing', async () => {
+  const r = listingReport(await listingSection(args));
+  sections.listing = r.md;
+  targets.push({ section: 'listing', target: 'listing: cold (new process or engine) within 1.5x of the backend\'s own listing of the prefix, full pagination and MaxKeys=1', met: r.cold.met, detail: r.cold.detail });
+  targets.push({ section: 'listing', target: 'listing: warm within 1.2x of the backend\'s own listing', met: r.warm.met, detail: r.warm.detail });
 });
 
 const minutes = ((Date.now() - started) / 60000).toFixed(1);
@@ -226,6 +234,10 @@ ${sec('durability')}
 ## 8. Throughput: deferred encoding against inline
 
 ${sec('deferred')}
+
+## 9. Listing: ListObjectsV2 against the backend's own listing (issue 22)
+
+${sec('listing')}
 ${BOTTLENECKS}
 ${errors.length ? `\n## Errors\n\n\`\`\`\n${errors.join('\n\n')}\n\`\`\`\n` : ''}`;
 writeFileSync(args.out, md);

@@ -21,7 +21,7 @@ export interface BenchArgs {
   out: string;
 }
 
-export const ALL_SECTIONS = ['storage', 'storage-defaults', 'throughput', 'codec', 'memory', 'latency', 'profile', 'durability', 'deferred'];
+export const ALL_SECTIONS = ['storage', 'storage-defaults', 'throughput', 'codec', 'memory', 'latency', 'profile', 'durability', 'deferred', 'listing'];
 
 export function parseArgs(argv: string[]): BenchArgs {
   const a: BenchArgs = {
