@@ -26,9 +26,12 @@ const PROBE_PAGE_SIZE = 100;
 /** Prefixes of a page's last key looked up one by one before the listing rather reads on. */
 const MAX_BOUND_PROBES = 16;
 
+/** S3's largest page. */
+const MAX_BACKEND_PAGE = 1000;
+
 /** Backend page size: a little more than asked for, so small pages stay cheap. */
 function backendPageSize(maxKeys: number): number {
-  return Math.min(1000, maxKeys + 32);
+  return Math.min(MAX_BACKEND_PAGE, Math.max(maxKeys, 0) + 32);
 }
 
 interface Item {
@@ -82,11 +85,13 @@ export async function listUserObjects(ctx: EngineContext, input: ListObjectsInpu
   /** ETag of each deltaspace's listing index the backend listing showed. */
   const indexEtags = new Map<string, string>();
   const probed = new Set<string>();
+  let pageSize = backendPageSize(maxKeys);
+  let rounds = 0;
 
   const sorted = (): Item[] => [...items.values()].sort((a, b) => compareKeys(a.key, b.key));
 
   for (;;) {
-    const page = await ctx.store.listObjects(bucket, { prefix, delimiter: backendDelimiter, startAfter: backendAfter || undefined, maxKeys: backendPageSize(maxKeys) });
+    const page = await ctx.store.listObjects(bucket, { prefix, delimiter: backendDelimiter, startAfter: backendAfter || undefined, maxKeys: pageSize });
     for (const o of page.objects) {
       if (compareKeys(o.key, position) > 0) position = o.key;
       if (isListingIndexKey(o.key)) indexEtags.set(deltaspaceOf(o.key), o.etag);
@@ -115,6 +120,9 @@ export async function listUserObjects(ctx: EngineContext, input: ListObjectsInpu
     }
     backendDone = !page.isTruncated;
     backendAfter = page.nextStartAfter ?? position;
+    // Ask for what is still missing, not a full page again: the next user page starts at the
+    // cut and reads the surplus once more. Doubled each further round (hidden keys, a far bound).
+    pageSize = Math.min(MAX_BACKEND_PAGE, Math.max(backendPageSize(maxKeys + 1 - items.size), rounds++ > 0 ? pageSize * 2 : 0));
     if (backendDone) break;
     if (items.size > maxKeys) {
       const cut = sorted()[maxKeys - 1] as Item;
