@@ -173,8 +173,8 @@ function addObject(items: Map<string, Item>, key: string, o: ListedObject): void
  * Only a proper prefix u of a user key k can sort before k while its `u.delta` sorts
  * after k's variants (any other key smaller than k differs from it at a smaller byte, and
  * so does its `.delta`). So once every such `u.delta` past `position` is looked up, the
- * page up to the cut is complete. Looks them up (one short backend listing each, never
- * twice) until the cut stops moving; true when the page may be cut.
+ * page up to the cut is complete. Looks them up (one short backend listing each, at once,
+ * never twice) until the cut stops moving; true when the page may be cut.
  */
 async function probeBound(ctx: EngineContext, bucket: string, prefix: string, startAfter: string, position: string, items: Map<string, Item>, probed: Set<string>, maxKeys: number): Promise<boolean> {
   for (;;) {
@@ -189,10 +189,11 @@ async function probeBound(ctx: EngineContext, bucket: string, prefix: string, st
     }
     if (candidates.length > MAX_BOUND_PROBES) return false; // reading on is cheaper
     if (candidates.length === 0) return true;
-    for (const backendKey of candidates) {
-      probed.add(backendKey);
-      const found = (await ctx.store.listObjects(bucket, { prefix: backendKey, maxKeys: 1 })).objects[0];
-      if (found?.key === backendKey) addObject(items, backendKey.slice(0, -DELTA_SUFFIX.length), found);
+    for (const backendKey of candidates) probed.add(backendKey);
+    const found = await Promise.all(candidates.map(async (backendKey) => (await ctx.store.listObjects(bucket, { prefix: backendKey, maxKeys: 1 })).objects[0]));
+    for (const [i, o] of found.entries()) {
+      const backendKey = candidates[i] as string;
+      if (o?.key === backendKey) addObject(items, backendKey.slice(0, -DELTA_SUFFIX.length), o);
     }
   }
 }
