@@ -104,7 +104,8 @@ for (const make of [filesystem, s3rver]) {
   t.test(`reads racing overwrites on ${make.name}`, async (t) => {
     const backend = await make();
     const store = new InterleavingStore(backend.store);
-    const engine = new DeltaGliderEngine({ store, codec: createCodec() });
+    // `.bin` objects stay passthrough whatever their size: the cases tamper with their backend object.
+    const engine = new DeltaGliderEngine({ store, codec: createCodec(), eligibleExclude: ['*.bin'] });
     const scratch = await mkdtemp(join(tmpdir(), 'dg-race-src-'));
     t.teardown(async () => {
       await engine.close();
