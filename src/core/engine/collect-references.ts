@@ -22,6 +22,9 @@ const PROBE_PAGE_SIZE = 100;
  * deltas only ever use the newest, so an old generation can only lose users).
  */
 export async function collectReferences(ctx: EngineContext, bucket: string, space: string): Promise<void> {
+  // The deletes' index updates first (an index whose entries all went is deleted), so that
+  // none lands after the collection and leaves an index in an empty deltaspace.
+  await ctx.listingIndexes.flush();
   await ctx.locks.exclusive(spaceLock(bucket, space), async () => {
     const prefix = space === '' ? '' : `${space}/`;
     const drop = async (refKey: string): Promise<void> => {

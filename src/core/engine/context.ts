@@ -70,7 +70,8 @@ export function createEngineContext(options: EngineOptions): EngineContext {
   const resolved = resolveEngineOptions(options);
   const temp = new TempDir(resolved.tempDir);
   // The indexes write through the plain store: their own object is no user delta.
-  const listingIndexes = new ListingIndexes(resolved.store, temp);
+  const locks = new KeyedRwLock();
+  const listingIndexes = new ListingIndexes(resolved.store, temp, (bucket, space, fn) => locks.shared(spaceLock(bucket, space), fn));
   return {
     options: resolved,
     store: indexingStore(resolved.store, listingIndexes),
@@ -79,7 +80,7 @@ export function createEngineContext(options: EngineOptions): EngineContext {
     references: new ReferenceCache(resolved.referenceCacheBytes),
     reconstructions: new ReferenceCache(resolved.reconstructionCacheBytes),
     codecSlots: new Semaphore(resolved.codecConcurrency),
-    locks: new KeyedRwLock(),
+    locks,
     bestRatios: new LRUCache<string, number>({ max: BEST_RATIO_ENTRIES }),
     listedSummaries: new LRUCache<string, ListedSummary>({ max: LISTED_SUMMARY_ENTRIES }),
     pending: NO_PENDING_SINK,

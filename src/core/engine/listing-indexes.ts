@@ -43,6 +43,9 @@ interface CachedIndex {
   loadedAt: number;
 }
 
+/** Runs `fn` holding a deltaspace's lock shared. */
+export type SpaceLocker = (bucket: string, space: string, fn: () => Promise<void>) => Promise<void>;
+
 /** An update waiting to be written: an entry, or undefined to remove it. */
 type Updates = Map<string, ListingIndexEntry | undefined>;
 
@@ -50,15 +53,21 @@ type Updates = Map<string, ListingIndexEntry | undefined>;
 export class ListingIndexes {
   readonly #store: ObjectStore;
   readonly #temp: TempDir;
+  readonly #underSpaceLock: SpaceLocker;
   readonly #cache = new LRUCache<string, CachedIndex>({ maxSize: CACHED_INDEX_ENTRIES, sizeCalculation: (c) => c.entries.size + 1 });
   readonly #loading = new Map<string, Promise<CachedIndex>>();
   readonly #updates = new Map<string, { bucket: string; space: string; updates: Updates }>();
   #timer: NodeJS.Timeout | undefined;
   #flushing: Promise<void> = Promise.resolve();
 
-  constructor(store: ObjectStore, temp: TempDir) {
+  /**
+   * `underSpaceLock` runs an index write holding its deltaspace shared, so that reference
+   * collection (exclusive) never sees an index half-way through a write it then undoes.
+   */
+  constructor(store: ObjectStore, temp: TempDir, underSpaceLock: SpaceLocker) {
     this.#store = store;
     this.#temp = temp;
+    this.#underSpaceLock = underSpaceLock;
   }
 
   /**
@@ -95,7 +104,7 @@ export class ListingIndexes {
     this.#updates.clear();
     const previous = this.#flushing;
     this.#flushing = previous.then(async () => {
-      for (const { bucket, space, updates } of batch) await this.#write(bucket, space, updates).catch(() => undefined);
+      for (const { bucket, space, updates } of batch) await this.#underSpaceLock(bucket, space, () => this.#write(bucket, space, updates)).catch(() => undefined);
     });
     await this.#flushing;
   }
