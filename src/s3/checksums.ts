@@ -216,6 +216,14 @@ export function isValidChecksumValue(alg: ChecksumAlgorithm, value: string): boo
   return decodedBase64Length(value) === DIGEST_BYTES[alg];
 }
 
+/** A Content-MD5 value (header or SDK `ContentMD5`), trimmed; InvalidDigest unless it is base64 of 16 bytes. */
+export function parseContentMd5(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  const trimmed = value.trim();
+  if (decodedBase64Length(trimmed) !== 16) throw new S3Error('InvalidDigest', 'The Content-MD5 you specified is not valid.');
+  return trimmed;
+}
+
 // Headers that start with x-amz-checksum- but carry configuration, not a digest.
 const NON_DIGEST_HEADERS = new Set(['x-amz-checksum-type', 'x-amz-checksum-algorithm', 'x-amz-checksum-mode']);
 
@@ -230,12 +238,8 @@ function single(value: string | string[] | undefined): string | undefined {
  */
 export function expectedDigestsFromHeaders(headers: Record<string, string | string[] | undefined>): ExpectedDigests {
   const expected: ExpectedDigests = {};
-  const md5 = single(headers['content-md5']);
-  if (md5 !== undefined) {
-    const trimmed = md5.trim();
-    if (decodedBase64Length(trimmed) !== 16) throw new S3Error('InvalidDigest', 'The Content-MD5 you specified is not valid.');
-    expected.contentMd5 = trimmed;
-  }
+  const md5 = parseContentMd5(single(headers['content-md5']));
+  if (md5 !== undefined) expected.contentMd5 = md5;
   const sdkAlg = single(headers['x-amz-sdk-checksum-algorithm']);
   if (sdkAlg !== undefined && !parseChecksumAlgorithm(sdkAlg)) {
     throw new S3Error('InvalidRequest', `Value for x-amz-sdk-checksum-algorithm header is invalid: unsupported checksum algorithm ${sdkAlg}.`);

@@ -23,6 +23,7 @@ import { createCodec } from '../core/codec/create-codec.js';
 import { DeltaGliderEngine } from '../core/engine/engine.js';
 import { S3Store } from '../core/store/s3-store.js';
 import type { DeltaGliderPluginResolvedConfig } from './config.js';
+import { PluginUsageError } from './errors.js';
 
 /** Marks a command input as the plugin's own request (any copy of the plugin honours it). */
 export const INTERNAL = Symbol.for('deltaglider.sdk-plugin.internal');
@@ -116,13 +117,13 @@ export class PluginBackend {
 
   /** The engine, built on first use. Requires the configuration to be known. */
   engine(): Promise<DeltaGliderEngine> {
-    if (this.#closed) return Promise.reject(new Error('deltaglider sdk-plugin: the plugin was closed'));
+    if (this.#closed) return Promise.reject(new PluginUsageError('the plugin was closed'));
     if (!this.#engine) {
       const config = this.#config;
       if (!config) {
         return Promise.reject(
-          new Error(
-            'deltaglider sdk-plugin: could not discover the S3 client configuration from the request context ' +
+          new PluginUsageError(
+            'could not discover the S3 client configuration from the request context ' +
               '(expected S3 SigV4 signing properties). Pass the client explicitly: deltaGlider({ client }).',
           ),
         );
