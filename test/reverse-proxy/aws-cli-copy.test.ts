@@ -2,12 +2,12 @@
  * `aws s3 cp s3://... s3://...` of an object over the CLI's 8 MB multipart threshold: the
  * CLI copies it part by part with UploadPartCopy (x-amz-copy-source-range), which the proxy
  * answers by reading the source through the engine (a delta-stored source is reconstructed).
- * On the embedded filesystem store and in front of s3rver (which has no UploadPartCopy: the
- * proxy never hands the request to the backend).
+ * On the embedded filesystem store, in front of s3rver (which has no UploadPartCopy: the
+ * proxy never hands the request to the backend) and in front of Ceph RGW.
  */
 import t from 'tap';
 import { execFile } from 'node:child_process';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,6 +17,7 @@ import { pino, type Logger } from 'pino';
 import { createReverseProxy } from '../../src/reverse-proxy/index.js';
 import { versions } from '../helpers/data.js';
 import { startS3rver } from '../helpers/s3rver.js';
+import { rgwUnavailable, sharedRgw } from '../helpers/rgw.js';
 
 const run = promisify(execFile);
 const AWS = '/usr/bin/aws';
@@ -45,10 +46,19 @@ const surfaces = [
       return { config: { s3Endpoint: s3.endpoint, beAccessKeyId: 'S3RVER', beSecretAccessKey: 'S3RVER' }, close: () => s3.close() };
     },
   },
+  {
+    name: 'Ceph RGW',
+    unavailable: rgwUnavailable(),
+    backend: async () => {
+      const rgw = await sharedRgw();
+      return { config: { s3Endpoint: rgw.endpoint, s3Region: rgw.region, beAccessKeyId: rgw.accessKeyId, beSecretAccessKey: rgw.secretAccessKey }, close: async () => undefined };
+    },
+  },
 ];
 
 for (const surface of surfaces) {
-  t.test(`aws s3 cp s3->s3 of a 17 MiB object through the proxy on ${surface.name}`, { skip: existsSync(AWS) ? false : `${AWS} missing (apt-get install awscli)` }, async (t) => {
+  const skip = !existsSync(AWS) ? `${AWS} missing (apt-get install awscli)` : 'unavailable' in surface && surface.unavailable ? surface.unavailable : false;
+  t.test(`aws s3 cp s3->s3 of a 17 MiB object through the proxy on ${surface.name}`, { skip }, async (t) => {
     const backend = await surface.backend();
     t.teardown(backend.close);
     const rec = recordingLogger();
@@ -60,20 +70,23 @@ for (const surface of surfaces) {
     const [v1, v2] = versions(17 * MIB, 2, 31);
     writeFileSync(join(work, 'v1.zip'), v1!);
     writeFileSync(join(work, 'v2.zip'), v2!);
-    await aws(['s3', 'mb', 's3://copies']);
-    await aws(['s3', 'cp', '--no-progress', join(work, 'v1.zip'), 's3://copies/rel/v1.zip']);
-    await aws(['s3', 'cp', '--no-progress', join(work, 'v2.zip'), 's3://copies/rel/v2.zip']);
-    t.equal((await proxy.engine.headObject({ bucket: 'copies', key: 'rel/v2.zip' })).storageType, 'delta', 'the source is stored as a delta');
+    // A bucket of its own: a shared RGW outlives this test (and keeps its data in RAM, so it is removed after).
+    const bucket = `copies-${randomBytes(4).toString('hex')}`;
+    await aws(['s3', 'mb', `s3://${bucket}`]);
+    t.teardown(async () => void (await aws(['s3', 'rb', '--force', `s3://${bucket}`]).catch(() => undefined)));
+    await aws(['s3', 'cp', '--no-progress', join(work, 'v1.zip'), `s3://${bucket}/rel/v1.zip`]);
+    await aws(['s3', 'cp', '--no-progress', join(work, 'v2.zip'), `s3://${bucket}/rel/v2.zip`]);
+    t.equal((await proxy.engine.headObject({ bucket, key: 'rel/v2.zip' })).storageType, 'delta', 'the source is stored as a delta');
 
-    await aws(['s3', 'cp', '--no-progress', 's3://copies/rel/v2.zip', 's3://copies/copy/v2.zip']);
+    await aws(['s3', 'cp', '--no-progress', `s3://${bucket}/rel/v2.zip`, `s3://${bucket}/copy/v2.zip`]);
     t.ok(rec.ops().filter((op) => op === 'UploadPart').length >= 3, 'the CLI copied part by part (UploadPartCopy)');
-    await aws(['s3', 'cp', '--no-progress', 's3://copies/copy/v2.zip', join(work, 'v2.out')]);
+    await aws(['s3', 'cp', '--no-progress', `s3://${bucket}/copy/v2.zip`, join(work, 'v2.out')]);
     t.equal(sha(readFileSync(join(work, 'v2.out'))), sha(v2!), 'the copy reads back byte-exact');
 
-    await aws(['s3', 'mv', '--no-progress', 's3://copies/rel/v1.zip', 's3://copies/moved/v1.zip']);
-    await aws(['s3', 'cp', '--no-progress', 's3://copies/moved/v1.zip', join(work, 'v1.out')]);
+    await aws(['s3', 'mv', '--no-progress', `s3://${bucket}/rel/v1.zip`, `s3://${bucket}/moved/v1.zip`]);
+    await aws(['s3', 'cp', '--no-progress', `s3://${bucket}/moved/v1.zip`, join(work, 'v1.out')]);
     t.equal(sha(readFileSync(join(work, 'v1.out'))), sha(v1!), 'mv between prefixes: the moved object reads back byte-exact');
-    const ls = await aws(['s3', 'ls', 's3://copies/rel/']);
+    const ls = await aws(['s3', 'ls', `s3://${bucket}/rel/`]);
     t.notMatch(ls.stdout, /v1\.zip/, 'mv removed the source');
     t.match(ls.stdout, /v2\.zip/);
   });

@@ -24,6 +24,7 @@ export const REAL_BACKEND_CASES: ConformanceCase[] = [
   {
     id: 'http.expect-unknown-ignored',
     title: 'PutObject with an Expect header other than 100-continue (empty, or another value) is served, not 417',
+    xfail: { s3rver: "s3rver 3.7.1 runs on Node's HTTP server, which answers 417 to an Expect other than 100-continue before any handler" },
     needs: ['http'],
     async run(ctx) {
       for (const [key, expect] of [['e1.bin', 'something-else'], ['e2.bin', '']] as const) {
@@ -49,6 +50,7 @@ export const REAL_BACKEND_CASES: ConformanceCase[] = [
   {
     id: 'list.empty-continuation-token',
     title: 'ListObjectsV2 with continuation-token= (empty) lists from the start and echoes the empty token',
+    xfail: { s3rver: "s3rver 3.7.1 does not echo an empty continuation-token" },
     needs: ['http'],
     async run(ctx) {
       await put(ctx, 'a.bin');
@@ -63,6 +65,7 @@ export const REAL_BACKEND_CASES: ConformanceCase[] = [
   {
     id: 'list.prefix-control-chars-url',
     title: 'ListObjectsV2 encoding-type=url with a prefix holding control characters: the key is found, Prefix and Key come back URL-encoded',
+    xfail: { s3rver: "s3rver 3.7.1 ignores encoding-type=url in ListObjectsV2 (no EncodingType, keys not encoded)" },
     needs: ['http'],
     async run(ctx) {
       const key = 'ctl\u0001\u001f/x.bin';
