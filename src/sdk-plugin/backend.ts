@@ -132,21 +132,7 @@ export class PluginBackend {
       const p = this.plugin;
       this.#engine = (async () => {
         const store = new S3Store({ client: internalClient(config, stack), conditionalWrites: p.conditionalWrites });
-        return new DeltaGliderEngine({
-          store,
-          codec: await createCodec({ codec: p.codec }),
-          maxDeltaRatio: p.maxDeltaRatio,
-          ...p.eligibility,
-          referenceCacheBytes: p.referenceCacheBytes,
-          tempDir: p.tempDir,
-          maxDeltaObjectSize: p.maxDeltaObjectSize,
-          fsync: p.fsync,
-          profile: p.profile,
-          compressionLevel: p.compressionLevel,
-          gzipAware: p.gzipAware,
-          versionFolders: p.versionFolders,
-          logger: p.logger,
-        });
+        return new DeltaGliderEngine({ ...p.engineOptions, store, codec: await createCodec({ codec: p.codec }), logger: p.logger });
       })();
       this.#engine.catch(() => {
         this.#engine = undefined;
