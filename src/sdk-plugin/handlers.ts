@@ -203,6 +203,7 @@ export async function copyObject(engine: DeltaGliderEngine, input: Input): Promi
 
 // ------------------------------------------------------------------ listing
 
+/** One listing page, with the output fields ListObjects and ListObjectsV2 share. */
 async function list(engine: DeltaGliderEngine, input: Input, startAfter: string | undefined, token: string | undefined) {
   const max = parseMaxKeys(input.MaxKeys);
   const enc = listingEncoder(parseEncodingType(input.EncodingType));
@@ -217,13 +218,7 @@ async function list(engine: DeltaGliderEngine, input: Input, startAfter: string 
   });
   const contents = r.objects.map((o) => ({ Key: enc(o.key), LastModified: o.lastModified, ETag: quote(o.etag), Size: o.size, StorageClass: 'STANDARD' }));
   const prefixes = r.commonPrefixes.map((p) => ({ Prefix: enc(p) }));
-  return { r, max, enc, delimiter, contents, prefixes };
-}
-
-export async function listObjectsV2(engine: DeltaGliderEngine, input: Input): Promise<Output> {
-  const token = str(input.ContinuationToken);
-  const { r, max, enc, delimiter, contents, prefixes } = await list(engine, input, str(input.StartAfter), token);
-  return clean({
+  const shared: Output = {
     $metadata: responseMetadata(200),
     IsTruncated: r.isTruncated,
     Contents: contents.length ? contents : undefined,
@@ -233,7 +228,16 @@ export async function listObjectsV2(engine: DeltaGliderEngine, input: Input): Pr
     MaxKeys: max,
     CommonPrefixes: prefixes.length ? prefixes : undefined,
     EncodingType: str(input.EncodingType),
-    KeyCount: contents.length + prefixes.length,
+  };
+  return { r, enc, shared, keyCount: contents.length + prefixes.length };
+}
+
+export async function listObjectsV2(engine: DeltaGliderEngine, input: Input): Promise<Output> {
+  const token = str(input.ContinuationToken);
+  const { r, enc, shared, keyCount } = await list(engine, input, str(input.StartAfter), token);
+  return clean({
+    ...shared,
+    KeyCount: keyCount,
     ContinuationToken: token,
     NextContinuationToken: r.isTruncated ? r.nextContinuationToken : undefined,
     StartAfter: input.StartAfter !== undefined ? enc(String(input.StartAfter)) : undefined,
@@ -241,19 +245,11 @@ export async function listObjectsV2(engine: DeltaGliderEngine, input: Input): Pr
 }
 
 export async function listObjects(engine: DeltaGliderEngine, input: Input): Promise<Output> {
-  const { r, max, enc, delimiter, contents, prefixes } = await list(engine, input, str(input.Marker), undefined);
+  const { r, enc, shared } = await list(engine, input, str(input.Marker), undefined);
   return clean({
-    $metadata: responseMetadata(200),
-    IsTruncated: r.isTruncated,
+    ...shared,
     Marker: enc(str(input.Marker) ?? ''),
     NextMarker: r.isTruncated && r.nextMarker !== undefined ? enc(r.nextMarker) : undefined,
-    Contents: contents.length ? contents : undefined,
-    Name: input.Bucket,
-    Prefix: enc(str(input.Prefix) ?? ''),
-    Delimiter: delimiter !== undefined ? enc(delimiter) : undefined,
-    MaxKeys: max,
-    CommonPrefixes: prefixes.length ? prefixes : undefined,
-    EncodingType: str(input.EncodingType),
   });
 }
 
