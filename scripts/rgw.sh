@@ -97,9 +97,13 @@ start_gateway() {
   local port
   port=$(cat "$DIR/rgw.port")
   radosgw -c "$DIR/ceph.conf" -n client.rgw 9>&- 2>>"$DIR/log/start.log"
+  local gone=0
   for _ in $(seq 1 $((START_TIMEOUT_SECONDS * 10))); do
     gateway_answers && return 0
-    pid_alive "$(pid_of client.rgw)" || [ ! -f "$DIR/run/client.rgw.pid" ] || die "radosgw exited; see $DIR/log/client.rgw.log"
+    # radosgw forks: its pid file can name the exiting parent for a moment, so only a pid
+    # that stays dead for 3 s means the gateway exited.
+    if pid_alive "$(pid_of client.rgw)" || [ ! -f "$DIR/run/client.rgw.pid" ]; then gone=0; else gone=$((gone + 1)); fi
+    [ $gone -lt 30 ] || die "radosgw exited; see $DIR/log/client.rgw.log"
     sleep 0.1
   done
   die "radosgw did not answer on port $port within ${START_TIMEOUT_SECONDS}s; see $DIR/log/"

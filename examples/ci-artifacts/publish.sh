@@ -5,7 +5,8 @@
 #
 # Uploads each file to s3://<bucket>/<prefix>/<file name> with the aws CLI, then prints
 #   - what this run sent and what the proxy stored for it (from /_/metrics counters),
-#   - the bucket's overall savings (from /_/stats; cached by the proxy for up to 10 s).
+#   - the bucket's overall savings (from /_/stats),
+# once the proxy's background compactor has encoded them (at most PUBLISH_WAIT_SECONDS, 120).
 #
 # Keep every version of one artifact under the same prefix with the version in the
 # file name (myapp/linux/myapp-1.4.2-linux.zip): a prefix is a deltaspace, and each
@@ -15,7 +16,7 @@
 # DGP_SECRET_ACCESS_KEY when it requires SigV4), AWS_DEFAULT_REGION (default us-east-1),
 # AWS_CA_BUNDLE (a PEM file to trust, e.g. the proxy's self-signed certificate),
 # AWS_CLI (the aws binary, default `aws`), PUBLISH_STATS=0 to skip the bucket totals
-# (they list the whole store; the proxy caches them for 10 s). Needs bash, curl, awk
+# (they list the whole store), PUBLISH_WAIT_SECONDS (default 120). Needs bash, curl, awk
 # (7.75 or later, for --aws-sigv4) and the aws CLI.
 set -euo pipefail
 
@@ -59,6 +60,7 @@ fi
 
 sent_before=$(metric deltaglider_put_original_bytes_total)
 stored_before=$(metric deltaglider_put_stored_bytes_total)
+saved_before=$(metric deltaglider_compactor_saved_bytes)
 for f in "$@"; do
   dest="s3://$bucket/${prefix:+$prefix/}$(basename "$f")"
   aws_s3 s3 cp --only-show-errors "$f" "$dest"
@@ -67,13 +69,22 @@ done
 sent_after=$(metric deltaglider_put_original_bytes_total)
 stored_after=$(metric deltaglider_put_stored_bytes_total)
 
-awk -v n="$#" -v sent="$((sent_after - sent_before))" -v stored="$((stored_after - stored_before))" 'BEGIN {
+# The proxy acknowledges uploads as they arrive and delta-encodes them in the background
+# (deferred encoding, its default): wait for its compactor so the figures below are final.
+wait=${PUBLISH_WAIT_SECONDS:-120}
+while [ "$wait" -gt 0 ] && [ "$(metric deltaglider_compactor_queue_depth)" != 0 ]; do
+  sleep 1
+  wait=$((wait - 1))
+done
+saved_after=$(metric deltaglider_compactor_saved_bytes)
+
+awk -v n="$#" -v sent="$((sent_after - sent_before))" -v stored="$((stored_after - stored_before - (saved_after - saved_before)))" 'BEGIN {
   if (sent > 0) printf "published %d file(s): %d bytes sent, %d bytes stored, %.1f%% saved\n", n, sent, stored, 100 * (1 - stored / sent)
   else printf "published %d file(s) (no metrics from the proxy: savings unknown)\n", n
 }'
 
 [ "${PUBLISH_STATS:-1}" = 0 ] && exit 0
-# Bucket totals (the proxy caches /_/stats for up to 10 s): {"bucket":"<name>","objects":N,"originalBytes":N,"storedBytes":N,"savingsPercent":N}
+# Bucket totals: {"bucket":"<name>","objects":N,"originalBytes":N,"storedBytes":N,"savingsPercent":N}
 stats=$(curl "${stats_opts[@]}" "$endpoint/_/stats" 2>/dev/null || true)
 line=$(printf '%s' "$stats" | grep -o "\"bucket\":\"$bucket\",\"objects\":[0-9]*,\"originalBytes\":[0-9]*,\"storedBytes\":[0-9]*,\"savingsPercent\":[-0-9.]*" || true)
 if [ -n "$line" ]; then

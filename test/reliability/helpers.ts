@@ -228,6 +228,10 @@ async function endpointDirs(options: EndpointOptions): Promise<{ dataDir?: strin
   return { dataDir, tempDir: options.tempDir ?? (await dir('temp')) };
 }
 
+
+/** In this suite `.bin` keys stand for objects stored whole, whatever their size (the cases rely on it). */
+export const PASSTHROUGH_GLOB = '*.bin';
+
 /** The reverse proxy, in process, over s3rver (s3Endpoint) or a fresh data directory. */
 export async function startProxy(options: EndpointOptions = {}): Promise<Endpoint> {
   const { dataDir, tempDir } = await endpointDirs(options);
@@ -242,6 +246,7 @@ export async function startProxy(options: EndpointOptions = {}): Promise<Endpoin
       tempDir,
       logLevel: 'silent',
       encode: 'inline', // deferred encoding has its own suite (deferred-encoding.test.ts)
+      eligibleExclude: [PASSTHROUGH_GLOB],
       accessKeyId: options.credentials?.accessKeyId,
       secretAccessKey: options.credentials?.secretAccessKey,
       beAccessKeyId: options.s3Endpoint ? S3RVER_CREDENTIALS.accessKeyId : undefined,
@@ -280,7 +285,7 @@ export async function startMiddleware(options: EndpointOptions = {}): Promise<En
   const store = options.s3Endpoint
     ? new S3Store({ endpoint: options.s3Endpoint, credentials: S3RVER_CREDENTIALS, forcePathStyle: true })
     : new FileSystemStore(dataDir as string);
-  const engine = new DeltaGliderEngine({ store, codec: createCodec(), tempDir, logger: captureLogger(logs) });
+  const engine = new DeltaGliderEngine({ store, codec: createCodec(), tempDir, logger: captureLogger(logs), eligibleExclude: [PASSTHROUGH_GLOB] });
   const mw = deltaGliderMiddleware({ engine, credentials: options.credentials ? [options.credentials] : undefined, requestLogger: captureLogger(logs), passUnhandled: false });
   const server = createServer((req, res) => mw(req, res));
   await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
