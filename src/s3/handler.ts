@@ -6,14 +6,18 @@ import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream/promises';
 import type { DeltaGliderEngine } from '../core/engine/engine.js';
-import type { Conditions, ObjectInfo, StorageType } from '../core/engine/types.js';
-import { InvalidArgumentError, InvalidBucketNameError, NoSuchBucketError } from '../core/errors.js';
+import type { ObjectInfo, StorageType } from '../core/engine/types.js';
+import { InvalidBucketNameError, NoSuchBucketError } from '../core/errors.js';
 import { isAddressableBucketName, isValidBucketName } from '../core/format/keys.js';
 import { assertNoObjectLockHeaders, configurationOperationOf, serveConfiguration } from './bucket-configuration.js';
 import { renderErrorXml, S3Error, toS3Error } from './error-table.js';
 import { explainHeader, headerBytes, storedHeadersFrom, userMetadataFrom } from './metadata-headers.js';
 import { decodeRequestBody, readSmallBody } from './request-body.js';
+import { conditionsOf } from './conditions.js';
 import { parseCopySource } from './copy-source.js';
+import { resolveCopyDirective } from './copy-request.js';
+import { parseDelimiter, parseEncodingType, parseMaxKeys } from './list-parameters.js';
+import { objectHeaderValues, RESPONSE_OVERRIDE_PARAMS, type ObjectHeaderValues } from './response-overrides.js';
 import { sendXmlWithKeepAlive, type KeepAliveOutcome } from './keep-alive-response.js';
 import { parseTarget, type S3Target } from './request.js';
 import { verifySigV4, type SigV4Context, type SigV4Credential } from './sigv4.js';
@@ -94,7 +98,7 @@ const OWNER: Owner = { id: 'deltaglider', displayName: 'deltaglider' };
 
 /** Subresources we answer ourselves; any other query subresource is "not served". */
 const BUCKET_GET_SERVED = new Set(['list-type', 'prefix', 'delimiter', 'max-keys', 'marker', 'continuation-token', 'start-after', 'encoding-type', 'fetch-owner', 'location', 'uploads', 'key-marker', 'upload-id-marker', 'max-uploads', 'x-id', 'allow-unordered', 'optional-object-attributes']);
-const OBJECT_SERVED = new Set(['uploadId', 'partNumber', 'uploads', 'x-id', 'versionId', 'max-parts', 'part-number-marker', 'response-content-type', 'response-content-language', 'response-expires', 'response-cache-control', 'response-content-disposition', 'response-content-encoding']);
+const OBJECT_SERVED = new Set(['uploadId', 'partNumber', 'uploads', 'x-id', 'versionId', 'max-parts', 'part-number-marker', ...Object.values(RESPONSE_OVERRIDE_PARAMS)]);
 const OBJECT_TAGGING_SERVED = new Set(['tagging', 'versionId', 'x-id']);
 const PRESIGN_PARAMS = /^X-Amz-/i;
 /** Methods S3 defines operations for (OPTIONS: CORS preflight). */
@@ -165,42 +169,37 @@ function httpDate(d: Date): string {
   return d.toUTCString();
 }
 
-function parseDate(v: string | undefined): Date | undefined {
-  if (v === undefined) return undefined;
-  const d = new Date(v);
-  return Number.isNaN(d.getTime()) ? undefined : d;
-}
-
-function conditionsFrom(req: IncomingMessage, prefix = 'if-'): Conditions | undefined {
-  const c: Conditions = {
+/** The request's conditions: `if-*`, or `x-amz-copy-source-if-*` for a copy's source. */
+function conditionsFrom(req: IncomingMessage, prefix = 'if-') {
+  return conditionsOf({
     ifMatch: header(req, `${prefix}match`),
     ifNoneMatch: header(req, `${prefix}none-match`),
-    ifModifiedSince: parseDate(header(req, `${prefix}modified-since`)),
-    ifUnmodifiedSince: parseDate(header(req, `${prefix}unmodified-since`)),
-  };
-  return Object.values(c).some((v) => v !== undefined) ? c : undefined;
+    ifModifiedSince: header(req, `${prefix}modified-since`),
+    ifUnmodifiedSince: header(req, `${prefix}unmodified-since`),
+  });
 }
 
 function requestId(): string {
   return randomBytes(8).toString('hex').toUpperCase();
 }
 
-/** Sets the headers describing an object (GET/HEAD). */
+/** Sets the headers describing an object (GET/HEAD), `response-*` overrides applied. */
 function objectHeaders(res: ServerResponse, info: ObjectInfo, query: URLSearchParams): void {
+  const overrides: ObjectHeaderValues = {};
+  for (const [field, param] of Object.entries(RESPONSE_OVERRIDE_PARAMS) as [keyof ObjectHeaderValues, string][]) overrides[field] = query.get(param) ?? undefined;
+  const h = objectHeaderValues(info, overrides);
   res.setHeader('ETag', quoteEtag(info.etag));
   res.setHeader('Last-Modified', httpDate(info.lastModified));
   res.setHeader('Accept-Ranges', 'bytes');
-  res.setHeader('Content-Type', headerBytes(query.get('response-content-type') ?? info.contentType ?? 'binary/octet-stream'));
-  const h = info.headers;
-  const set = (name: string, override: string, value: string | undefined): void => {
-    const v = query.get(override) ?? value;
+  res.setHeader('Content-Type', headerBytes(h.contentType ?? 'binary/octet-stream'));
+  const set = (name: string, v: string | undefined): void => {
     if (v !== undefined && v !== '') res.setHeader(name, headerBytes(v));
   };
-  set('Cache-Control', 'response-cache-control', h.cacheControl);
-  set('Content-Disposition', 'response-content-disposition', h.contentDisposition);
-  set('Content-Encoding', 'response-content-encoding', h.contentEncoding);
-  set('Content-Language', 'response-content-language', h.contentLanguage);
-  set('Expires', 'response-expires', h.expires);
+  set('Cache-Control', h.cacheControl);
+  set('Content-Disposition', h.contentDisposition);
+  set('Content-Encoding', h.contentEncoding);
+  set('Content-Language', h.contentLanguage);
+  set('Expires', h.expires);
   for (const [k, v] of Object.entries(info.userMetadata)) res.setHeader(`x-amz-meta-${k}`, headerBytes(v));
   res.setHeader('x-amz-storage-type', info.storageType);
 }
@@ -349,24 +348,20 @@ export function createS3Handler(options: S3HandlerOptions): S3RequestHandler {
         return sendXml(res, 200, renderLocationConstraint(region));
       case 'ListObjects':
       case 'ListObjectsV2': {
-        const encodingType = q.get('encoding-type') ?? undefined;
-        if (encodingType !== undefined && encodingType !== 'url') throw new InvalidArgumentError('Invalid Encoding Method specified in Request');
-        const maxKeysText = q.get('max-keys');
-        if (maxKeysText !== null && !/^\d+$/.test(maxKeysText)) throw new InvalidArgumentError('Provided max-keys not an integer or within integer range');
-        const maxKeys = maxKeysText === null ? 1000 : Math.min(Number(maxKeysText), 1000);
+        const encodingType = parseEncodingType(q.get('encoding-type'));
+        const maxKeys = parseMaxKeys(q.get('max-keys'));
         const prefix = q.get('prefix') ?? undefined;
-        // An empty delimiter is no delimiter (S3 neither groups by it nor echoes it).
-        const delimiter = q.get('delimiter') || undefined;
+        const delimiter = parseDelimiter(q.get('delimiter'));
         if (op === 'ListObjectsV2') {
           // An empty token lists from the start (start-after still applies), and is echoed as given.
           const continuationToken = q.get('continuation-token') ?? undefined;
           const startAfter = q.get('start-after') ?? undefined;
           const result = await engine.listObjects({ bucket, prefix, delimiter, maxKeys, startAfter, continuationToken: continuationToken || undefined });
-          return sendXml(res, 200, renderListObjectsV2Result({ bucket, prefix, delimiter, maxKeys, startAfter, continuationToken, encodingType: encodingType as 'url' | undefined, fetchOwner: q.get('fetch-owner') === 'true', owner: OWNER, result }));
+          return sendXml(res, 200, renderListObjectsV2Result({ bucket, prefix, delimiter, maxKeys, startAfter, continuationToken, encodingType, fetchOwner: q.get('fetch-owner') === 'true', owner: OWNER, result }));
         }
         const marker = q.get('marker') ?? undefined;
         const result = await engine.listObjects({ bucket, prefix, delimiter, maxKeys, startAfter: marker });
-        return sendXml(res, 200, renderListObjectsV1Result({ bucket, prefix, delimiter, marker, maxKeys, encodingType: encodingType as 'url' | undefined, owner: OWNER, result }));
+        return sendXml(res, 200, renderListObjectsV1Result({ bucket, prefix, delimiter, marker, maxKeys, encodingType, owner: OWNER, result }));
       }
       case 'DeleteObjects': {
         const xml = await readSmallBody(decodeRequestBody(req, auth), maxXml);
@@ -385,7 +380,7 @@ export function createS3Handler(options: S3HandlerOptions): S3RequestHandler {
           contentType: header(req, 'content-type'),
           userMetadata: userMetadataFrom(req.headers),
           headers: storedHeadersFrom(req.headers),
-          conditions: { ifMatch: header(req, 'if-match'), ifNoneMatch: header(req, 'if-none-match') },
+          conditions: conditionsOf({ ifMatch: header(req, 'if-match'), ifNoneMatch: header(req, 'if-none-match') }),
         });
         res.setHeader('ETag', quoteEtag(result.etag));
         res.setHeader('x-amz-storage-type', result.storageType);
@@ -507,11 +502,7 @@ export function createS3Handler(options: S3HandlerOptions): S3RequestHandler {
 
   async function copyObject(req: S3IncomingMessage, res: ServerResponse, target: S3Target): Promise<void> {
     const { bucket: sourceBucket, key: sourceKey } = parseCopySource(header(req, 'x-amz-copy-source') as string);
-    const directive = (header(req, 'x-amz-metadata-directive') ?? 'COPY').toUpperCase();
-    if (directive !== 'COPY' && directive !== 'REPLACE') throw new InvalidArgumentError('Unknown metadata directive.');
-    if (directive === 'COPY' && sourceBucket === target.bucket && sourceKey === target.key) {
-      throw new S3Error('InvalidRequest', "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.");
-    }
+    const directive = resolveCopyDirective({ sourceBucket, sourceKey, bucket: target.bucket as string, key: target.key as string, metadataDirective: header(req, 'x-amz-metadata-directive') });
     const result = await engine.copyObject({
       sourceBucket,
       sourceKey,

@@ -7,7 +7,7 @@
 import type { IncomingMessage } from 'node:http';
 import { PassThrough, pipeline, type Readable, type Transform } from 'node:stream';
 import { AwsChunkedDecoder, awsChunkedOptionsFor, type AwsChunkedOptions } from './aws-chunked.js';
-import { combineExpectedDigests, digesterOptionsFor, DigestVerifyStream, expectedDigestsFromHeaders, expectedDigestsFromTrailers } from './checksums.js';
+import { checksumAlgorithmsFromTrailer, combineExpectedDigests, digesterOptionsFor, DigestVerifyStream, expectedDigestsFromHeaders, expectedDigestsFromTrailers } from './checksums.js';
 import { S3Error } from './error-table.js';
 import { PayloadHashVerifier, type SigV4Context } from './sigv4.js';
 
@@ -56,11 +56,8 @@ export function decodeRequestBody(req: IncomingMessage, auth: SigV4Context | und
   const fromHeaders = expectedDigestsFromHeaders(req.headers);
   const trailerAnnounced = header(req, 'x-amz-trailer');
   if (fromHeaders.contentMd5 !== undefined || Object.keys(fromHeaders.checksums ?? {}).length > 0 || (decoder && trailerAnnounced)) {
-    const trailerAlgs = (trailerAnnounced ?? '')
-      .split(',')
-      .map((s) => s.trim().toLowerCase().replace(/^x-amz-checksum-/, ''))
-      .filter((s): s is 'crc32' | 'crc32c' | 'crc64nvme' | 'sha1' | 'sha256' => ['crc32', 'crc32c', 'crc64nvme', 'sha1', 'sha256'].includes(s));
     const d = decoder;
+    const trailerAlgs = d ? checksumAlgorithmsFromTrailer(trailerAnnounced) : [];
     stages.push(
       new DigestVerifyStream(
         () => combineExpectedDigests(fromHeaders, d ? expectedDigestsFromTrailers(d.trailers) : {}),

@@ -6,6 +6,7 @@
 import { Buffer } from 'node:buffer';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { MalformedXMLError } from '../core/errors.js';
+import { listingEncoder } from './list-parameters.js';
 import type {
   CompletedPart,
   DeleteObjectsResult,
@@ -37,25 +38,6 @@ export function escapeXml(value: string): string {
         if (ch < 0x20 || ch === 0x7f) out += `&#x${ch.toString(16).toUpperCase()};`;
         else out += value[i];
     }
-  }
-  return out;
-}
-
-const UNRESERVED = /[A-Za-z0-9\-_.~]/;
-
-/**
- * `encoding-type=url` encoding of a listing value: UTF-8 percent-encoding of everything
- * except RFC 3986 unreserved characters and '/'. Space becomes %20 (not '+'), which both
- * `unquote` and botocore's `unquote_plus` decode correctly, while a literal '+' stays %2B.
- */
-export function urlEncodeListingValue(value: string): string {
-  // Buffer.from replaces lone surrogates with U+FFFD instead of throwing like encodeURIComponent.
-  const bytes = Buffer.from(value, 'utf8');
-  let out = '';
-  for (const b of bytes) {
-    const c = String.fromCharCode(b);
-    if (b < 0x80 && (c === '/' || UNRESERVED.test(c))) out += c;
-    else out += `%${b.toString(16).toUpperCase().padStart(2, '0')}`;
   }
   return out;
 }
@@ -123,10 +105,6 @@ function commonPrefixesXml(prefixes: string[], enc: (v: string) => string): stri
   return prefixes.map((p) => `<CommonPrefixes>${leaf('Prefix', enc(p))}</CommonPrefixes>`).join('');
 }
 
-function encoder(encodingType: string | undefined): (v: string) => string {
-  return encodingType === 'url' ? urlEncodeListingValue : (v) => v;
-}
-
 /** Request parameters echoed in a ListObjectsV2 response, plus the engine's page. */
 export interface ListObjectsV2Render {
   bucket: string;
@@ -145,7 +123,7 @@ export interface ListObjectsV2Render {
 
 /** ListBucketResult for ListObjectsV2 (`list-type=2`). */
 export function renderListObjectsV2Result(input: ListObjectsV2Render): string {
-  const enc = encoder(input.encodingType);
+  const enc = listingEncoder(input.encodingType);
   const r = input.result;
   const owner = input.fetchOwner ? input.owner : undefined;
   let body = leaf('Name', input.bucket);
@@ -178,7 +156,7 @@ export interface ListObjectsV1Render {
 
 /** ListBucketResult for ListObjects (V1). */
 export function renderListObjectsV1Result(input: ListObjectsV1Render): string {
-  const enc = encoder(input.encodingType);
+  const enc = listingEncoder(input.encodingType);
   const r = input.result;
   let body = leaf('Name', input.bucket);
   body += leaf('Prefix', enc(input.prefix ?? ''));
@@ -282,7 +260,7 @@ export interface ListMultipartUploadsRender {
 
 /** ListMultipartUploadsResult (ListMultipartUploads). */
 export function renderListMultipartUploadsResult(input: ListMultipartUploadsRender): string {
-  const enc = encoder(input.encodingType);
+  const enc = listingEncoder(input.encodingType);
   let body = leaf('Bucket', input.bucket);
   body += leaf('KeyMarker', enc(input.keyMarker ?? ''));
   body += leaf('UploadIdMarker', input.uploadIdMarker ?? '');

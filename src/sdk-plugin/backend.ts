@@ -23,6 +23,7 @@ import { createCodec } from '../core/codec/create-codec.js';
 import { DeltaGliderEngine } from '../core/engine/engine.js';
 import { S3Store } from '../core/store/s3-store.js';
 import type { DeltaGliderPluginResolvedConfig } from './config.js';
+import { PluginUsageError } from './errors.js';
 
 /** Marks a command input as the plugin's own request (any copy of the plugin honours it). */
 export const INTERNAL = Symbol.for('deltaglider.sdk-plugin.internal');
@@ -116,13 +117,13 @@ export class PluginBackend {
 
   /** The engine, built on first use. Requires the configuration to be known. */
   engine(): Promise<DeltaGliderEngine> {
-    if (this.#closed) return Promise.reject(new Error('deltaglider sdk-plugin: the plugin was closed'));
+    if (this.#closed) return Promise.reject(new PluginUsageError('the plugin was closed'));
     if (!this.#engine) {
       const config = this.#config;
       if (!config) {
         return Promise.reject(
-          new Error(
-            'deltaglider sdk-plugin: could not discover the S3 client configuration from the request context ' +
+          new PluginUsageError(
+            'could not discover the S3 client configuration from the request context ' +
               '(expected S3 SigV4 signing properties). Pass the client explicitly: deltaGlider({ client }).',
           ),
         );
@@ -131,21 +132,7 @@ export class PluginBackend {
       const p = this.plugin;
       this.#engine = (async () => {
         const store = new S3Store({ client: internalClient(config, stack), conditionalWrites: p.conditionalWrites });
-        return new DeltaGliderEngine({
-          store,
-          codec: await createCodec({ codec: p.codec }),
-          maxDeltaRatio: p.maxDeltaRatio,
-          ...p.eligibility,
-          referenceCacheBytes: p.referenceCacheBytes,
-          tempDir: p.tempDir,
-          maxDeltaObjectSize: p.maxDeltaObjectSize,
-          fsync: p.fsync,
-          profile: p.profile,
-          compressionLevel: p.compressionLevel,
-          gzipAware: p.gzipAware,
-          versionFolders: p.versionFolders,
-          logger: p.logger,
-        });
+        return new DeltaGliderEngine({ ...p.engineOptions, store, codec: await createCodec({ codec: p.codec }), logger: p.logger });
       })();
       this.#engine.catch(() => {
         this.#engine = undefined;

@@ -4,6 +4,7 @@
  */
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import { PluginUsageError } from './errors.js';
 
 function isWebStream(v: unknown): v is WebReadableStream {
   return typeof v === 'object' && v !== null && typeof (v as { getReader?: unknown }).getReader === 'function';
@@ -30,7 +31,7 @@ export function toReadable(body: unknown): Readable {
   if (typeof (body as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function') {
     return Readable.from(body as AsyncIterable<unknown>, { objectMode: false });
   }
-  throw new TypeError(`deltaglider sdk-plugin: unsupported Body type ${Object.prototype.toString.call(body)}`);
+  throw new PluginUsageError(`unsupported Body type ${Object.prototype.toString.call(body)}`);
 }
 
 /** The declared length of a body when it is known without reading it. */

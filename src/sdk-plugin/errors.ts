@@ -13,7 +13,7 @@
  */
 import type { ResponseMetadata } from '@smithy/types';
 import { NoSuchBucket, NoSuchKey, NoSuchUpload, NotFound, S3ServiceException } from '@aws-sdk/client-s3';
-import { BackendError, DeltaGliderError } from '../core/errors.js';
+import { BackendError } from '../core/errors.js';
 import { toS3Error } from '../s3/error-table.js';
 
 type ExceptionCtor = new (opts: { message: string; $metadata: ResponseMetadata }) => S3ServiceException;
@@ -29,8 +29,19 @@ export function responseMetadata(httpStatusCode: number): ResponseMetadata {
   return { httpStatusCode, requestId: undefined, extendedRequestId: undefined, cfId: undefined, attempts: 1, totalRetryDelay: 0 };
 }
 
+/**
+ * A misuse of the plugin itself (an unsupported Body, a closed plugin, a client whose
+ * configuration cannot be discovered): reaches the caller as it is, never as an S3 error.
+ */
+export class PluginUsageError extends TypeError {
+  override readonly name = 'PluginUsageError';
+  constructor(message: string, options?: ErrorOptions) {
+    super(`deltaglider sdk-plugin: ${message}`, options);
+  }
+}
+
 /** An SDK exception with a code (what the SDK builds from an S3 XML error body). */
-export function sdkError(code: string, status: number, message: string, extra: Record<string, string> = {}): S3ServiceException {
+function sdkError(code: string, status: number, message: string, extra: Record<string, string> = {}): S3ServiceException {
   const $metadata = responseMetadata(status);
   const Ctor = MODELED[code];
   const err = Ctor
@@ -41,7 +52,7 @@ export function sdkError(code: string, status: number, message: string, extra: R
 }
 
 /** An SDK exception for a response without a body (HEAD errors, 304). */
-export function bodilessSdkError(status: number, message?: string): S3ServiceException {
+function bodilessSdkError(status: number, message?: string): S3ServiceException {
   const $metadata = responseMetadata(status);
   if (status === 404) return new NotFound({ message: message ?? 'UnknownError', $metadata });
   return new S3ServiceException({ name: 'Unknown', $fault: status >= 500 ? 'server' : 'client', $metadata, message: message ?? 'UnknownError' });
@@ -55,8 +66,7 @@ export function toSdkError(err: unknown, options: { bodiless?: boolean } = {}): 
   if (err instanceof S3ServiceException) return err;
   // A backend failure of an internal request: the SDK error S3 itself sent is the honest answer.
   if (err instanceof BackendError && err.cause instanceof S3ServiceException) return err.cause;
-  // The plugin's own usage errors (unsupported Body type, discovery failure) stay as they are.
-  if (err instanceof Error && !(err instanceof DeltaGliderError) && err.message.startsWith('deltaglider sdk-plugin:')) return err;
+  if (err instanceof PluginUsageError) return err;
   const info = toS3Error(err);
   if (options.bodiless || info.status === 304) return bodilessSdkError(info.status, info.status === 304 ? undefined : info.message);
   const out = sdkError(info.code, info.status, info.message, info.extra);

@@ -5,14 +5,19 @@
  */
 import type { Readable } from 'node:stream';
 import { sdkStreamMixin } from '@smithy/util-stream';
-import { InvalidArgumentError } from '../core/errors.js';
 import { resolveRange } from '../core/engine/range.js';
 import type { DeltaGliderEngine } from '../core/engine/engine.js';
 import type { Conditions, ObjectInfo } from '../core/engine/types.js';
 import type { StoredHeaders } from '../core/store/object-store.js';
+import { parseContentMd5 } from '../s3/checksums.js';
+import { conditionsOf, parseHttpDate } from '../s3/conditions.js';
 import { parseCopySource } from '../s3/copy-source.js';
+import { resolveCopyDirective } from '../s3/copy-request.js';
+import { S3Error } from '../s3/error-table.js';
+import { listingEncoder, parseDelimiter, parseEncodingType, parseMaxKeys } from '../s3/list-parameters.js';
+import { objectHeaderValues } from '../s3/response-overrides.js';
 import { knownLength, toReadable } from './body.js';
-import { responseMetadata, sdkError } from './errors.js';
+import { responseMetadata } from './errors.js';
 
 /** Loosely typed SDK input (the command's input object). */
 export type Input = Record<string, unknown>;
@@ -21,12 +26,6 @@ export type Output = Record<string, unknown>;
 
 function str(v: unknown): string | undefined {
   return typeof v === 'string' ? v : undefined;
-}
-
-function date(v: unknown): Date | undefined {
-  if (v === undefined || v === null || v === '') return undefined;
-  const d = v instanceof Date ? v : new Date(String(v));
-  return Number.isNaN(d.getTime()) ? undefined : d;
 }
 
 function quote(etag: string): string {
@@ -47,7 +46,7 @@ function lowerKeys(meta: unknown): Record<string, string> | undefined {
 }
 
 function storedHeaders(input: Input): StoredHeaders {
-  const expires = date(input.Expires);
+  const expires = parseHttpDate(input.Expires);
   return {
     cacheControl: str(input.CacheControl),
     contentDisposition: str(input.ContentDisposition),
@@ -57,41 +56,39 @@ function storedHeaders(input: Input): StoredHeaders {
   };
 }
 
+/** The command's conditions: `If*`, or `CopySourceIf*` for a copy's source. */
 function readConditions(input: Input, prefix = ''): Conditions | undefined {
-  const c: Conditions = {
-    ifMatch: str(input[`${prefix}IfMatch`]),
-    ifNoneMatch: str(input[`${prefix}IfNoneMatch`]),
-    ifModifiedSince: date(input[`${prefix}IfModifiedSince`]),
-    ifUnmodifiedSince: date(input[`${prefix}IfUnmodifiedSince`]),
-  };
-  return Object.values(c).some((v) => v !== undefined) ? c : undefined;
+  return conditionsOf({
+    ifMatch: input[`${prefix}IfMatch`],
+    ifNoneMatch: input[`${prefix}IfNoneMatch`],
+    ifModifiedSince: input[`${prefix}IfModifiedSince`],
+    ifUnmodifiedSince: input[`${prefix}IfUnmodifiedSince`],
+  });
 }
 
-/** The header fields GET and HEAD report for an object. */
+/** The header fields GET and HEAD report for an object, `Response*` overrides applied. */
 function objectFields(info: ObjectInfo, input: Input): Output {
-  const h = info.headers ?? {};
-  const expires = h.expires !== undefined ? date(h.expires) : undefined;
+  const h = objectHeaderValues(info, {
+    contentType: str(input.ResponseContentType),
+    cacheControl: str(input.ResponseCacheControl),
+    contentDisposition: str(input.ResponseContentDisposition),
+    contentEncoding: str(input.ResponseContentEncoding),
+    contentLanguage: str(input.ResponseContentLanguage),
+    expires: parseHttpDate(input.ResponseExpires)?.toUTCString(),
+  });
   return {
     AcceptRanges: 'bytes',
     LastModified: info.lastModified,
     ETag: quote(info.etag),
-    ContentType: str(input.ResponseContentType) ?? info.contentType,
-    CacheControl: str(input.ResponseCacheControl) ?? h.cacheControl,
-    ContentDisposition: str(input.ResponseContentDisposition) ?? h.contentDisposition,
-    ContentEncoding: str(input.ResponseContentEncoding) ?? h.contentEncoding,
-    ContentLanguage: str(input.ResponseContentLanguage) ?? h.contentLanguage,
-    Expires: date(input.ResponseExpires) ?? expires,
-    ExpiresString: input.ResponseExpires !== undefined ? date(input.ResponseExpires)?.toUTCString() : h.expires,
+    ContentType: h.contentType,
+    CacheControl: h.cacheControl,
+    ContentDisposition: h.contentDisposition,
+    ContentEncoding: h.contentEncoding,
+    ContentLanguage: h.contentLanguage,
+    Expires: parseHttpDate(h.expires),
+    ExpiresString: h.expires,
     Metadata: { ...info.userMetadata },
   };
-}
-
-/** Verifies and decodes the caller's Content-MD5 (InvalidDigest when it is not base64 of 16 bytes). */
-function contentMd5(input: Input): string | undefined {
-  const md5 = str(input.ContentMD5);
-  if (md5 === undefined) return undefined;
-  if (Buffer.from(md5, 'base64').length !== 16) throw sdkError('InvalidDigest', 400, 'The Content-MD5 you specified is not valid.');
-  return md5;
 }
 
 function declaredLength(input: Input): number | undefined {
@@ -120,10 +117,8 @@ export async function putObject(engine: DeltaGliderEngine, input: Input, ctx: Ca
     contentType: str(input.ContentType),
     userMetadata: lowerKeys(input.Metadata),
     headers: storedHeaders(input),
-    contentMd5: contentMd5(input),
-    conditions: str(input.IfMatch) !== undefined || str(input.IfNoneMatch) !== undefined
-      ? { ifMatch: str(input.IfMatch), ifNoneMatch: str(input.IfNoneMatch) }
-      : undefined,
+    contentMd5: parseContentMd5(str(input.ContentMD5)),
+    conditions: conditionsOf({ ifMatch: input.IfMatch, ifNoneMatch: input.IfNoneMatch }),
     signal: ctx.signal,
   });
   return { $metadata: responseMetadata(200), ETag: quote(result.etag) };
@@ -179,7 +174,7 @@ export async function deleteObjects(engine: DeltaGliderEngine, input: Input): Pr
   const del = (input.Delete ?? {}) as { Objects?: { Key?: string }[]; Quiet?: boolean };
   const keys = (del.Objects ?? []).map((o) => String(o.Key ?? ''));
   if (keys.length === 0 || keys.length > 1000) {
-    throw sdkError('MalformedXML', 400, 'The XML you provided was not well-formed or did not validate against our published schema.');
+    throw new S3Error('MalformedXML');
   }
   const r = await engine.deleteObjects({ bucket: String(input.Bucket), keys });
   return clean({
@@ -191,23 +186,13 @@ export async function deleteObjects(engine: DeltaGliderEngine, input: Input): Pr
 
 export async function copyObject(engine: DeltaGliderEngine, input: Input): Promise<Output> {
   const src = parseCopySource(input.CopySource);
-  const directive = str(input.MetadataDirective);
-  if (directive !== undefined && directive !== 'COPY' && directive !== 'REPLACE') {
-    throw new InvalidArgumentError(`Unknown metadata directive: ${directive}`);
-  }
-  if (directive !== 'REPLACE' && src.bucket === input.Bucket && src.key === input.Key) {
-    throw sdkError(
-      'InvalidRequest',
-      400,
-      "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.",
-    );
-  }
+  const directive = resolveCopyDirective({ sourceBucket: src.bucket, sourceKey: src.key, bucket: String(input.Bucket), key: String(input.Key), metadataDirective: str(input.MetadataDirective) });
   const r = await engine.copyObject({
     sourceBucket: src.bucket,
     sourceKey: src.key,
     bucket: String(input.Bucket),
     key: String(input.Key),
-    metadataDirective: directive as 'COPY' | 'REPLACE' | undefined,
+    metadataDirective: directive,
     contentType: str(input.ContentType),
     userMetadata: lowerKeys(input.Metadata),
     headers: storedHeaders(input),
@@ -218,42 +203,41 @@ export async function copyObject(engine: DeltaGliderEngine, input: Input): Promi
 
 // ------------------------------------------------------------------ listing
 
-/** S3's `EncodingType=url` encoding (form-style: `/` kept, space as `+`). */
-function urlEncode(s: string): string {
-  return encodeURIComponent(s).replace(/%2F/g, '/').replace(/%20/g, '+');
-}
-
+/** One listing page, with the output fields ListObjects and ListObjectsV2 share. */
 async function list(engine: DeltaGliderEngine, input: Input, startAfter: string | undefined, token: string | undefined) {
-  const max = input.MaxKeys === undefined ? 1000 : Math.max(0, Math.min(1000, Number(input.MaxKeys)));
-  if (!Number.isInteger(max)) throw new InvalidArgumentError('MaxKeys must be an integer between 0 and 2147483647');
+  const max = parseMaxKeys(input.MaxKeys);
+  const enc = listingEncoder(parseEncodingType(input.EncodingType));
+  const delimiter = parseDelimiter(input.Delimiter);
   const r = await engine.listObjects({
     bucket: String(input.Bucket),
     prefix: str(input.Prefix),
-    delimiter: str(input.Delimiter),
+    delimiter,
     maxKeys: max,
     startAfter,
     continuationToken: token,
   });
-  const enc = str(input.EncodingType) === 'url' ? urlEncode : (s: string) => s;
   const contents = r.objects.map((o) => ({ Key: enc(o.key), LastModified: o.lastModified, ETag: quote(o.etag), Size: o.size, StorageClass: 'STANDARD' }));
   const prefixes = r.commonPrefixes.map((p) => ({ Prefix: enc(p) }));
-  return { r, max, enc, contents, prefixes };
-}
-
-export async function listObjectsV2(engine: DeltaGliderEngine, input: Input): Promise<Output> {
-  const token = str(input.ContinuationToken);
-  const { r, max, enc, contents, prefixes } = await list(engine, input, str(input.StartAfter), token);
-  return clean({
+  const shared: Output = {
     $metadata: responseMetadata(200),
     IsTruncated: r.isTruncated,
     Contents: contents.length ? contents : undefined,
     Name: input.Bucket,
     Prefix: enc(str(input.Prefix) ?? ''),
-    Delimiter: input.Delimiter !== undefined ? enc(String(input.Delimiter)) : undefined,
+    Delimiter: delimiter !== undefined ? enc(delimiter) : undefined,
     MaxKeys: max,
     CommonPrefixes: prefixes.length ? prefixes : undefined,
     EncodingType: str(input.EncodingType),
-    KeyCount: contents.length + prefixes.length,
+  };
+  return { r, enc, shared, keyCount: contents.length + prefixes.length };
+}
+
+export async function listObjectsV2(engine: DeltaGliderEngine, input: Input): Promise<Output> {
+  const token = str(input.ContinuationToken);
+  const { r, enc, shared, keyCount } = await list(engine, input, str(input.StartAfter), token);
+  return clean({
+    ...shared,
+    KeyCount: keyCount,
     ContinuationToken: token,
     NextContinuationToken: r.isTruncated ? r.nextContinuationToken : undefined,
     StartAfter: input.StartAfter !== undefined ? enc(String(input.StartAfter)) : undefined,
@@ -261,19 +245,11 @@ export async function listObjectsV2(engine: DeltaGliderEngine, input: Input): Pr
 }
 
 export async function listObjects(engine: DeltaGliderEngine, input: Input): Promise<Output> {
-  const { r, max, enc, contents, prefixes } = await list(engine, input, str(input.Marker), undefined);
+  const { r, enc, shared } = await list(engine, input, str(input.Marker), undefined);
   return clean({
-    $metadata: responseMetadata(200),
-    IsTruncated: r.isTruncated,
+    ...shared,
     Marker: enc(str(input.Marker) ?? ''),
     NextMarker: r.isTruncated && r.nextMarker !== undefined ? enc(r.nextMarker) : undefined,
-    Contents: contents.length ? contents : undefined,
-    Name: input.Bucket,
-    Prefix: enc(str(input.Prefix) ?? ''),
-    Delimiter: input.Delimiter !== undefined ? enc(String(input.Delimiter)) : undefined,
-    MaxKeys: max,
-    CommonPrefixes: prefixes.length ? prefixes : undefined,
-    EncodingType: str(input.EncodingType),
   });
 }
 
@@ -298,7 +274,7 @@ export async function uploadPart(engine: DeltaGliderEngine, input: Input, ctx: C
     partNumber: Number(input.PartNumber),
     body: toReadable(input.Body),
     contentLength: expectedLength(input),
-    contentMd5: contentMd5(input),
+    contentMd5: parseContentMd5(str(input.ContentMD5)),
     signal: ctx.signal,
   });
   return { $metadata: responseMetadata(200), ETag: quote(r.etag) };

@@ -23,7 +23,7 @@ import { UNSAFE_CONFIGURATION_REASONS } from '../core/lifecycle/unsafe-configura
 import { assertUserKey } from '../core/format/keys.js';
 import { resolveDeltaGliderPluginConfig, type DeltaGliderPluginInputConfig, type DeltaGliderPluginResolvedConfig } from './config.js';
 import { isInternal, isProbe, PluginBackend, PROBE, ProbeComplete } from './backend.js';
-import { toSdkError } from './errors.js';
+import { PluginUsageError, toSdkError } from './errors.js';
 import * as h from './handlers.js';
 import type { Input, Output } from './handlers.js';
 
@@ -115,7 +115,7 @@ export function deltaGliderMiddleware(config: DeltaGliderPluginResolvedConfig, b
       config.logger.debug({ command, bucket, key: input.Key }, 'deltaglider sdk-plugin handled');
       return { output: output as AnyOutput, response: { statusCode: (output.$metadata as { httpStatusCode: number }).httpStatusCode, headers: {} } };
     } catch (err) {
-      if (err instanceof ProbeComplete) throw new Error('deltaglider sdk-plugin: internal probe escaped', { cause: err });
+      if (err instanceof ProbeComplete) throw new PluginUsageError('internal probe escaped', { cause: err });
       throw toSdkError(err, { bodiless });
     }
   };

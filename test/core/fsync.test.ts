@@ -33,7 +33,7 @@ t.test('never is accepted everywhere', async (t) => {
 t.test('anything else is refused at construction with the allowed values', async (t) => {
   t.throws(() => new FileSystemStore(dir, { fsync: 'sometimes' as never }), { message: /FileSystemStore: option fsync must be one of always, never, got "sometimes"/ });
   t.throws(() => new DeltaGliderEngine({ store: new FileSystemStore(dir), codec: createCodec(), fsync: true as never }), { message: /option fsync must be one of always, never, got true/ });
-  t.throws(() => resolveDeltaGliderPluginConfig({ fsync: 'yes' as never }), { message: /sdk-plugin: option fsync must be one of always, never/ });
+  t.throws(() => resolveDeltaGliderPluginConfig({ fsync: 'yes' as never }), { message: /option fsync must be one of always, never, got "yes"/ });
   t.throws(() => loadConfig({ DGP_FSYNC: 'off' }), { message: /invalid DGP_FSYNC="off": expected always or never/ });
 });
 

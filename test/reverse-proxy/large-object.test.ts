@@ -135,9 +135,19 @@ t.test('1 GiB through the reverse proxy on the embedded store with the aws CLI a
   const up2 = performance.now() - t0 - up1;
   const out = join(work, 'v2.out');
   await aws(['s3', 'cp', '--no-progress', 's3://large/big/v2.zip', out]);
+  // Deferred encoding (the default): the near-copy was acknowledged as it arrived and the
+  // compactor encodes it now; the memory budget covers that encode too.
+  const c0 = performance.now();
+  for (;;) {
+    const stats = (await (await fetch(`${url}/_/stats`)).json()) as { compaction: { queued: number; running: number; completed: number } };
+    if (stats.compaction.completed >= 1 && stats.compaction.queued + stats.compaction.running === 0) break;
+    if (performance.now() - c0 > 15 * 60_000) throw new Error(`the compactor did not finish in 15 minutes: ${JSON.stringify(stats.compaction)}`);
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+  const compacted = performance.now() - c0;
   const peak = statusField(proxy.pid!, 'VmHWM');
   const codecPeak = childPeak();
-  t.comment(`1 GiB reference upload ${(up1 / 1000).toFixed(1)} s, near-copy ${(up2 / 1000).toFixed(1)} s, proxy VmHWM ${(peak / MIB).toFixed(0)} MiB, xdelta3 peak ${(codecPeak / MIB).toFixed(0)} MiB`);
+  t.comment(`1 GiB reference upload ${(up1 / 1000).toFixed(1)} s, near-copy ${(up2 / 1000).toFixed(1)} s, stored as a delta ${(compacted / 1000).toFixed(1)} s after its download, proxy VmHWM ${(peak / MIB).toFixed(0)} MiB, xdelta3 peak ${(codecPeak / MIB).toFixed(0)} MiB`);
 
   await run('cmp', [out, v2]).then(
     () => t.pass('the near-copy reads back byte-exact'),

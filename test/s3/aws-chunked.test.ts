@@ -11,7 +11,8 @@ import { getAwsChunkedEncodingStream } from '@smithy/util-stream';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { IncompleteBodyError } from '../../src/core/errors.js';
 import { AwsChunkedDecoder, awsChunkedOptionsFor, type AwsChunkedOptions, type ChunkSigningContext } from '../../src/s3/aws-chunked.js';
-import { BodyDigester, DigestVerifyStream, checksumAlgorithmsFromTrailer, crc32, expectedDigestsFromTrailers } from '../../src/s3/checksums.js';
+import { crc32 } from 'node:zlib';
+import { BodyDigester, DigestVerifyStream, checksumAlgorithmsFromTrailer, expectedDigestsFromTrailers } from '../../src/s3/checksums.js';
 import { S3Error, renderErrorXml, toS3Error } from '../../src/s3/error-table.js';
 import { EMPTY_SHA256, deriveSigningKey, verifySigV4, type SigV4Context } from '../../src/s3/sigv4.js';
 import { Sha256 } from '../../src/reverse-proxy/sha256.js';
@@ -218,7 +219,7 @@ t.test('bodies framed by the SDK encoder (getAwsChunkedEncodingStream)', async (
     streamHasher: (async (_alg: unknown, stream: Readable) => {
       const d = new BodyDigester({ algorithms: ['crc32'] });
       for await (const c of stream) d.update(c as Buffer);
-      return Buffer.from(d.digest().checksums.crc32!, 'base64');
+      return Buffer.from((await d.digest()).checksums.crc32!, 'base64');
     }) as never,
   } as never) as Readable;
   const wire: Buffer[] = [];

@@ -3,16 +3,14 @@ import { Buffer } from 'node:buffer';
 import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { crc32 } from 'node:zlib';
 import { BadDigestError } from '../../src/core/errors.js';
 import { S3Error } from '../../src/s3/error-table.js';
 import {
   BodyDigester,
-  Crc64Nvme,
   DigestVerifyStream,
   checksumAlgorithmsFromTrailer,
   combineExpectedDigests,
-  crc32,
-  crc32c,
   digesterOptionsFor,
   expectedDigestsFromHeaders,
   expectedDigestsFromTrailers,
@@ -28,51 +26,26 @@ function be32(n: number): string {
   return b.toString('base64');
 }
 
+async function digestOf(alg: ChecksumAlgorithm, chunks: Uint8Array[]): Promise<string | undefined> {
+  const d = new BodyDigester({ algorithms: [alg] });
+  for (const c of chunks) d.update(c);
+  return (await d.digest()).checksums[alg];
+}
+
+const hex64 = (hex: string): string => Buffer.from(hex, 'hex').toString('base64');
+
 t.test('CRC check values (catalogue "123456789")', async (t) => {
-  t.equal(crc32(CHECK), 0xcbf43926);
-  t.equal(crc32c(CHECK), 0xe3069283);
-  const c = new Crc64Nvme();
-  c.update(CHECK);
-  t.equal(c.digest().toString('hex'), 'ae8b14860a799888');
-  t.equal(crc32c(Buffer.alloc(0)), 0);
-  t.equal(crc32(Buffer.alloc(0)), 0);
+  t.equal(await digestOf('crc32', [CHECK]), hex64('cbf43926'));
+  t.equal(await digestOf('crc32c', [CHECK]), hex64('e3069283'));
+  t.equal(await digestOf('crc64nvme', [CHECK]), hex64('ae8b14860a799888'));
+  t.equal(await digestOf('crc32', []), hex64('00000000'));
+  t.equal(await digestOf('crc32c', []), hex64('00000000'));
   // Incremental == one-shot, across the 8-byte slicing boundary.
   const data = randomBytes(1000);
-  for (const split of [0, 1, 7, 8, 9, 500, 999, 1000]) {
-    t.equal(crc32c(data.subarray(split), crc32c(data.subarray(0, split))), crc32c(data), `crc32c split ${split}`);
-    t.equal(crc32(data.subarray(split), crc32(data.subarray(0, split))), crc32(data), `crc32 split ${split}`);
-    const a = new Crc64Nvme();
-    a.update(data.subarray(0, split));
-    a.update(data.subarray(split));
-    const b = new Crc64Nvme();
-    b.update(data);
-    t.same(a.digest(), b.digest(), `crc64 split ${split}`);
+  for (const alg of ['crc32', 'crc32c', 'crc64nvme'] as const) {
+    const whole = await digestOf(alg, [data]);
+    for (const split of [0, 1, 7, 8, 9, 500, 999, 1000]) t.equal(await digestOf(alg, [data.subarray(0, split), data.subarray(split)]), whole, `${alg} split ${split}`);
   }
-});
-
-t.test('matches the AWS SDK implementations when they are installed', async (t) => {
-  let mod: Record<string, unknown>;
-  try {
-    mod = (await import('@aws-sdk/checksums/crc' as string)) as Record<string, unknown>;
-  } catch {
-    t.pass('@aws-sdk/checksums not installed; cross-check skipped');
-    return;
-  }
-  type Ctor = new () => { update(d: Uint8Array): void; digest(): Promise<Uint8Array> };
-  const data = randomBytes(4097);
-  const sdk = async (ctor: Ctor) => {
-    const h = new ctor();
-    h.update(data);
-    return Buffer.from(await h.digest()).toString('base64');
-  };
-  const ours = (alg: ChecksumAlgorithm) => {
-    const d = new BodyDigester({ algorithms: [alg] });
-    d.update(data);
-    return d.digest().checksums[alg];
-  };
-  t.equal(ours('crc32c'), await sdk(mod.Crc32cJs as Ctor));
-  t.equal(ours('crc64nvme'), await sdk(mod.Crc64NvmeJs as Ctor));
-  t.equal(ours('crc32'), await sdk(mod.Crc32Js as Ctor));
 });
 
 t.test('BodyDigester computes and verifies every algorithm', async (t) => {
@@ -83,31 +56,29 @@ t.test('BodyDigester computes and verifies every algorithm', async (t) => {
       sha1: createHash('sha1').update(body).digest('base64'),
       sha256: createHash('sha256').update(body).digest('base64'),
       crc32: be32(crc32(body)),
-      crc32c: be32(crc32c(body)),
+      crc32c: await digestOf('crc32c', [body]),
+      crc64nvme: await digestOf('crc64nvme', [body]),
     } as Partial<Record<ChecksumAlgorithm, string>>,
   };
-  const c64 = new Crc64Nvme();
-  c64.update(body);
-  expected.checksums.crc64nvme = c64.digest().toString('base64');
 
   const d = new BodyDigester(digesterOptionsFor(expected));
   for (let i = 0; i < body.length; i += 1234) d.update(body.subarray(i, i + 1234));
-  t.doesNotThrow(() => d.verify(expected));
-  t.same(d.digest().checksums, expected.checksums);
-  t.equal(d.digest().md5, expected.contentMd5);
+  await t.resolves(d.verify(expected));
+  t.same((await d.digest()).checksums, expected.checksums);
+  t.equal((await d.digest()).md5, expected.contentMd5);
 
   for (const alg of Object.keys(expected.checksums) as ChecksumAlgorithm[]) {
     const bad = { checksums: { [alg]: expected.checksums.crc32 === expected.checksums[alg] ? be32(1) : expected.checksums[alg]!.replace(/^./, (c) => (c === 'A' ? 'B' : 'A')) } };
     const dd = new BodyDigester({ algorithms: [alg] });
     dd.update(body);
-    t.throws(() => dd.verify(bad), BadDigestError, `${alg} mismatch is BadDigest`);
+    await t.rejects(dd.verify(bad), BadDigestError, `${alg} mismatch is BadDigest`);
   }
   const dm = new BodyDigester({ md5: true });
   dm.update(body);
-  t.throws(() => dm.verify({ contentMd5: createHash('md5').update('x').digest('base64') }), { code: 'BadDigest' });
+  await t.rejects(dm.verify({ contentMd5: createHash('md5').update('x').digest('base64') }), { code: 'BadDigest' });
   const none = new BodyDigester({ algorithms: ['crc32'] });
   none.update(body);
-  t.throws(() => none.verify({ checksums: { sha256: expected.checksums.sha256! } }), S3Error, 'unannounced algorithm is refused, not skipped');
+  await t.rejects(none.verify({ checksums: { sha256: expected.checksums.sha256! } }), S3Error, 'unannounced algorithm is refused, not skipped');
 });
 
 t.test('headers: parsing and error codes', async (t) => {

@@ -45,9 +45,12 @@ t.test('multipart uploads and interoperability with the core engine', async (t) 
     t.equal(head.ContentType, 'application/zip');
   });
 
-  t.test('lib-storage Upload of a non-eligible file goes through as native multipart', async (t) => {
+  t.test('lib-storage Upload of an excluded file (eligibleExclude) goes through as native multipart', async (t) => {
+    // By default every multipart upload is a delta candidate (its parts are over the size
+    // floor); a key the eligibility rules exclude stays a native upload to the backend.
+    const native = fx.makeClient({ eligibleExclude: ['*.bin'] }).client;
     const data = versions(11 * MB, 1, 9)[0]!;
-    await new Upload({ client, params: { Bucket: 'bkt', Key: 'big/raw.bin', Body: data }, partSize: 5 * MB }).done();
+    await new Upload({ client: native, params: { Bucket: 'bkt', Key: 'big/raw.bin', Body: data }, partSize: 5 * MB }).done();
     const h = await plain.send(new HeadObjectCommand({ Bucket: 'bkt', Key: 'big/raw.bin' }));
     t.equal(h.ContentLength, data.length);
     t.equal(h.Metadata?.['dg-note'], undefined, 'no DeltaGlider metadata: the upload was native');

@@ -14,7 +14,7 @@ import { deltaGlider, deltaGliderMiddlewareOptions, resolveDeltaGliderPluginConf
 import { startPluginFixture } from './fixture.js';
 
 t.test('options are validated when the plugin is created, with messages that name the option', async (t) => {
-  t.throws(() => deltaGlider({ maxDeltaRatio: 0 }), /maxDeltaRatio must be a number in \(0, 1\]/);
+  t.throws(() => deltaGlider({ maxDeltaRatio: 0 }), /maxDeltaRatio must be in \(0, 1\]/);
   t.throws(() => deltaGlider({ maxDeltaRatio: 1.5 }), RangeError);
   t.throws(() => deltaGlider({ referenceCacheBytes: -1 }), /referenceCacheBytes must be a non-negative integer/);
   t.throws(() => deltaGlider({ maxDeltaObjectSize: 1.5 }), /maxDeltaObjectSize/);
@@ -26,6 +26,15 @@ t.test('options are validated when the plugin is created, with messages that nam
   t.throws(() => deltaGlider({ tempDir: '' }), /tempDir/);
   t.throws(() => deltaGlider({ client: {} as never }), /client must be an S3Client/);
   t.throws(() => deltaGlider({ maxDeltaRatoi: 0.3 } as never), /unknown option maxDeltaRatoi/);
+});
+
+t.test('every engine option reaches the engine, validated by the engine\'s own rules', async (t) => {
+  const given = { maxObjectSize: 1024, codecConcurrency: 2, reconstructionCacheBytes: 0, baselineRotationRatio: 0.25, minPartSize: 1, codecLevel: 'fast' as const };
+  t.match(resolveDeltaGliderPluginConfig(given).engineOptions, given);
+  t.throws(() => resolveDeltaGliderPluginConfig({ codecConcurrency: 0 }), /codecConcurrency must be at least 1/);
+  t.throws(() => resolveDeltaGliderPluginConfig({ maxObjectSize: -1 }), /maxObjectSize must be a non-negative integer/);
+  t.throws(() => resolveDeltaGliderPluginConfig({ baselineRotationRatio: Number.NaN }), /baselineRotationRatio/);
+  t.throws(() => resolveDeltaGliderPluginConfig({ encode: 'deferred' } as never), /unknown option encode/, 'no background process: deferred encoding is not a plugin option');
 });
 
 t.test('defaults are the documented ones', async (t) => {
@@ -130,6 +139,6 @@ t.test('profile options are validated when the plugin is created', async (t) => 
   t.equal(resolveDeltaGliderPluginConfig({}).profile, 'compatible');
   t.equal(resolveDeltaGliderPluginConfig({ profile: 'compact' }).profile, 'compact');
   t.throws(() => resolveDeltaGliderPluginConfig({ profile: 'zip' as 'compact' }), /option profile must be one of compatible, compact/);
-  t.throws(() => resolveDeltaGliderPluginConfig({ compressionLevel: 12 }), /option compressionLevel must be an integer 0..11/);
+  t.throws(() => resolveDeltaGliderPluginConfig({ compressionLevel: 12 }), /option compressionLevel must be a brotli quality 0..11/);
   t.throws(() => resolveDeltaGliderPluginConfig({ gzipAware: 1 as unknown as boolean }), /option gzipAware must be a boolean/);
 });

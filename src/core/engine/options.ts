@@ -184,10 +184,34 @@ function positive(name: string, v: number | undefined, fallback: number, integer
   return v;
 }
 
+/** Every engine option but the two collaborators (store, codec): what a surface may pass through as is. */
+export type EngineSettings = Omit<EngineOptions, 'store' | 'codec'>;
+
+/** What resolveEngineSettings answers: the resolved options without the collaborators. */
+export type ResolvedEngineSettings = Omit<ResolvedEngineOptions, 'store' | 'codec'>;
+
+/**
+ * The name of every engine option, so a surface can tell its own options from the
+ * engine's at run time; a new engine option that is not listed here fails to compile.
+ */
+export const ENGINE_OPTION_NAMES = Object.keys({
+  store: true, codec: true, maxDeltaRatio: true, eligibleExtensions: true, eligible: true, minDeltaSize: true, eligibleInclude: true, eligibleExclude: true,
+  maxDeltaObjectSize: true, maxObjectSize: true, referenceCacheBytes: true, reconstructionCacheBytes: true, codecConcurrency: true, codecLevel: true,
+  tempDir: true, minPartSize: true, profile: true, compressionLevel: true, gzipAware: true, baselineRotationRatio: true, fsync: true, encode: true,
+  compactorConcurrency: true, compactorScanIntervalMs: true, versionFolders: true, logger: true, observer: true,
+} satisfies Record<keyof EngineOptions, true>) as (keyof EngineOptions)[];
+
+/** Validates the engine options (TypeError/RangeError naming the option) and fills in defaults. */
 export function resolveEngineOptions(options: EngineOptions): ResolvedEngineOptions {
-  const { store, codec, maxDeltaRatio, eligibleExtensions, eligible, minDeltaSize, eligibleInclude, eligibleExclude, maxDeltaObjectSize, maxObjectSize, referenceCacheBytes, reconstructionCacheBytes, codecConcurrency, codecLevel, tempDir, minPartSize, profile, compressionLevel, gzipAware, baselineRotationRatio, versionFolders, fsync, encode, compactorConcurrency, compactorScanIntervalMs, logger, observer } = options;
+  const { store, codec } = options;
   if (!store) throw new TypeError('deltaglider: option store is required (an S3Store or FileSystemStore)');
   if (!codec) throw new TypeError('deltaglider: option codec is required (see createCodec())');
+  return { store, codec, ...resolveEngineSettings(options) };
+}
+
+/** Validates every engine option but the collaborators; surfaces call it when they are built, so a bad option fails at once. */
+export function resolveEngineSettings(options: EngineSettings): ResolvedEngineSettings {
+  const { maxDeltaRatio, eligibleExtensions, eligible, minDeltaSize, eligibleInclude, eligibleExclude, maxDeltaObjectSize, maxObjectSize, referenceCacheBytes, reconstructionCacheBytes, codecConcurrency, codecLevel, tempDir, minPartSize, profile, compressionLevel, gzipAware, baselineRotationRatio, versionFolders, fsync, encode, compactorConcurrency, compactorScanIntervalMs, logger, observer } = options;
   const ratio = positive('maxDeltaRatio', maxDeltaRatio, DEFAULT_MAX_DELTA_RATIO, false);
   if (ratio <= 0 || ratio > 1) throw new RangeError(`deltaglider: option maxDeltaRatio must be in (0, 1], got ${ratio}`);
   const concurrency = positive('codecConcurrency', codecConcurrency, availableParallelism());
@@ -198,8 +222,6 @@ export function resolveEngineOptions(options: EngineOptions): ResolvedEngineOpti
   const selectEncode: EncodeSelector = selectorOption('encode', encode, 'inline', ENCODE_MODES);
   if (gzipAware !== undefined && typeof gzipAware !== 'boolean') throw new TypeError(`deltaglider: option gzipAware must be a boolean, got ${typeof gzipAware}`);
   return {
-    store,
-    codec,
     maxDeltaRatio: ratio,
     eligibility: resolveEligibility({ eligible, eligibleExtensions, minDeltaSize, eligibleInclude, eligibleExclude }),
     maxDeltaObjectSize: positive('maxDeltaObjectSize', maxDeltaObjectSize, DEFAULT_MAX_DELTA_OBJECT_SIZE),

@@ -357,11 +357,11 @@ export const LIST_CASES: ConformanceCase[] = [
       assert.equal(x.EncodingType, 'url');
       const listed = (x.Contents as { Key: string }[]).map((c) => c.Key);
       assert.deepEqual(listed.map((k) => decodeURIComponent(k.replace(/\+/g, '%20'))), sorted(keys));
-      assert.ok(listed.includes('sp+ace/%C3%A4+b.bin') || listed.includes('sp%20ace/%C3%A4%20b.bin'), `encoded: ${listed.join(', ')}`);
+      assert.ok(listed.includes('sp+ace/%C3%A4+b.bin'), `encoded: ${listed.join(', ')}`);
       const d = await ctx.raw('GET', ctx.path(ctx.bucket), { query: 'list-type=2&encoding-type=url&delimiter=%2F' });
       const dx = d.xml?.ListBucketResult as Record<string, unknown>;
       const prefixes = (dx.CommonPrefixes as { Prefix: string }[]).map((p) => p.Prefix);
-      assert.ok(prefixes.some((p) => p.startsWith('sp+ace') || p.startsWith('sp%20ace')), `encoded prefixes: ${prefixes.join(', ')}`);
+      assert.ok(prefixes.some((p) => p.startsWith('sp+ace')), `encoded prefixes: ${prefixes.join(', ')}`);
     },
   },
   {
@@ -372,6 +372,21 @@ export const LIST_CASES: ConformanceCase[] = [
       await seed(ctx, keys);
       const r = await ctx.s3.send(new ListObjectsV2Command({ Bucket: ctx.bucket }));
       assert.deepEqual(r.Contents?.map((c) => c.Key), sorted(keys));
+    },
+  },
+  {
+    id: 'list.encoding-url-space-as-plus',
+    title: 'EncodingType=url through the SDK: a space comes back as +, a plus as %2B, a parenthesis as %28 (V2 and V1, keys and prefixes)',
+    xfail: { s3rver: 's3rver 3.7.1 ignores encoding-type=url' },
+    async run(ctx) {
+      await seed(ctx, ['sp ace/ä b.bin', 'plus+/x.bin', 'paren(1).bin']);
+      const v2 = await ctx.s3.send(new ListObjectsV2Command({ Bucket: ctx.bucket, EncodingType: 'url' }));
+      assert.deepEqual(v2.Contents?.map((c) => c.Key), ['paren%281%29.bin', 'plus%2B/x.bin', 'sp+ace/%C3%A4+b.bin']);
+      const v2d = await ctx.s3.send(new ListObjectsV2Command({ Bucket: ctx.bucket, EncodingType: 'url', Delimiter: '/' }));
+      assert.deepEqual(v2d.CommonPrefixes?.map((p) => p.Prefix), ['plus%2B/', 'sp+ace/']);
+      const v1 = await ctx.s3.send(new ListObjectsCommand({ Bucket: ctx.bucket, EncodingType: 'url', Prefix: 'sp ace/' }));
+      assert.deepEqual(v1.Contents?.map((c) => c.Key), ['sp+ace/%C3%A4+b.bin']);
+      assert.equal(v1.Prefix, 'sp+ace/');
     },
   },
   {

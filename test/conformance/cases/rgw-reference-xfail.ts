@@ -11,6 +11,7 @@ export const RGW_REFERENCE_XFAIL: Record<string, string> = {
   'errors.no-such-key-resource': 'RGW 16.2.15 sends no <Resource> in error bodies',
   'objects.key-too-long': 'RGW 16.2.15 answers InvalidObjectName, not KeyTooLongError',
   'list.v2-encoding-url': 'RGW 16.2.15 does not URL-encode keys in ListObjectsV2 under encoding-type=url as S3 does',
+  'list.encoding-url-space-as-plus': 'RGW 16.2.15 does not URL-encode keys under encoding-type=url as S3 does (as list.v2-encoding-url)',
   'list.v2-bad-token': 'RGW 16.2.15 accepts a garbage continuation-token (200, lists from the start)',
   'delete-objects.malformed': 'RGW 16.2.15 answers a malformed DeleteObjects body without an XML error',
   'copy.copy-directive': 'RGW 16.2.15 differs on CopyObject with MetadataDirective COPY (measured: metadata/headers not as S3 returns them)',

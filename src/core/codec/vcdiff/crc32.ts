@@ -1,4 +1,9 @@
-/** The CRC-32 byte table; the LZMA match finder also uses it as a cheap byte hash. */
+import { crc32 as zlibCrc32 } from 'node:zlib';
+
+/**
+ * The CRC-32 byte table, used by the LZMA match finder as a cheap byte hash (as xz's
+ * does); not a checksum here: CRC-32 itself is zlib's, the one CRC-32 of the project.
+ */
 export const CRC32_TABLE: Uint32Array = (() => {
   const t = new Uint32Array(256);
   for (let n = 0; n < 256; n++) {
@@ -9,9 +14,7 @@ export const CRC32_TABLE: Uint32Array = (() => {
   return t;
 })();
 
-/** CRC-32 (IEEE), needed for the xz stream and block headers of LZMA secondary sections. */
+/** CRC-32 (IEEE) of `data[start, end)`, for the xz stream and block headers of LZMA secondary sections. */
 export function crc32(data: Uint8Array, start = 0, end = data.length): number {
-  let c = 0xffffffff;
-  for (let i = start; i < end; i++) c = CRC32_TABLE[(c ^ data[i]!) & 0xff]! ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
+  return zlibCrc32(data.subarray(start, end)) >>> 0;
 }
