@@ -3,6 +3,7 @@
  * backend holds (stored bytes, references included). Walks listings, so callers
  * should cache the result.
  */
+import { isListingIndexKey } from '../format/listing-index.js';
 import { isReferenceKey, deltaspaceOf } from '../format/keys.js';
 import { isGroupBaselineKey } from '../format/version-folders.js';
 import { listAll } from '../store/list-all.js';
@@ -60,8 +61,13 @@ export async function deltaspaceStats(engine: DeltaGliderEngine, bucket: string,
     s.originalBytes += o.size;
     s.storedBytes += o.storedSize;
   }
-  // References are hidden from user listings: add them from the backend.
+  // References and listing indexes are hidden from user listings: add them from the backend.
   for await (const o of listAll(engine.store, bucket, prefix)) {
+    if (isListingIndexKey(o.key)) {
+      // Bytes the backend holds for the deltaspace, though neither object nor baseline.
+      space(deltaspaceOf(o.key)).storedBytes += o.size;
+      continue;
+    }
     if (!isReferenceKey(o.key) && !isGroupBaselineKey(o.key)) continue;
     const s = space(deltaspaceOf(o.key));
     s.referenceBytes += o.size;
