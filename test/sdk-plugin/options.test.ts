@@ -12,6 +12,7 @@ import { TEST_CREDENTIALS } from '../helpers/s3rver.js';
 import { versions } from '../helpers/data.js';
 import { deltaGlider, deltaGliderMiddlewareOptions, resolveDeltaGliderPluginConfig } from '../../src/sdk-plugin/index.js';
 import { startPluginFixture } from './fixture.js';
+import { isListingIndexKey } from '../../src/core/format/listing-index.js';
 
 t.test('options are validated when the plugin is created, with messages that name the option', async (t) => {
   t.throws(() => deltaGlider({ maxDeltaRatio: 0 }), /maxDeltaRatio must be in \(0, 1\]/);
@@ -70,7 +71,7 @@ t.test('plugin behaviour switches', async (t) => {
     const b = await plain.send(new HeadObjectCommand({ Bucket: 'other', Key: 'b.zip' }));
     t.equal(b.ContentLength, vs[0]!.length);
     await client.send(new PutObjectCommand({ Bucket: 'bkt', Key: 'on/a.zip', Body: vs[0] }));
-    const keys = (await plain.send(new ListObjectsV2Command({ Bucket: 'bkt', Prefix: 'on/' }))).Contents!.map((o) => o.Key);
+    const keys = (await plain.send(new ListObjectsV2Command({ Bucket: 'bkt', Prefix: 'on/' }))).Contents!.map((o) => o.Key as string).filter((k) => !isListingIndexKey(k));
     t.same(keys, ['on/a.zip.delta', 'on/reference.bin']);
   });
 
@@ -86,7 +87,7 @@ t.test('plugin behaviour switches', async (t) => {
     await c2.send(new PutObjectCommand({ Bucket: 'bkt', Key: 'ext/a.zip', Body: vs[0] }));
     await c2.send(new PutObjectCommand({ Bucket: 'bkt', Key: 'ext/v0.bin', Body: vs[0] }));
     await c2.send(new PutObjectCommand({ Bucket: 'bkt', Key: 'ext/v1.bin', Body: vs[1] }));
-    const keys = (await plain.send(new ListObjectsV2Command({ Bucket: 'bkt', Prefix: 'ext/' }))).Contents!.map((o) => o.Key);
+    const keys = (await plain.send(new ListObjectsV2Command({ Bucket: 'bkt', Prefix: 'ext/' }))).Contents!.map((o) => o.Key as string).filter((k) => !isListingIndexKey(k));
     t.same(keys, ['ext/a.zip', 'ext/reference.bin', 'ext/v0.bin.delta', 'ext/v1.bin'], '.zip not eligible; the v1 delta is over the ratio');
     const got = await c2.send(new GetObjectCommand({ Bucket: 'bkt', Key: 'ext/v1.bin' }));
     t.ok(Buffer.from(await got.Body!.transformToByteArray()).equals(vs[1]!));
@@ -105,7 +106,7 @@ t.test('plugin behaviour switches', async (t) => {
     });
     await c3.send(new PutObjectCommand({ Bucket: 'bkt', Key: 'explicit/v0.zip', Body: vs[0] }));
     await c3.send(new PutObjectCommand({ Bucket: 'bkt', Key: 'explicit/v1.zip', Body: vs[1] }));
-    const keys = (await plain.send(new ListObjectsV2Command({ Bucket: 'bkt', Prefix: 'explicit/' }))).Contents!.map((o) => o.Key);
+    const keys = (await plain.send(new ListObjectsV2Command({ Bucket: 'bkt', Prefix: 'explicit/' }))).Contents!.map((o) => o.Key as string).filter((k) => !isListingIndexKey(k));
     t.same(keys, ['explicit/reference.bin', 'explicit/v0.zip.delta', 'explicit/v1.zip.delta']);
     const got = await c3.send(new GetObjectCommand({ Bucket: 'bkt', Key: 'explicit/v1.zip' }));
     t.ok(Buffer.from(await got.Body!.transformToByteArray()).equals(vs[1]!));
