@@ -108,3 +108,36 @@ t.test('encode modes per bucket and prefix, and DGP_ENCODE in the proxy config',
   t.throws(() => loadConfig({ DGP_ENCODE: 'sometimes' }), /DGP_ENCODE/);
   t.equal(PENDING_TAG, '1');
 });
+
+t.test('the scan HEADs only objects that may be pending', async (t) => {
+  const fx = await storeWith({ 'a/one.zip': pending, 'a/readme.txt': { [META.note]: 'passthrough' }, 'a/two.txt': pending });
+  t.teardown(fx.close);
+  const headed: string[] = [];
+  const head = fx.store.headObject.bind(fx.store);
+  fx.store.headObject = (bucket, key) => (headed.push(key), head(bucket, key));
+  const done: string[] = [];
+  const c = new Compactor(context(fx.store, async (key) => (done.push(key), { result: 'compacted' }), { mayBePending: (_b, key) => key.endsWith('.zip') }));
+  c.start();
+  await c.scan();
+  await c.drained();
+  t.same(headed, ['a/one.zip'], 'no HEAD for the keys ruled out');
+  t.same(done, ['a/one.zip']);
+  await c.stop();
+});
+
+t.test('an inline engine scans without a HEAD per passthrough object', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'dg-compactor-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const store = new FileSystemStore(dir);
+  await store.createBucket('bkt');
+  const { DeltaGliderEngine, createCodec } = await import('../../src/index.js');
+  const engine = new DeltaGliderEngine({ store, codec: createCodec(), encode: 'inline', logger: silent });
+  t.teardown(() => engine.close());
+  for (let i = 0; i < 20; i++) await engine.putObject({ bucket: 'bkt', key: `docs/page-${i}.txt`, body: Readable.from([Buffer.from(`page ${i}`)]), contentLength: `page ${i}`.length });
+  let heads = 0;
+  const head = store.headObject.bind(store);
+  store.headObject = (bucket, key) => (heads++, head(bucket, key));
+  engine.compactor.start();
+  await engine.compactor.scan();
+  t.equal(heads, 0, 'small .txt objects are never stored pending: no HEAD for them');
+});

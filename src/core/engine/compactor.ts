@@ -54,6 +54,12 @@ export interface CompactorContext {
   codecWaiting(): number;
   /** Ms since the last PUT ended (0 while one runs): compactions wait for WRITE_SETTLE_MS of quiet. */
   writesIdleMs(): number;
+  /**
+   * Can an object of this key and size hold a pending marker at all? The scan HEADs only
+   * those (a LIST shows no metadata): with inline encoding, a bucket of passthrough objects
+   * costs no HEAD per object at start. Default: every object.
+   */
+  mayBePending?(bucket: string, key: string, size: number): boolean;
   /** Compacts one user key if it holds a pending object. */
   compactObject(bucket: string, key: string, signal: AbortSignal): Promise<CompactionOutcome>;
 }
@@ -155,6 +161,7 @@ export class Compactor {
           const page = await this.#ctx.store.listObjects(bucket, { startAfter: after, maxKeys: 1000 });
           const candidates = page.objects.filter((o) => {
             const id = `${bucket}\0${o.key}`;
+            if (this.#ctx.mayBePending && !this.#ctx.mayBePending(bucket, o.key, o.size)) return false;
             return userKeyOf(o.key) === o.key && !this.#queue.has(id) && !this.#running.has(id) && !this.#seen.has(`${id}\0${o.etag}`);
           });
           await mapLimit(candidates, DEFAULT_LIST_HEAD_CONCURRENCY, async (o) => {

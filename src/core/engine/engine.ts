@@ -22,6 +22,7 @@ import type { LifecycleRule } from '../lifecycle/lifecycle-rule.js';
 import type { StoredLifecycleConfiguration } from '../lifecycle/lifecycle-configuration-store.js';
 import type { EngineOptions, ResolvedEngineOptions } from './options.js';
 import { putObject } from './put-object.js';
+import { eligibilityOf } from './put-eligibility.js';
 import type {
   CopyObjectInput,
   CopyObjectResult,
@@ -77,6 +78,9 @@ export class DeltaGliderEngine {
       scanIntervalMs: this.options.compactorScanIntervalMs,
       codecWaiting: () => this.codecSlots.waiting,
       writesIdleMs: () => (this.#writes > 0 ? 0 : Date.now() - this.#lastWriteEnd),
+      // Only eligible uploads are stored pending, and in deferred mode a streamed PUT of any
+      // key carries the marker until its digests are recorded (a crash can leave it there).
+      mayBePending: (bucket, key, size) => this.options.encode(bucket, key) === 'deferred' || eligibilityOf(this.options, bucket, key, size).eligible,
       compactObject: (bucket, key, signal) => compactObject(this.#ctx, bucket, key, signal),
     });
     this.#ctx.pending = this.compactor;
