@@ -377,6 +377,7 @@ export function createS3Handler(options: S3HandlerOptions): S3RequestHandler {
           key,
           body: body.stream,
           contentLength: body.contentLength,
+          knownDigests: body.verifiedDigests,
           contentType: header(req, 'content-type'),
           userMetadata: userMetadataFrom(req.headers),
           headers: storedHeadersFrom(req.headers),
@@ -457,7 +458,7 @@ export function createS3Handler(options: S3HandlerOptions): S3RequestHandler {
           return sendXml(res, 200, renderCopyPartResult(r));
         }
         const body = decodeRequestBody(req, auth);
-        const r = await engine.multipart.uploadPart({ bucket, key, uploadId: q.get('uploadId') as string, partNumber, body: body.stream, contentLength: body.contentLength });
+        const r = await engine.multipart.uploadPart({ bucket, key, uploadId: q.get('uploadId') as string, partNumber, body: body.stream, contentLength: body.contentLength, knownDigests: body.verifiedDigests });
         res.setHeader('ETag', quoteEtag(r.etag));
         return sendEmpty(res, 200);
       }

@@ -10,12 +10,17 @@ import { AwsChunkedDecoder, awsChunkedOptionsFor, type AwsChunkedOptions } from 
 import { checksumAlgorithmsFromTrailer, combineExpectedDigests, digesterOptionsFor, DigestVerifyStream, expectedDigestsFromHeaders, expectedDigestsFromTrailers } from './checksums.js';
 import { S3Error } from './error-table.js';
 import { PayloadHashVerifier, type SigV4Context } from './sigv4.js';
+import type { KnownDigests } from '../core/spool.js';
 
 export interface DecodedBody {
   stream: Readable;
   /** Byte count of the decoded body when the request declares it. */
   contentLength?: number;
+  /** Digests the stream itself verifies before it ends (a signed payload hash, Content-MD5, x-amz-checksum-sha256): the engine takes them as given. */
+  verifiedDigests: KnownDigests;
 }
+
+const hexOfBase64 = (b64: string): string => Buffer.from(b64, 'base64').toString('hex');
 
 function header(req: IncomingMessage, name: string): string | undefined {
   const v = req.headers[name];
@@ -28,6 +33,7 @@ export function decodeRequestBody(req: IncomingMessage, auth: SigV4Context | und
   const encoding = (header(req, 'content-encoding') ?? '').toLowerCase();
   const chunked = sha.startsWith('STREAMING-') || encoding.split(',').some((e) => e.trim() === 'aws-chunked');
   const stages: Transform[] = [];
+  const verifiedDigests: KnownDigests = {};
   let contentLength: number | undefined;
   let decoder: AwsChunkedDecoder | undefined;
   if (chunked) {
@@ -51,7 +57,10 @@ export function decodeRequestBody(req: IncomingMessage, auth: SigV4Context | und
     } else if (header(req, 'transfer-encoding') === undefined) {
       contentLength = 0;
     }
-    if (/^[0-9a-f]{64}$/i.test(sha)) stages.push(new PayloadHashVerifier(sha));
+    if (/^[0-9a-f]{64}$/i.test(sha)) {
+      stages.push(new PayloadHashVerifier(sha));
+      verifiedDigests.sha256 = sha.toLowerCase();
+    }
   }
   const fromHeaders = expectedDigestsFromHeaders(req.headers);
   const trailerAnnounced = header(req, 'x-amz-trailer');
@@ -64,13 +73,15 @@ export function decodeRequestBody(req: IncomingMessage, auth: SigV4Context | und
         digesterOptionsFor(fromHeaders, trailerAlgs),
       ),
     );
+    if (fromHeaders.contentMd5 !== undefined) verifiedDigests.md5 = hexOfBase64(fromHeaders.contentMd5);
+    if (fromHeaders.checksums?.sha256 !== undefined) verifiedDigests.sha256 ??= hexOfBase64(fromHeaders.checksums.sha256);
   }
-  if (stages.length === 0) return { stream: req, contentLength };
+  if (stages.length === 0) return { stream: req, contentLength, verifiedDigests };
   const out = new PassThrough();
   pipeline([req, ...stages, out] as unknown as [Readable, ...Transform[]], (err) => {
     if (err) out.destroy(err);
   });
-  return { stream: out, contentLength };
+  return { stream: out, contentLength, verifiedDigests };
 }
 
 /** Reads a small request body (XML) into memory, refusing anything over `max` bytes. */

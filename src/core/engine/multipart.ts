@@ -30,7 +30,7 @@ import {
   PreconditionFailedError,
 } from '../errors.js';
 import { assertUserKey } from '../format/keys.js';
-import { HashingCounter, removeQuietly, spoolToFile, type Spool } from '../spool.js';
+import { HashingCounter, removeQuietly, spoolToFile, type Spool, type SpoolOptions } from '../spool.js';
 import type { StoredHeaders } from '../store/object-store.js';
 import type { EngineContext } from './context.js';
 import { getObject } from './get-object.js';
@@ -140,7 +140,7 @@ export class MultipartUploads {
   async uploadPart(input: UploadPartInput): Promise<{ etag: string }> {
     const u = this.#get(input.bucket, input.key, input.uploadId);
     assertPartNumber(input.partNumber);
-    const part = await this.#storePart(u, input.partNumber, input.body, { expectedSize: input.contentLength, contentMd5: input.contentMd5, signal: input.signal });
+    const part = await this.#storePart(u, input.partNumber, input.body, { expectedSize: input.contentLength, contentMd5: input.contentMd5, known: input.knownDigests, signal: input.signal });
     return { etag: part.etag };
   }
 
@@ -180,9 +180,9 @@ export class MultipartUploads {
    * Spools a part to a file of its own, so two uploads of one part number never write
    * the same file; the one that finishes last is the part (S3: last writer wins).
    */
-  async #storePart(u: Upload, partNumber: number, body: Readable, options: { expectedSize?: number; contentMd5?: string; signal?: AbortSignal }): Promise<Part> {
+  async #storePart(u: Upload, partNumber: number, body: Readable, options: Pick<SpoolOptions, 'expectedSize' | 'contentMd5' | 'known' | 'signal'>): Promise<Part> {
     // A part's 200 says its bytes are stored, like an object's.
-    const spool = await spoolToFile(body, this.ctx.temp, { ...options, maxSize: MAX_PART_SIZE, flush: this.ctx.options.fsync === 'always' });
+    const spool = await spoolToFile(body, this.ctx.temp, { ...options, maxSize: MAX_PART_SIZE, flush: this.ctx.options.fsync === 'always', withoutSha256: true });
     // The upload may have been aborted or completed while the part streamed in.
     if (this.#uploads.get(u.uploadId) !== u || u.completion) {
       await removeQuietly(spool.path);

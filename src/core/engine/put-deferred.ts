@@ -50,7 +50,7 @@ export async function putDeferred(ctx: EngineContext, input: PutObjectInput): Pr
   const compact = ctx.options.profile(bucket, key) === 'compact';
   if (!ctx.store.putStream || ctx.store.streamedPuts === false) {
     if (!eligible) return undefined;
-    const spool = await spoolToFile(input.body, ctx.temp, { expectedSize: size, maxSize: ctx.options.maxObjectSize, contentMd5: input.contentMd5, signal: input.signal });
+    const spool = await spoolToFile(input.body, ctx.temp, { expectedSize: size, maxSize: ctx.options.maxObjectSize, contentMd5: input.contentMd5, known: input.knownDigests, signal: input.signal });
     try {
       const pending = await putPassthrough(ctx, spool, input, undefined, { compact, pending: true });
       afterPending(ctx, bucket, key, pending);
@@ -68,6 +68,7 @@ export async function putDeferred(ctx: EngineContext, input: PutObjectInput): Pr
     userMetadata: input.userMetadata,
     headers: input.headers,
     contentMd5: input.contentMd5,
+    knownDigests: input.knownDigests,
     encodeLater: eligible,
     reason,
     compact: compact ? compactFields('none') : undefined,

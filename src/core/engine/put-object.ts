@@ -30,6 +30,7 @@ export async function putObject(ctx: EngineContext, input: PutObjectInput): Prom
     expectedSize: input.contentLength,
     maxSize: ctx.options.maxObjectSize,
     contentMd5: input.contentMd5,
+    known: input.knownDigests,
     signal: input.signal,
   });
   try {

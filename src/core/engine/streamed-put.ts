@@ -10,7 +10,7 @@ import { BadDigestError, IncompleteBodyError } from '../errors.js';
 import { deltaKeyOf, fileNameOf } from '../format/keys.js';
 import { passthroughMetadata, type CompactFields } from '../format/metadata.js';
 import { pendingMetadata } from '../format/pending.js';
-import { HashingCounter } from '../spool.js';
+import { HashingCounter, type KnownDigests } from '../spool.js';
 import type { StoredHeaders } from '../store/object-store.js';
 import { keyLock, type EngineContext } from './context.js';
 import type { PutObjectResult } from './types.js';
@@ -27,6 +27,8 @@ export interface StreamedPutInput {
   headers?: StoredHeaders;
   /** Base64 Content-MD5 the body must have. */
   contentMd5?: string;
+  /** Digests the body stream verifies itself (KnownDigests). */
+  knownDigests?: KnownDigests;
   /** Delta encoding remains to be done (an eligible key): the object stays pending after its digests are known. */
   encodeLater: boolean;
   /** Not a delta candidate: why (`dg-reason`, once the object is complete). */
@@ -65,7 +67,7 @@ class HoldLastChunk extends Transform {
  */
 export async function putStreamed(ctx: EngineContext, input: StreamedPutInput): Promise<PutObjectResult> {
   const { bucket, key, size } = input;
-  const counter = new HashingCounter(ctx.options.maxObjectSize);
+  const counter = new HashingCounter(ctx.options.maxObjectSize, input.knownDigests);
   let digests: { sha256: string; md5: string } | undefined;
   let bodyError: Error | undefined;
   const hold = new HoldLastChunk(() => {

@@ -4,6 +4,7 @@
  */
 import type { Readable } from 'node:stream';
 import type { StoredHeaders } from '../store/object-store.js';
+import type { KnownDigests } from '../spool.js';
 
 /**
  * How an object is held on the backend. Sent to clients as `x-amz-storage-type`.
@@ -78,6 +79,8 @@ export interface PutObjectInput {
   headers?: StoredHeaders;
   /** Base64 Content-MD5 to verify (BadDigest on mismatch). */
   contentMd5?: string;
+  /** Digests the body stream verifies itself before it ends (KnownDigests): the engine does not compute them again. */
+  knownDigests?: KnownDigests;
   /** Conditional create (`If-None-Match: *`) / overwrite (`If-Match`). */
   conditions?: Pick<Conditions, 'ifMatch' | 'ifNoneMatch'>;
   signal?: AbortSignal;
@@ -187,6 +190,8 @@ export interface UploadPartInput {
   body: Readable;
   contentLength?: number;
   contentMd5?: string;
+  /** Digests the body stream verifies itself before it ends (KnownDigests). */
+  knownDigests?: KnownDigests;
   signal?: AbortSignal;
 }
 
