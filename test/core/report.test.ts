@@ -81,6 +81,37 @@ t.test('the report accounts for the reference: the seeding object is the baselin
   t.notMatch(text, /-0\.\d+% saved/);
 });
 
+t.test('the report reads objects from the listing index: one HEAD per baseline, the same report as by HEADs', async (t) => {
+  let profile: 'compatible' | 'compact' = 'compatible';
+  const fx = await fsEngine({ profile: () => profile });
+  t.teardown(() => fx.close());
+  const { engine, store } = fx;
+  await engine.createBucket('bkt');
+  const vs = versions(100_000, 8, 61);
+  for (let i = 0; i < vs.length; i++) {
+    if (i === 5) profile = 'compact';
+    await engine.putObject({ bucket: 'bkt', key: `app/v${i}.zip`, body: body(vs[i]!) });
+  }
+  for (let i = 0; i < 20; i++) await engine.putObject({ bucket: 'bkt', key: `docs/page-${i}.txt`, body: body(Buffer.from(`page ${i}`)) });
+  await engine.flushListingIndexes();
+  const heads: string[] = [];
+  const head = store.headObject.bind(store);
+  store.headObject = (bucket, key) => (heads.push(key), head(bucket, key));
+  const indexed = await deltaspaceReport(engine, 'bkt');
+  t.same(heads, ['app/reference.bin'], 'a HEAD per baseline, none per object (and none in docs/, which has no baseline)');
+  t.same(indexed.map((r) => r.deltaspace), ['app']);
+  t.same(indexed[0]!.profiles, { compatible: 5, compact: 3 });
+
+  // Without the index, every object costs a HEAD and the report is the same.
+  for (const o of (await store.listObjects('bkt', { prefix: 'app/' })).objects) if (o.key.endsWith('.dg-index.delta.delta')) await store.deleteObject('bkt', o.key);
+  const fresh = new (engine.constructor as typeof import('../../src/index.js').DeltaGliderEngine)({ store, codec: engine.options.codec });
+  t.teardown(() => fresh.close());
+  heads.length = 0;
+  const byHeads = await deltaspaceReport(fresh, 'bkt');
+  t.ok(new Set(heads.filter((k) => k.endsWith('.zip.delta'))).size === 8, 'the fallback HEADs each object');
+  t.same(byHeads, indexed);
+});
+
 t.test('GET /api/report on the UI port and `deltaglider-proxy report` on the configured store', async (t) => {
   const dataDir = mkdtempSync(join(tmpdir(), 'dg-report-'));
   t.teardown(() => rmSync(dataDir, { recursive: true, force: true }));

@@ -23,6 +23,7 @@ import type { StoredLifecycleConfiguration } from '../lifecycle/lifecycle-config
 import type { EngineOptions, ResolvedEngineOptions } from './options.js';
 import { putObject } from './put-object.js';
 import { eligibilityOf } from './put-eligibility.js';
+import type { ListingIndexEntry } from '../format/listing-index.js';
 import type {
   CopyObjectInput,
   CopyObjectResult,
@@ -102,6 +103,14 @@ export class DeltaGliderEngine {
     await this.reconstructions.clear();
     this.multipart.clear();
     this.temp.dispose();
+  }
+
+  /**
+   * The listing index's entry for a `.delta` object, only when it describes the very
+   * object listed (same backend ETag and size): what a HEAD would say, without one.
+   */
+  indexedEntry(bucket: string, listed: { key: string; etag: string; size: number }): Promise<ListingIndexEntry | undefined> {
+    return this.#ctx.listingIndexes.entryFor(bucket, listed);
   }
 
   /** Writes the listing-index updates still queued (close does it too). */

@@ -6,7 +6,7 @@
  * answered, so a listing can check the entry against what it lists.
  */
 import { isDeltaKey, userKeyOf } from '../format/keys.js';
-import type { ListingIndexEntry } from '../format/listing-index.js';
+import type { ListingIndexDetails, ListingIndexEntry } from '../format/listing-index.js';
 import type { ObjectStore } from '../store/object-store.js';
 import type { ListingIndexes } from './listing-indexes.js';
 import { describeStored } from './resolve.js';
@@ -20,9 +20,13 @@ export function isUserDeltaKey(backendKey: string): boolean {
 export function indexEntryOf(backendKey: string, backendEtag: string, backendSize: number, metadata: Record<string, string>): ListingIndexEntry | undefined {
   const lower: Record<string, string> = {};
   for (const [k, v] of Object.entries(metadata)) lower[k.toLowerCase()] = v;
-  const { info } = describeStored(userKeyOf(backendKey) as string, { key: backendKey, size: backendSize, etag: backendEtag, lastModified: new Date(0), metadata: lower }, true);
+  const { info, meta } = describeStored(userKeyOf(backendKey) as string, { key: backendKey, size: backendSize, etag: backendEtag, lastModified: new Date(0), metadata: lower }, true);
   if (info.storageType === 'passthrough') return undefined;
-  return { backendEtag, backendSize, size: info.size, etag: info.etag, storageType: info.storageType };
+  const details: ListingIndexDetails = {};
+  if (info.profile === 'compact') details.compact = true;
+  if (info.referenceKey !== undefined) details.referenceKey = info.referenceKey;
+  if (meta.gzip !== undefined) details.gzip = true;
+  return { backendEtag, backendSize, size: info.size, etag: info.etag, storageType: info.storageType, details };
 }
 
 /** `store`, telling `indexes` of each user `.delta` object put, rewritten or deleted. */

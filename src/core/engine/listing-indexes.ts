@@ -86,6 +86,15 @@ export class ListingIndexes {
     return (await loading).entries;
   }
 
+  /**
+   * The entry for a listed `.delta` object, only when it describes the very bytes listed
+   * (same backend ETag and size): a stale entry costs a HEAD, never a wrong answer.
+   */
+  async entryFor(bucket: string, listed: { key: string; etag: string; size: number }, listedIndexEtag?: string): Promise<ListingIndexEntry | undefined> {
+    const entry = (await this.entries(bucket, deltaspaceOf(listed.key), listedIndexEtag)).get(fileNameOf(listed.key));
+    return entry && entry.backendEtag === listed.etag && entry.backendSize === listed.size ? entry : undefined;
+  }
+
   /** Records what the listing should show for a `.delta` object (written later, in a batch). */
   record(bucket: string, backendKey: string, entry: ListingIndexEntry): void {
     this.#queue(bucket, backendKey, entry);

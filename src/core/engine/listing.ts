@@ -9,7 +9,7 @@
  */
 import { eligibilityOf } from './put-eligibility.js';
 import { mapLimit } from '../concurrency.js';
-import { compareKeys, DELTA_SUFFIX, deltaspaceOf, fileNameOf, userKeyOf } from '../format/keys.js';
+import { compareKeys, DELTA_SUFFIX, deltaspaceOf, userKeyOf } from '../format/keys.js';
 import { isListingIndexKey } from '../format/listing-index.js';
 import { listAll } from '../store/list-all.js';
 import type { ListedObject } from '../store/object-store.js';
@@ -221,10 +221,8 @@ async function summarize(ctx: EngineContext, bucket: string, item: Item, indexEt
   const cacheKey = `${bucket}\0${o.key}\0${o.etag}\0${o.size}`;
   let cached = ctx.listedSummaries.get(cacheKey);
   if (!cached && isDelta) {
-    const space = deltaspaceOf(o.key);
-    const entry = (await ctx.listingIndexes.entries(bucket, space, indexEtags.get(space))).get(fileNameOf(o.key));
-    // Used only when it describes the very bytes listed: a stale entry costs a HEAD, no more.
-    if (entry && entry.backendEtag === o.etag && entry.backendSize === o.size) cached = { size: entry.size, etag: entry.etag, storageType: entry.storageType };
+    const entry = await ctx.listingIndexes.entryFor(bucket, o, indexEtags.get(deltaspaceOf(o.key)));
+    if (entry) cached = { size: entry.size, etag: entry.etag, storageType: entry.storageType };
   }
   if (!cached) {
     const resolved = await describeListed(ctx.store, bucket, item.key, o.key);

@@ -13,7 +13,9 @@ import { median, savingsPercent } from './deltaspace-summary.js';
 import { listAllObjects } from './list-all-objects.js';
 import { DEFAULT_LIST_HEAD_CONCURRENCY } from './options.js';
 import { describeListed } from './resolve.js';
-import type { StorageType } from './types.js';
+import type { ObjectSummary, StorageType } from './types.js';
+import type { ListedObject } from '../store/object-store.js';
+import { isUserDeltaKey } from './indexing-store.js';
 
 /** Recent deltas whose median ratio is this many times the first deltas' median flag a drifting baseline. */
 export const DEFAULT_DRIFT_WARNING_FACTOR = 1.5;
@@ -75,23 +77,46 @@ export interface DeltaspaceReport {
 }
 
 /**
- * Reports every deltaspace under `prefix` in `bucket` (one HEAD per object and baseline,
- * bounded concurrency).
+ * Reports every deltaspace under `prefix` in `bucket`. One HEAD per baseline; objects are
+ * described from the listing index (docs/STORAGE_FORMAT.md) where it holds their entry, by
+ * a HEAD otherwise (objects the other tools wrote, objects stored whole, for their reason);
+ * prefixes without a baseline are no deltaspace and cost nothing.
  *
  * @example
  * for (const space of await deltaspaceReport(engine, 'builds', 'releases/')) console.log(space.deltaspace, space.trend);
  */
 export async function deltaspaceReport(engine: DeltaGliderEngine, bucket: string, prefix = '', options: { driftFactor?: number } = {}): Promise<DeltaspaceReport[]> {
   const driftFactor = options.driftFactor ?? DEFAULT_DRIFT_WARNING_FACTOR;
-  const userKeys: { key: string; backendKey: string }[] = [];
-  for await (const o of listAllObjects(engine, bucket, prefix)) userKeys.push({ key: o.key, backendKey: o.storageType === 'passthrough' ? o.key : deltaKeyOf(o.key) });
   const baselineKeys: string[] = [];
-  for await (const o of listAll(engine.store, bucket, prefix)) if (isReferenceKey(o.key) || isGroupBaselineKey(o.key)) baselineKeys.push(o.key);
+  const deltaObjects = new Map<string, ListedObject>();
+  for await (const o of listAll(engine.store, bucket, prefix)) {
+    if (isReferenceKey(o.key) || isGroupBaselineKey(o.key)) baselineKeys.push(o.key);
+    else if (isUserDeltaKey(o.key)) deltaObjects.set(o.key, o);
+  }
+  const spacesWithBaseline = new Set(baselineKeys.map(deltaspaceOf));
+  const listed: ObjectSummary[] = [];
+  for await (const o of listAllObjects(engine, bucket, prefix)) if (spacesWithBaseline.has(deltaspaceOf(o.key))) listed.push(o);
   const objects = (
-    await mapLimit(userKeys, DEFAULT_LIST_HEAD_CONCURRENCY, async ({ key, backendKey }) => {
-      const r = await describeListed(engine.store, bucket, key, backendKey);
+    await mapLimit(listed, DEFAULT_LIST_HEAD_CONCURRENCY, async (summary): Promise<ObjectReport | undefined> => {
+      const { key } = summary;
+      const backend = summary.storageType === 'passthrough' ? undefined : deltaObjects.get(deltaKeyOf(key));
+      const entry = backend && (await engine.indexedEntry(bucket, backend));
+      if (backend && entry?.details) {
+        return {
+          key,
+          storageType: entry.storageType,
+          profile: entry.details.compact ? 'compact' : 'compatible',
+          size: entry.size,
+          storedSize: entry.backendSize,
+          ratio: entry.size > 0 ? entry.backendSize / entry.size : 0,
+          referenceKey: entry.details.referenceKey,
+          gzipAware: entry.details.gzip === true,
+          lastModified: backend.lastModified.toISOString(),
+        };
+      }
+      const r = await describeListed(engine.store, bucket, key, summary.storageType === 'passthrough' ? key : deltaKeyOf(key));
       if (!r) return undefined; // deleted meanwhile
-      const o: ObjectReport = {
+      return {
         key,
         storageType: r.info.storageType,
         profile: r.info.profile,
@@ -103,7 +128,6 @@ export async function deltaspaceReport(engine: DeltaGliderEngine, bucket: string
         lastModified: r.info.lastModified.toISOString(),
         reason: r.info.reason,
       };
-      return o;
     })
   ).filter((o): o is ObjectReport => o !== undefined);
   const baselines = (

@@ -28,6 +28,18 @@ export interface ListingIndexEntry {
   /** Original ETag (hex MD5) the client sees. */
   etag: string;
   storageType: 'delta' | 'reference' | 'compressed';
+  /** What `report` shows beyond a listing; absent in entries written before it was recorded (a HEAD then tells). */
+  details?: ListingIndexDetails;
+}
+
+/** The rest of what a HEAD would tell `report` of a `.delta` object. */
+export interface ListingIndexDetails {
+  /** Written by the compact profile (absent: compatible). */
+  compact?: boolean;
+  /** Backend key of the baseline a delta needs (absent for a compressed object). */
+  referenceKey?: string;
+  /** Stored against the inner stream of a gzip (`dg-gzip`). */
+  gzip?: boolean;
 }
 
 /** Entries by backend file name (`v2.zip.delta`) within the deltaspace. */
@@ -45,8 +57,10 @@ export function isListingIndexKey(backendKey: string): boolean {
 
 /** The index object's body. */
 export function serializeListingIndex(entries: ListingIndexEntries): string {
-  const out: Record<string, [string, number, number, string, string]> = {};
-  for (const [name, e] of [...entries].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) out[name] = [e.backendEtag, e.backendSize, e.size, e.etag, e.storageType];
+  const out: Record<string, [string, number, number, string, string] | [string, number, number, string, string, ListingIndexDetails]> = {};
+  for (const [name, e] of [...entries].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    out[name] = e.details ? [e.backendEtag, e.backendSize, e.size, e.etag, e.storageType, e.details] : [e.backendEtag, e.backendSize, e.size, e.etag, e.storageType];
+  }
   return JSON.stringify({ format: LISTING_INDEX_FORMAT, version: LISTING_INDEX_VERSION, entries: out });
 }
 
@@ -70,14 +84,29 @@ export function parseListingIndex(body: string): ListingIndexEntries | undefined
   const result: ListingIndexEntries = new Map();
   for (const [name, value] of Object.entries(entries)) {
     if (!Array.isArray(value) || value.length < 5) continue;
-    const [backendEtag, backendSize, size, etag, storageType] = value as unknown[];
+    const [backendEtag, backendSize, size, etag, storageType, details] = value as unknown[];
     if (typeof backendEtag !== 'string' || typeof etag !== 'string' || !isSize(backendSize) || !isSize(size)) continue;
     if (typeof storageType !== 'string' || !STORAGE_TYPES.has(storageType) || !name.endsWith(DELTA_SUFFIX) || etag === '') continue;
-    result.set(name, { backendEtag, backendSize, size, etag, storageType: storageType as ListingIndexEntry['storageType'] });
+    const entry: ListingIndexEntry = { backendEtag, backendSize, size, etag, storageType: storageType as ListingIndexEntry['storageType'] };
+    const parsedDetails = parseDetails(details);
+    if (parsedDetails) entry.details = parsedDetails;
+    result.set(name, entry);
   }
   return result;
 }
 
 function isSize(v: unknown): v is number {
   return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+}
+
+/** The optional sixth element; anything malformed counts as absent (report then HEADs). */
+function parseDetails(value: unknown): ListingIndexDetails | undefined {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+  const { compact, referenceKey, gzip } = value as Record<string, unknown>;
+  if ((compact !== undefined && compact !== true) || (gzip !== undefined && gzip !== true) || (referenceKey !== undefined && typeof referenceKey !== 'string')) return undefined;
+  const details: ListingIndexDetails = {};
+  if (compact) details.compact = true;
+  if (gzip) details.gzip = true;
+  if (referenceKey !== undefined) details.referenceKey = referenceKey;
+  return details;
 }
