@@ -8,6 +8,7 @@
 #   scripts/large-objects.sh                         # 1 GiB, every surface and client
 #   SIZES_MIB="1024 5120" scripts/large-objects.sh    # add 5 GiB (needs ~8x the size of free disk)
 #   SURFACES="proxy-fs" CLIENTS="aws boto3" CODEC=xdelta3 scripts/large-objects.sh
+#   ENCODE=inline scripts/large-objects.sh            # encode inside the PUT (default: deferred)
 #
 # Surfaces: proxy-fs proxy-s3rver middleware-fs middleware-s3rver plugin (the SDK plugin in
 # the client process, over s3rver, uploading with lib-storage; its RSS is the client's).
@@ -19,6 +20,8 @@ SIZES_MIB=${SIZES_MIB:-1024}
 SURFACES=${SURFACES:-"proxy-fs proxy-s3rver middleware-fs middleware-s3rver plugin"}
 CLIENTS=${CLIENTS:-"aws rclone s3cmd boto3 lib-storage"}
 CODEC=${CODEC:-auto}
+# The proxy's default; the middleware's own default is inline (set ENCODE=inline to compare).
+ENCODE=${ENCODE:-deferred}
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/dg-large-XXXXXX")
 PIDS=()
 cleanup() { for p in "${PIDS[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done; rm -rf "$WORK"; }
@@ -39,16 +42,17 @@ sample_children() {
   done
 }
 
+# Starts s3rver; sets S3_URL. (Not a $(...): the server would hold the substitution's pipe open.)
 start_s3rver() {
   local port; port=$(free_port)
   mkdir -p "$WORK/s3rver"
-  (cd "$ROOT" && node -e "
+  (cd "$ROOT" && exec node -e "
     const S3rver = require('s3rver');
     new S3rver({ port: $port, address: '127.0.0.1', silent: true, directory: '$WORK/s3rver' }).run();
-  ") &
+  ") >/dev/null &
   PIDS+=($!)
   wait_port "$port"
-  echo "http://127.0.0.1:$port"
+  S3_URL="http://127.0.0.1:$port"
 }
 
 # Starts a surface; sets URL and SERVER_PID.
@@ -59,19 +63,19 @@ start_surface() {
     proxy-fs|proxy-s3rver)
       port=$(free_port)
       local backend=(DGP_DATA_DIR="$WORK/data")
-      [ "$surface" = proxy-s3rver ] && backend=(DGP_S3_ENDPOINT="$(start_s3rver)" DGP_BE_AWS_ACCESS_KEY_ID=S3RVER DGP_BE_AWS_SECRET_ACCESS_KEY=S3RVER)
-      env "${backend[@]}" DGP_LISTEN_ADDR="127.0.0.1:$port" DGP_UI_ADDR=off DGP_LOG_LEVEL=warn DGP_CODEC="$CODEC" TMPDIR="$WORK" node "$ROOT/dist/reverse-proxy/cli.js" &
+      [ "$surface" = proxy-s3rver ] && start_s3rver && backend=(DGP_S3_ENDPOINT="$S3_URL" DGP_BE_AWS_ACCESS_KEY_ID=S3RVER DGP_BE_AWS_SECRET_ACCESS_KEY=S3RVER)
+      env "${backend[@]}" DGP_LISTEN_ADDR="127.0.0.1:$port" DGP_UI_ADDR=off DGP_LOG_LEVEL=warn DGP_CODEC="$CODEC" DGP_ENCODE="$ENCODE" TMPDIR="$WORK" node "$ROOT/dist/reverse-proxy/cli.js" &
       SERVER_PID=$!; PIDS+=($SERVER_PID)
       wait_port "$port"; URL="http://127.0.0.1:$port" ;;
     middleware-fs|middleware-s3rver)
       local where="$WORK/data" kind=fs
-      [ "$surface" = middleware-s3rver ] && where=$(start_s3rver) && kind=s3
-      DG_TEMP_DIR="$WORK/mw-tmp" node "$ROOT/bench/lib/middleware-child.mjs" "$kind" "$where" > "$WORK/mw.json" &
+      [ "$surface" = middleware-s3rver ] && start_s3rver && where=$S3_URL && kind=s3
+      DG_TEMP_DIR="$WORK/mw-tmp" DG_CODEC="$CODEC" DG_ENCODE="$ENCODE" node "$ROOT/bench/lib/middleware-child.mjs" "$kind" "$where" > "$WORK/mw.json" &
       SERVER_PID=$!; PIDS+=($SERVER_PID)
       for _ in $(seq 1 100); do [ -s "$WORK/mw.json" ] && break; sleep 0.1; done
       URL=$(node -e "console.log(JSON.parse(require('fs').readFileSync('$WORK/mw.json','utf8')).url)") ;;
     plugin)
-      URL=$(start_s3rver); SERVER_PID="" ;;
+      start_s3rver; URL=$S3_URL; SERVER_PID="" ;;
   esac
   rm -f "$WORK/child-peak"
   [ -n "$SERVER_PID" ] && { sample_children "$SERVER_PID" & PIDS+=($!); }
@@ -126,7 +130,7 @@ JS
 }
 
 now() { date +%s.%N; }
-printf '%-18s %-12s %6s %9s %9s %9s %-6s %-9s %10s %10s\n' surface client MiB 'put1 s' 'put2 s' 'get2 s' exact stored 'peak MiB' 'child MiB'
+printf '%-18s %-12s %6s %9s %9s %9s %-6s %-9s %10s %10s %10s\n' surface client MiB 'put1 s' 'put2 s' 'get2 s' exact stored 'delta s' 'peak MiB' 'child MiB'
 for size in $SIZES_MIB; do
   head -c "$((size * 1024 * 1024))" /dev/urandom > "$WORK/v1.zip"
   cp "$WORK/v1.zip" "$WORK/v2.zip"
@@ -146,10 +150,18 @@ for size in $SIZES_MIB; do
       t3=$(now)
       exact=no; cmp -s "$WORK/v2.out" "$WORK/v2.zip" && exact=yes
       rm -f "$WORK/v2.out"
-      stored=$(curl -sI "$URL/large/big/v2.zip" | awk -F': ' 'tolower($1)=="x-amz-storage-type" {gsub("\r","",$2); print $2}')
+      # Deferred encoding (the proxy's and the middleware's default) stores the near-copy as
+      # it arrives and compacts it after: wait for the delta, up to WAIT_DELTA_S.
+      stored=""; waited=0
+      while :; do
+        stored=$(curl -sI "$URL/large/big/v2.zip" | awk -F': ' 'tolower($1)=="x-amz-storage-type" {gsub("\r","",$2); print $2}')
+        [ "$stored" != passthrough ] || [ "$waited" -ge "${WAIT_DELTA_S:-900}" ] && break
+        sleep 1; waited=$((waited + 1))
+      done
+      t4=$(now)
       if [ -n "$SERVER_PID" ]; then peak=$(( $(hwm_kib "$SERVER_PID") / 1024 )); else peak=$(( $(sort -n "$CLIENT_HWM_FILE" 2>/dev/null | tail -1 || echo 0) / 1024 ))" (client)"; fi
       child=$(( $(cat "$WORK/child-peak" 2>/dev/null || echo 0) / 1024 ))
-      printf '%-18s %-12s %6s %9.1f %9.1f %9.1f %-6s %-9s %10s %10s %s\n' "$SURFACE" "$c" "$size" "$(echo "$t1-$t0" | bc)" "$(echo "$t2-$t1" | bc)" "$(echo "$t3-$t2" | bc)" "$exact" "${stored:-?}" "$peak" "$child" "$([ $status = ok ] || echo $status)"
+      printf '%-18s %-12s %6s %9.1f %9.1f %9.1f %-6s %-9s %10.1f %10s %10s %s\n' "$SURFACE" "$c" "$size" "$(echo "$t1-$t0" | bc)" "$(echo "$t2-$t1" | bc)" "$(echo "$t3-$t2" | bc)" "$exact" "${stored:-?}" "$(echo "$t4-$t2" | bc)" "$peak" "$child" "$([ $status = ok ] || echo $status)"
       for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; PIDS=(); sleep 0.5
     done
   done

@@ -1,6 +1,7 @@
 // Child process: deltaGliderMiddleware mounted in a plain node:http server (from dist/).
 //   node middleware-child.mjs s3 <endpoint> | fs <dataDir>
-// Prints {"url": ...} once listening.
+// Prints {"url": ...} once listening. DG_ENCODE (inline | deferred) and DG_CODEC
+// (typescript | xdelta3 | auto) set the middleware's encode and codec options when given.
 import { createServer } from 'node:http';
 import { deltaGliderMiddleware } from '../../dist/middleware/index.js';
 import { S3Store, FileSystemStore } from '../../dist/index.js';
@@ -8,7 +9,12 @@ const [kind, where] = process.argv.slice(2);
 const backend = kind === 's3'
   ? new S3Store({ endpoint: where, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } })
   : new FileSystemStore(where);
-const mw = deltaGliderMiddleware({ backend, tempDir: process.env.DG_TEMP_DIR || undefined });
+const mw = deltaGliderMiddleware({
+  backend,
+  tempDir: process.env.DG_TEMP_DIR || undefined,
+  ...(process.env.DG_ENCODE ? { encode: process.env.DG_ENCODE } : {}),
+  ...(process.env.DG_CODEC ? { codec: process.env.DG_CODEC } : {}),
+});
 const server = createServer((req, res) => mw(req, res, () => { res.statusCode = 501; res.end(); }));
 server.requestTimeout = 0;
 server.listen(0, '127.0.0.1', () => {
