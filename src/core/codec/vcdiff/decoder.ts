@@ -6,6 +6,7 @@ import { adler32 } from './adler32.js';
 import { ByteReader } from './byte-reader.js';
 import { DeltaInput } from './delta-input.js';
 import { executeWindow } from './execute-window.js';
+import { uint8View } from './uint8-view.js';
 import { parseVcdiffHeader } from './header.js';
 import { SecondaryDecoder } from './secondary.js';
 
@@ -94,7 +95,8 @@ export async function decodeVcdiff(
     const secondary = header.secondaryId !== undefined ? new SecondaryDecoder(header.secondaryId) : undefined;
 
     let sources: SegmentReader | undefined;
-    let tgtBuf = Buffer.alloc(0);
+    // A plain Uint8Array (see uint8-view.ts): adler32 and the instruction loop see one array kind.
+    let tgtBuf: Uint8Array = new Uint8Array(0);
     let total = 0;
     // Hashed as it is written, so a GET does not read the reconstruction again.
     const hash = createHash('sha256');
@@ -171,7 +173,7 @@ export async function decodeVcdiff(
         src = b;
       }
 
-      if (tgtBuf.length < tgtLen) tgtBuf = Buffer.allocUnsafe(tgtLen);
+      if (tgtBuf.length < tgtLen) tgtBuf = uint8View(Buffer.allocUnsafe(tgtLen));
       const tgt = tgtBuf.subarray(0, tgtLen);
       executeWindow(src, tgt, dataSec, instSec, addrSec);
       if (checksum >= 0) {

@@ -1,5 +1,6 @@
 import { CodecFailedError } from '../../errors.js';
 import { ADD, DEFAULT_CODE_TABLE, NEAR_SIZE, NOOP, RUN, SAME_SIZE } from './code-table.js';
+import { uint8View } from './uint8-view.js';
 
 const SAME_SLOTS = SAME_SIZE * 256;
 const MODE_SELF = 0;
@@ -62,11 +63,6 @@ function readVarint(buf: Uint8Array, pos: number, end: number, what: string): nu
   throw new CodecFailedError(pos >= end ? `VCDIFF ${what} is truncated` : `VCDIFF integer too long in ${what}`);
 }
 
-/** A plain Uint8Array over `b`'s bytes, so element access in the loop sees one kind of array, never a Buffer. */
-function bytes(b: Uint8Array): Uint8Array {
-  return b.constructor === Uint8Array ? b : new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
-}
-
 /**
  * Runs one window's instructions (default code table): fills `target` from
  * `source` (the window's source or target segment), the data section, and
@@ -88,11 +84,11 @@ export function executeWindow(
   instSection: Uint8Array,
   addrSection: Uint8Array,
 ): void {
-  const src = bytes(source);
-  const tgt = bytes(target);
-  const data = bytes(dataSection);
-  const inst = bytes(instSection);
-  const addrs = bytes(addrSection);
+  const src = uint8View(source);
+  const tgt = uint8View(target);
+  const data = uint8View(dataSection);
+  const inst = uint8View(instSection);
+  const addrs = uint8View(addrSection);
   const tgtLen = tgt.length;
   const srcLen = src.length;
   const dataEnd = data.length;
