@@ -1,6 +1,4 @@
-import { ByteReader } from './byte-reader.js';
 import { ByteWriter } from './byte-writer.js';
-import { CodecFailedError } from '../../errors.js';
 import { NEAR_SIZE, SAME_SIZE } from './code-table.js';
 
 const SAME_SLOTS = SAME_SIZE * 256;
@@ -8,8 +6,9 @@ const MODE_NEAR = 2;
 const MODE_SAME = 2 + NEAR_SIZE;
 
 /**
- * The RFC 3284 section 5.3 address cache (near + same), shared by decoder and
- * encoder so both sides update it identically. Reset at the start of each window.
+ * The encoder's side of the RFC 3284 section 5.3 address cache (near + same).
+ * The decoder's side is inlined in its instruction loop (execute-window.ts);
+ * the interop tests with xdelta3 hold both to the RFC. Reset at the start of each window.
  */
 export class AddressCache {
   private readonly near = new Float64Array(NEAR_SIZE);
@@ -27,22 +26,6 @@ export class AddressCache {
     this.near[this.nextSlot] = addr;
     this.nextSlot = (this.nextSlot + 1) % NEAR_SIZE;
     this.same[addr % SAME_SLOTS] = addr;
-  }
-
-  /** Decodes one COPY address at position `here`; rejects addresses not before `here`. */
-  decode(here: number, mode: number, addrs: ByteReader): number {
-    let addr: number;
-    if (mode === 0) addr = addrs.varint();
-    else if (mode === 1) addr = here - addrs.varint();
-    else if (mode < MODE_SAME) addr = this.near[mode - MODE_NEAR]! + addrs.varint();
-    else {
-      const m = mode - MODE_SAME;
-      if (m >= SAME_SIZE) throw new CodecFailedError(`VCDIFF address mode ${mode} is invalid`);
-      addr = this.same[m * 256 + addrs.byte()]!;
-    }
-    if (addr < 0 || addr >= here) throw new CodecFailedError(`VCDIFF COPY address ${addr} out of range (here ${here})`);
-    this.update(addr);
-    return addr;
   }
 
   /**

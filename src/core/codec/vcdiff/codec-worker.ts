@@ -10,6 +10,7 @@ import { parentPort } from 'node:worker_threads';
 import type { CodecJob, CodecControl } from './codec-worker-pool.js';
 import { serializeError } from './codec-worker-pool.js';
 import { decodeVcdiff } from './decoder.js';
+import { warmUpDecoder } from './decoder-warm-up.js';
 import { encodeVcdiff } from './encoder.js';
 import { ReferenceViewCache } from './reference-view-cache.js';
 import { DEFAULT_SLAB_BYTES } from './reference-view.js';
@@ -47,7 +48,14 @@ async function encode(job: Extract<CodecJob, { op: 'encode' }>, signal: AbortSig
   }
 }
 
+/** Set once the decoder's loops have been warmed up (decoder-warm-up.ts says why). */
+let decoderWarm = false;
+
 async function decode(job: Extract<CodecJob, { op: 'decode' }>, signal: AbortSignal): Promise<{ size: number; sha256: string }> {
+  if (!decoderWarm) {
+    warmUpDecoder();
+    decoderWarm = true;
+  }
   if ((await stat(job.referencePath)).size > (job.slabBytes ?? DEFAULT_SLAB_BYTES)) large = true;
   return decodeVcdiff(job.referencePath, job.deltaPath, job.outPath, { maxOutputBytes: job.maxOutputBytes, signal });
 }

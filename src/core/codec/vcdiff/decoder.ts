@@ -3,10 +3,10 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { CodecFailedError, CodecUnavailableError, IntegrityError } from '../../errors.js';
 import type { DecodeOptions } from '../codec.js';
 import { adler32 } from './adler32.js';
-import { AddressCache } from './address-cache.js';
 import { ByteReader } from './byte-reader.js';
-import { ADD, COPY, DEFAULT_CODE_TABLE, NOOP, RUN } from './code-table.js';
 import { DeltaInput } from './delta-input.js';
+import { executeWindow } from './execute-window.js';
+import { uint8View } from './uint8-view.js';
 import { parseVcdiffHeader } from './header.js';
 import { SecondaryDecoder } from './secondary.js';
 
@@ -94,10 +94,9 @@ export async function decodeVcdiff(
     }
     const secondary = header.secondaryId !== undefined ? new SecondaryDecoder(header.secondaryId) : undefined;
 
-    const cache = new AddressCache();
-    const t = DEFAULT_CODE_TABLE;
     let sources: SegmentReader | undefined;
-    let tgtBuf = Buffer.alloc(0);
+    // A plain Uint8Array (see uint8-view.ts): adler32 and the instruction loop see one array kind.
+    let tgtBuf: Uint8Array = new Uint8Array(0);
     let total = 0;
     // Hashed as it is written, so a GET does not read the reconstruction again.
     const hash = createHash('sha256');
@@ -174,9 +173,9 @@ export async function decodeVcdiff(
         src = b;
       }
 
-      if (tgtBuf.length < tgtLen) tgtBuf = Buffer.allocUnsafe(tgtLen);
+      if (tgtBuf.length < tgtLen) tgtBuf = uint8View(Buffer.allocUnsafe(tgtLen));
       const tgt = tgtBuf.subarray(0, tgtLen);
-      executeWindow(t, cache, src, tgt, dataSec, instSec, addrSec);
+      executeWindow(src, tgt, dataSec, instSec, addrSec);
       if (checksum >= 0) {
         const actual = adler32(tgt);
         if (actual !== checksum) {
@@ -203,68 +202,4 @@ const EMPTY = new Uint8Array(0);
 
 function hex(n: number): string {
   return n.toString(16).padStart(8, '0');
-}
-
-/**
- * Runs one window's instructions. Every size is checked against the window
- * before use and every loop consumes input, so corrupt input fails fast.
- */
-export function executeWindow(
-  t: typeof DEFAULT_CODE_TABLE,
-  cache: AddressCache,
-  src: Uint8Array,
-  tgt: Buffer,
-  dataSec: Uint8Array,
-  instSec: Uint8Array,
-  addrSec: Uint8Array,
-): void {
-  const tgtLen = tgt.length;
-  const srcLen = src.length;
-  const data = new ByteReader(dataSec, 0, dataSec.length, 'data section');
-  const inst = new ByteReader(instSec, 0, instSec.length, 'instruction section');
-  const addrs = new ByteReader(addrSec, 0, addrSec.length, 'address section');
-  cache.reset();
-  let tpos = 0;
-  while (inst.pos < inst.end) {
-    const op = instSec[inst.pos++]!;
-    for (let k = 0; k < 2; k++) {
-      const type = k === 0 ? t.type1[op]! : t.type2[op]!;
-      if (type === NOOP) continue;
-      let size = k === 0 ? t.size1[op]! : t.size2[op]!;
-      if (size === 0) size = inst.varint();
-      if (size > tgtLen - tpos) throw new CodecFailedError('VCDIFF instruction overruns the target window');
-      if (type === ADD) {
-        if (size > data.end - data.pos) throw new CodecFailedError('VCDIFF data section is truncated');
-        tgt.set(dataSec.subarray(data.pos, data.pos + size), tpos);
-        data.pos += size;
-      } else if (type === RUN) {
-        tgt.fill(data.byte(), tpos, tpos + size);
-      } else {
-        const mode = k === 0 ? t.mode1[op]! : t.mode2[op]!;
-        let addr = cache.decode(srcLen + tpos, mode, addrs);
-        let n = size;
-        let p = tpos;
-        if (addr < srcLen) {
-          const m = Math.min(n, srcLen - addr);
-          tgt.set(src.subarray(addr, addr + m), p);
-          p += m;
-          n -= m;
-          addr = srcLen;
-        }
-        if (n > 0) {
-          let from = addr - srcLen;
-          // Overlapping copies repeat the period `p - from`; copy in growing strides.
-          while (n > 0) {
-            const chunk = Math.min(n, p - from);
-            tgt.copyWithin(p, from, from + chunk);
-            p += chunk;
-            n -= chunk;
-          }
-        }
-      }
-      tpos += size;
-    }
-  }
-  if (tpos !== tgtLen) throw new CodecFailedError(`VCDIFF window produced ${tpos} of ${tgtLen} bytes`);
-  if (data.pos !== data.end || addrs.pos !== addrs.end) throw new CodecFailedError('VCDIFF window has unused data or addresses');
 }

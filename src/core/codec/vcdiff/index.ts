@@ -1,6 +1,7 @@
 /** Pure TypeScript VCDIFF (RFC 3284) codec compatible with xdelta3. */
 export { TypeScriptCodec, TYPESCRIPT_CODEC_COMMAND, typescriptCodecCommand } from './typescript-codec.js';
-export { decodeVcdiff, executeWindow, MAX_TARGET_WINDOW } from './decoder.js';
+export { decodeVcdiff, MAX_TARGET_WINDOW } from './decoder.js';
+export { executeWindow } from './execute-window.js';
 export { encodeVcdiff, ENCODE_WINDOW } from './encoder.js';
 export { DEFAULT_SLAB_BYTES } from './reference-view.js';
 export { CodecWorkerPool, sharedCodecWorkerPool } from './codec-worker-pool.js';
