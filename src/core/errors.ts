@@ -16,6 +16,9 @@ export type DeltaGliderErrorCode =
   | 'InvalidKey'
   | 'InvalidArgument'
   | 'InvalidRange'
+  | 'InvalidPartNumber'
+  | 'InvalidRequest'
+  | 'PartLayoutUnknown'
   | 'PreconditionFailed'
   | 'NotModified'
   | 'EntityTooLarge'
@@ -116,6 +119,34 @@ export class InvalidRangeError extends DeltaGliderError {
   override name = 'InvalidRangeError';
   constructor(readonly objectSize: number, message = 'The requested range is not satisfiable') {
     super('InvalidRange', message);
+  }
+}
+
+/** GET/HEAD `?partNumber=N` past the object's last part (S3: 416 InvalidPartNumber). */
+export class InvalidPartNumberError extends DeltaGliderError {
+  override name = 'InvalidPartNumberError';
+  constructor(readonly partNumber: number, message = 'The requested partnumber is not satisfiable') {
+    super('InvalidPartNumber', message);
+  }
+}
+
+/** A request whose parameters contradict each other (S3: 400 InvalidRequest), e.g. a Range with a partNumber. */
+export class InvalidRequestError extends DeltaGliderError {
+  override name = 'InvalidRequestError';
+  constructor(message: string) {
+    super('InvalidRequest', message);
+  }
+}
+
+/**
+ * GET/HEAD `?partNumber=N` of an object uploaded in parts by another tool, whose part
+ * boundaries neither its metadata nor the backend can tell: serving a guess could hand a
+ * client the wrong bytes for a part, so it is refused (the object is readable whole or by Range).
+ */
+export class PartLayoutUnknownError extends DeltaGliderError {
+  override name = 'PartLayoutUnknownError';
+  constructor(readonly key: string, readonly partsCount: number) {
+    super('PartLayoutUnknown', `${key} was uploaded in ${partsCount} parts by another tool and its part boundaries are not recorded: read it whole or with a Range header instead of partNumber`);
   }
 }
 

@@ -127,6 +127,10 @@ const CORE_TABLE: Record<DeltaGliderErrorCode, CoreMapper> = {
     if (err instanceof InvalidRangeError) info.extra = { ActualObjectSize: String(err.objectSize) };
     return info;
   },
+  InvalidPartNumber: same(416),
+  InvalidRequest: same(400),
+  // 501, as for a feature not offered: retrying will not help, the message says what will.
+  PartLayoutUnknown: (err) => ({ code: 'NotImplemented', status: 501, message: err.message }),
   PreconditionFailed: same(412),
   NotModified: same(304),
   EntityTooLarge: same(400),

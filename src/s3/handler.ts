@@ -14,6 +14,7 @@ import { renderErrorXml, S3Error, toS3Error } from './error-table.js';
 import { explainHeader, headerBytes, storedHeadersFrom, userMetadataFrom } from './metadata-headers.js';
 import { decodeRequestBody, readSmallBody } from './request-body.js';
 import { conditionsOf } from './conditions.js';
+import { assertNotRanged, parsePartNumber } from '../core/engine/part-number.js';
 import { parseCopySource } from './copy-source.js';
 import { resolveCopyDirective } from './copy-request.js';
 import { parseDelimiter, parseEncodingType, parseMaxKeys } from './list-parameters.js';
@@ -392,7 +393,17 @@ export function createS3Handler(options: S3HandlerOptions): S3RequestHandler {
       case 'HeadObject': {
         const isHead = op === 'HeadObject';
         const conditions = conditionsFrom(req);
+        const partNumber = q.has('partNumber') ? parsePartNumber(q.get('partNumber') as string) : undefined;
+        assertNotRanged(partNumber, header(req, 'range'));
         if (isHead) {
+          if (partNumber !== undefined) {
+            const part = await engine.headObjectPart({ bucket, key, partNumber, conditions });
+            objectHeaders(res, part.info, q);
+            explainHeader(req, res, part.info.reason);
+            partHeaders(res, part.info.size, part);
+            res.end();
+            return;
+          }
           const info = await engine.headObject({ bucket, key, conditions });
           objectHeaders(res, info, q);
           explainHeader(req, res, info.reason);
@@ -404,11 +415,9 @@ export function createS3Handler(options: S3HandlerOptions): S3RequestHandler {
         }
         const controller = new AbortController();
         res.once('close', () => controller.abort());
-        const got = await engine.getObject({ bucket, key, range: header(req, 'range'), conditions, signal: controller.signal });
+        const got = await engine.getObject({ bucket, key, range: header(req, 'range'), partNumber, conditions, signal: controller.signal });
         objectHeaders(res, got.info, q);
-        res.setHeader('Content-Length', String(got.contentLength));
-        if (got.range) res.setHeader('Content-Range', `bytes ${got.range.start}-${got.range.end}/${got.info.size}`);
-        res.statusCode = got.range ? 206 : 200;
+        partHeaders(res, got.info.size, got);
         await pipeline(got.body, res).catch((err) => {
           got.body.destroy();
           if (!res.headersSent) throw err;
@@ -518,6 +527,18 @@ export function createS3Handler(options: S3HandlerOptions): S3RequestHandler {
     res.setHeader('x-amz-storage-type', result.storageType);
     return sendXml(res, 200, renderCopyObjectResult({ etag: result.etag, lastModified: result.lastModified }));
   }
+}
+
+/**
+ * Status, length and range of a GET/HEAD answer: 206 with Content-Range for a byte range or
+ * a part, and `x-amz-mp-parts-count` when the object was stored in parts.
+ */
+function partHeaders(res: ServerResponse, size: number, served: { range?: { start: number; end: number }; contentLength?: number; partsCount?: number }): void {
+  const { range } = served;
+  res.setHeader('Content-Length', String(served.contentLength ?? (range ? range.end - range.start + 1 : 0)));
+  if (range) res.setHeader('Content-Range', `bytes ${range.start}-${range.end}/${size}`);
+  if (served.partsCount !== undefined) res.setHeader('x-amz-mp-parts-count', String(served.partsCount));
+  res.statusCode = range ? 206 : 200;
 }
 
 function sendXml(res: ServerResponse, status: number, xml: string): void {

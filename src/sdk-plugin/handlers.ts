@@ -5,6 +5,7 @@
  */
 import type { Readable } from 'node:stream';
 import { sdkStreamMixin } from '@smithy/util-stream';
+import { assertNotRanged, parsePartNumber } from '../core/engine/part-number.js';
 import { resolveRange } from '../core/engine/range.js';
 import type { DeltaGliderEngine } from '../core/engine/engine.js';
 import type { Conditions, ObjectInfo } from '../core/engine/types.js';
@@ -124,11 +125,19 @@ export async function putObject(engine: DeltaGliderEngine, input: Input, ctx: Ca
   return { $metadata: responseMetadata(200), ETag: quote(result.etag) };
 }
 
+/** `PartNumber` as the SDK serializes it (`?partNumber=`), validated as S3 does. */
+function partNumberOf(input: Input): number | undefined {
+  return input.PartNumber === undefined || input.PartNumber === null ? undefined : parsePartNumber(String(input.PartNumber));
+}
+
 export async function getObject(engine: DeltaGliderEngine, input: Input, ctx: CallContext): Promise<Output> {
+  const partNumber = partNumberOf(input);
+  assertNotRanged(partNumber, str(input.Range));
   const r = await engine.getObject({
     bucket: String(input.Bucket),
     key: String(input.Key),
     range: str(input.Range),
+    partNumber,
     conditions: readConditions(input),
     signal: ctx.signal,
   });
@@ -137,12 +146,27 @@ export async function getObject(engine: DeltaGliderEngine, input: Input, ctx: Ca
     ...objectFields(r.info, input),
     ContentLength: r.contentLength,
     ContentRange: r.range ? `bytes ${r.range.start}-${r.range.end}/${r.info.size}` : undefined,
+    PartsCount: r.partsCount,
     Body: sdkStreamMixin(r.body as Readable),
   });
 }
 
 export async function headObject(engine: DeltaGliderEngine, input: Input): Promise<Output> {
-  const info = await engine.headObject({ bucket: String(input.Bucket), key: String(input.Key), conditions: readConditions(input) });
+  const partNumber = partNumberOf(input);
+  assertNotRanged(partNumber, str(input.Range));
+  const where = { bucket: String(input.Bucket), key: String(input.Key), conditions: readConditions(input) };
+  if (partNumber !== undefined) {
+    const part = await engine.headObjectPart({ ...where, partNumber });
+    const { range } = part;
+    return clean({
+      $metadata: responseMetadata(range ? 206 : 200),
+      ...objectFields(part.info, input),
+      ContentLength: range ? range.end - range.start + 1 : 0,
+      ContentRange: range ? `bytes ${range.start}-${range.end}/${part.info.size}` : undefined,
+      PartsCount: part.partsCount,
+    });
+  }
+  const info = await engine.headObject(where);
   const range = resolveRange(str(input.Range), info.size);
   return clean({
     $metadata: responseMetadata(range ? 206 : 200),

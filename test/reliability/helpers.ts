@@ -467,7 +467,7 @@ const SECTIONS: { file: string; title: string }[] = [
   { file: 'fuzz', title: 'Hostile input (fuzz)' },
   { file: 'auth', title: 'Authentication' },
   { file: 'load', title: 'Mixed load (CI: 20 s per target)' },
-  { file: 'rgw', title: 'Ceph RGW backend: two proxy processes, gateway killed mid-PUT and mid-GET' },
+  { file: 'rgw', title: 'Ceph RGW backend: two proxy processes, gateway killed mid-PUT, mid-GET and mid-Complete' },
   { file: 'load-soak', title: 'Mixed load, 2 minutes per target (SOAK=1)' },
 ];
 

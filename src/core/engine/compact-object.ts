@@ -6,6 +6,7 @@
  */
 import { IntegrityError, NoSuchKeyError, PendingSupersededError } from '../errors.js';
 import { parseMetadata } from '../format/metadata.js';
+import { parsePartSizes } from '../format/part-sizes.js';
 import { removeQuietly, spoolToFile } from '../spool.js';
 import type { CompactionOutcome } from './compactor.js';
 import type { EngineContext } from './context.js';
@@ -34,6 +35,7 @@ export async function compactObject(ctx: EngineContext, bucket: string, key: str
       key,
       contentType: meta.contentType ?? stored.contentType,
       userMetadata: meta.userMetadata,
+      partSizes: parsePartSizes(meta.partSizes, spool.size),
       headers: stored.headers,
       replacing: { etag: stored.etag },
       signal,

@@ -15,7 +15,8 @@ import { createEngineContext, type EngineContext } from './context.js';
 import { copyObject } from './copy-object.js';
 import { deleteObject, deleteObjects } from './delete-object.js';
 import { expireObject, type ExpireObjectInput } from './expire-object.js';
-import { getObject, headObject } from './get-object.js';
+import { getObject, headObject, headObjectPart } from './get-object.js';
+import type { PartSelection } from './part-number.js';
 import { listUserObjects } from './listing.js';
 import { MultipartUploads } from './multipart.js';
 import type { LifecycleRule } from '../lifecycle/lifecycle-rule.js';
@@ -140,6 +141,11 @@ export class DeltaGliderEngine {
   /** HEAD: the original's description, conditions applied. */
   headObject(input: { bucket: string; key: string; conditions?: GetObjectInput['conditions'] }): Promise<ObjectInfo> {
     return headObject(this.#ctx, input);
+  }
+
+  /** HEAD `?partNumber=N`: the object's description, where part N lies in it and the object's part count. */
+  headObjectPart(input: { bucket: string; key: string; partNumber: number; conditions?: GetObjectInput['conditions'] }): Promise<{ info: ObjectInfo } & PartSelection> {
+    return headObjectPart(this.#ctx, input);
   }
 
   /**

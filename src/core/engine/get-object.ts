@@ -8,9 +8,11 @@ import { rename } from 'node:fs/promises';
 import { Readable, Transform, pipeline as streamPipeline } from 'node:stream';
 import { DeltaGliderError, IntegrityError } from '../errors.js';
 import { parseMetadata } from '../format/metadata.js';
+import type { ByteRange } from '../store/object-store.js';
 import { evaluateConditions } from './conditions.js';
 import type { EngineContext } from './context.js';
 import { InconsistentObjectError, InterruptedReadError, ReferenceMissingError, vanished, VariantChangedError, VariantVanishedError } from './race-errors.js';
+import { assertNotRanged, assertPartNumber, selectPart, type PartSelection } from './part-number.js';
 import { resolveRange } from './range.js';
 import { reconstruct } from './reconstruct.js';
 import { assertReadableKey, assertReadableProfile, describeStored, needsDecoding, resolveOrThrow, sameObject, type Resolved } from './resolve.js';
@@ -41,6 +43,15 @@ export async function headObject(ctx: EngineContext, input: { bucket: string; ke
   return r.info;
 }
 
+/** HEAD `?partNumber=N`: the object's description and where part N lies in it. */
+export async function headObjectPart(ctx: EngineContext, input: { bucket: string; key: string; partNumber: number; conditions?: GetObjectInput['conditions'] }): Promise<{ info: ObjectInfo } & PartSelection> {
+  assertReadableKey(input.key);
+  assertPartNumber(input.partNumber);
+  const r = await resolveOrThrow(ctx.store, input.bucket, input.key);
+  evaluateConditions(input.conditions, r.info.etag, r.info.lastModified, true);
+  return { info: r.info, ...(await selectPart(ctx, input.bucket, r, input.partNumber, r.info.size)) };
+}
+
 /** MD5 of zero bytes: the only single-PUT ETag an empty object can have. */
 const EMPTY_MD5 = 'd41d8cd98f00b204e9800998ecf8427e';
 
@@ -51,6 +62,8 @@ const EMPTY_MD5 = 'd41d8cd98f00b204e9800998ecf8427e';
  */
 export async function getObject(ctx: EngineContext, input: GetObjectInput): Promise<GetObjectResult> {
   assertReadableKey(input.key);
+  assertNotRanged(input.partNumber, input.range);
+  if (input.partNumber !== undefined) assertPartNumber(input.partNumber);
   for (let attempt = 0; ; attempt++) {
     const last = attempt >= GET_RETRIES;
     try {
@@ -78,7 +91,11 @@ async function getResolved(ctx: EngineContext, input: GetObjectInput, last: bool
   assertReadableProfile(r.meta, where);
   // Stored bytes that are not the original (compressed, or a gzip's inner stream) are
   // never streamed as they are, whatever key they sit under: they are rebuilt and verified.
-  if (r.info.storageType === 'passthrough' && !needsDecoding(r.meta)) return getPassthrough(ctx, input, r);
+  if (r.info.storageType === 'passthrough' && !needsDecoding(r.meta)) {
+    const part = input.partNumber === undefined ? undefined : await selectPart(ctx, input.bucket, r, input.partNumber, r.info.size);
+    if (part && !part.range) return { info: r.info, body: Readable.from([]), contentLength: 0, partsCount: part.partsCount };
+    return { ...(await getPassthrough(ctx, input, r, part?.range)), partsCount: part?.partsCount };
+  }
   if (!r.meta.fileSha256) {
     // Without the original's SHA-256 a reconstruction cannot be verified (and a backend
     // caught rewriting the object's metadata in place shows exactly this): never serve it.
@@ -104,30 +121,34 @@ async function getResolved(ctx: EngineContext, input: GetObjectInput, last: bool
   // A delta without dg-file-size (lenient reading): its size is known once rebuilt.
   const info = r.meta.fileSize === undefined ? { ...r.info, size: out.size } : r.info;
   let range;
+  let part: PartSelection | undefined;
   try {
-    range = resolveRange(input.range, info.size);
+    if (input.partNumber !== undefined) part = await selectPart(ctx, input.bucket, r, input.partNumber, info.size);
+    range = part ? part.range : resolveRange(input.range, info.size);
   } catch (err) {
     held.release();
     throw err;
   }
-  const contentLength = range ? range.end - range.start + 1 : info.size;
+  const partsCount = part?.partsCount;
+  const contentLength = range ? range.end - range.start + 1 : part ? 0 : info.size;
   if (out.size === 0 || contentLength === 0) {
     held.release();
-    return { info, body: Readable.from([]), range, contentLength };
+    return { info, body: Readable.from([]), range, contentLength, partsCount };
   }
   const body = createReadStream(out.path, { highWaterMark: READ_CHUNK_BYTES, ...(range ? { start: range.start, end: range.end } : {}) });
   body.once('close', held.release);
-  return { info, body, range, contentLength };
+  return { info, body, range, contentLength, partsCount };
 }
 
-async function getPassthrough(ctx: EngineContext, input: GetObjectInput, resolved: Resolved): Promise<GetObjectResult> {
+/** `partRange`: the bounds of the part asked for, which take the place of the Range header. */
+async function getPassthrough(ctx: EngineContext, input: GetObjectInput, resolved: Resolved, partRange?: ByteRange): Promise<GetObjectResult> {
   const where = `${input.bucket}/${resolved.stored.key}`;
   if (resolved.meta.fileSize !== undefined && resolved.meta.fileSize !== resolved.stored.size) {
     // The backend reports a size other than the one we recorded: the object is being
     // rewritten in place (s3rver and other non-atomic backends) or was damaged.
     throw new InconsistentObjectError(`${where} has ${resolved.stored.size} bytes on the backend, its metadata says ${resolved.meta.fileSize}`);
   }
-  const range = resolveRange(input.range, resolved.info.size);
+  const range = partRange ?? resolveRange(input.range, resolved.info.size);
   if (resolved.info.size === 0) {
     // An empty object's MD5 is known: an empty file under another single-PUT ETag is a
     // backend that writes in place (s3rver) caught before the bytes arrived.

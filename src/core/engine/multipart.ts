@@ -34,6 +34,7 @@ import { HashingCounter, removeQuietly, spoolToFile, type Spool, type SpoolOptio
 import type { StoredHeaders } from '../store/object-store.js';
 import type { EngineContext } from './context.js';
 import { getObject } from './get-object.js';
+import { assertPartNumber } from './part-number.js';
 import { putSpool } from './put-object.js';
 import type {
   CompletedPart,
@@ -45,8 +46,7 @@ import type {
   UploadPartInput,
 } from './types.js';
 
-/** S3's part number range. */
-export const MAX_PART_NUMBER = 10_000;
+export { MAX_PART_NUMBER } from '../format/part-sizes.js';
 /** S3's largest part. */
 export const MAX_PART_SIZE = 5 * 1024 ** 3;
 /** How long a completed upload answers a repeated Complete with its result (clients retry after timeouts). */
@@ -237,7 +237,8 @@ export class MultipartUploads {
       };
       await pipeline(parts, counter, createWriteStream(path));
       const spool: Spool = { path, size: counter.size, ...counter.digests() };
-      const result = await putSpool(this.ctx, spool, { bucket, key, contentType: u.contentType, userMetadata: u.userMetadata, headers: u.headers });
+      const partSizes = chosen.map((p) => p.size);
+      const result = await putSpool(this.ctx, spool, { bucket, key, contentType: u.contentType, userMetadata: u.userMetadata, headers: u.headers, partSizes });
       this.#uploads.delete(uploadId);
       this.#completed.set(uploadId, { bucket, key, result, expires: Date.now() + this.completedTtlMs });
       if (this.#completed.size > MAX_COMPLETED_UPLOADS_REMEMBERED) this.#completed.delete(this.#completed.keys().next().value as string);
@@ -290,12 +291,6 @@ export class MultipartUploads {
   clear(): void {
     this.#uploads.clear();
     this.#completed.clear();
-  }
-}
-
-function assertPartNumber(partNumber: number): void {
-  if (!Number.isInteger(partNumber) || partNumber < 1 || partNumber > MAX_PART_NUMBER) {
-    throw new InvalidArgumentError(`Part number must be an integer between 1 and ${MAX_PART_NUMBER}, inclusive`);
   }
 }
 

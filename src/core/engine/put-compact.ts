@@ -148,7 +148,7 @@ async function storeCompact(ctx: EngineContext, spool: Spool, gz: GzipInner | un
     if (!created && !(delta && (await estimateCompressedSize(source.path, source.size, level)) >= COMPRESSION_SKIP_FACTOR * delta.size)) {
       packed = await compressFile(source.path, packedSource, { level, size: source.size, maxOutputBytes: Math.min(delta?.size ?? Number.POSITIVE_INFINITY, spool.size), signal: fields.signal });
     }
-    const common = { fileSha256: spool.sha256, fileSize: spool.size, md5: spool.md5, createdAt: new Date(), fileName: fileNameOf(key), contentType: fields.contentType, userMetadata: fields.userMetadata };
+    const common = { fileSha256: spool.sha256, fileSize: spool.size, md5: spool.md5, createdAt: new Date(), fileName: fileNameOf(key), contentType: fields.contentType, userMetadata: fields.userMetadata, partSizes: fields.partSizes };
     let body: { path: string; size: number };
     let metadata: Record<string, string>;
     let storageType: StorageType;

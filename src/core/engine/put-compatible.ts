@@ -105,6 +105,7 @@ async function storeEncoded(ctx: EngineContext, spool: Spool, fields: PutFields,
       deltaCmd: encoded.command,
       contentType: fields.contentType,
       userMetadata: fields.userMetadata,
+      partSizes: fields.partSizes,
     });
     if (fields.replacing) await verifyDelta(ctx, reference.path, deltaPath, spool, fields);
     await writeDeltaVariant(ctx, fields, { path: deltaPath, size: encoded.size }, metadata);

@@ -16,6 +16,8 @@ export interface PutFields {
   contentType?: string;
   userMetadata?: Record<string, string>;
   headers?: StoredHeaders;
+  /** A multipart Complete: the size of each part, recorded as `dg-part-sizes`. */
+  partSizes?: readonly number[];
   conditions?: PutObjectInput['conditions'];
   signal?: AbortSignal;
   /** The compactor's write: the pending object (backend ETag) this write replaces, if it is still there. */

@@ -34,6 +34,7 @@ export async function putPassthrough(ctx: EngineContext, spool: Spool, fields: P
     fileName: fileNameOf(key),
     contentType: fields.contentType,
     userMetadata: fields.userMetadata,
+    partSizes: fields.partSizes,
     compact: compact ? compactFields('none') : undefined,
     reason,
   });

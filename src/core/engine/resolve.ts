@@ -6,6 +6,7 @@ import { NoSuchBucketError, NoSuchKeyError, ReservedKeyError, UnsupportedFormatE
 import { assertUserKey, deltaKeyOf, deltaspaceOf, isValidReferenceFor, referenceKeyOf } from '../format/keys.js';
 import { isValidGroupReferenceFor } from '../format/version-folders.js';
 import { parseMetadata, type ParsedMetadata } from '../format/metadata.js';
+import { parsePartSizes } from '../format/part-sizes.js';
 import { COMPACT_FORMAT_VERSION, parseProfileTag } from '../format/profile.js';
 import { parseGzipRecipe } from '../compress/gzip-recipe.js';
 import type { ObjectStore, StoredObjectInfo } from '../store/object-store.js';
@@ -74,6 +75,7 @@ export function describeStored(key: string, stored: StoredObjectInfo, isDeltaKey
     profile: parseProfileTag(meta.profile)?.profile ?? 'compatible',
     pending: !isDeltaKey && meta.pending !== undefined ? true : undefined,
     reason: storageType === 'passthrough' ? (meta.reason ?? (meta.plain ? 'written without DeltaGlider metadata' : undefined)) : undefined,
+    partSizes: parsePartSizes(meta.partSizes, size),
   };
   return { info, stored, meta };
 }

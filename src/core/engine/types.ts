@@ -42,6 +42,8 @@ export interface ObjectInfo {
   pending?: boolean;
   /** Objects stored whole: why no delta was kept (`compressed content (zip)`, `delta too large: 0.93`, ...), when known. */
   reason?: string;
+  /** Stored by a multipart Complete with its part sizes recorded: the size of each part. */
+  partSizes?: number[];
 }
 
 /** A list entry as clients see it (LIST returns no metadata, so no content type). */
@@ -113,6 +115,8 @@ export interface GetObjectInput {
   key: string;
   /** Raw Range header value (`bytes=0-99`, `bytes=-500`, `bytes=100-`). */
   range?: string;
+  /** `?partNumber=N` (1-based): serve part N of a multipart object; never together with `range`. */
+  partNumber?: number;
   conditions?: Conditions;
   signal?: AbortSignal;
 }
@@ -121,10 +125,12 @@ export interface GetObjectResult {
   info: ObjectInfo;
   /** Original bytes (or the requested range), already verified. */
   body: Readable;
-  /** Set when a Range was served (206): inclusive bounds. */
+  /** Set when a Range (or a part) was served (206): inclusive bounds. */
   range?: { start: number; end: number };
   /** Bytes in `body`. */
   contentLength: number;
+  /** With `partNumber`: the object's part count, when it was stored in parts (`x-amz-mp-parts-count`). */
+  partsCount?: number;
 }
 
 export interface ListObjectsInput {

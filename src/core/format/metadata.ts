@@ -3,6 +3,7 @@
  * and the lenient reader for every spelling the existing tools wrote.
  */
 import type { StorageType } from '../engine/types.js';
+import { formatPartSizes } from './part-sizes.js';
 
 /** Our tool name and version, stored as `dg-tool`. */
 export const TOOL_NAME = 'deltaglider-ts';
@@ -35,6 +36,8 @@ export const META = {
   compactedFrom: 'dg-compacted-from',
   /** Objects stored whole: why no delta was kept (informative; docs/STORAGE_FORMAT.md addendum "Reasons"). */
   reason: 'dg-reason',
+  /** Objects stored by a multipart Complete: the size of each part, for GET `?partNumber` (docs/STORAGE_FORMAT.md addendum "part sizes"). */
+  partSizes: 'dg-part-sizes',
   contentType: 'content-type',
 } as const;
 
@@ -50,10 +53,12 @@ export interface CommonFields {
   fileSize: number;
   md5: string;
   createdAt: Date;
+  /** The part sizes of an object stored by a multipart Complete (left out when the record would be too long). */
+  partSizes?: readonly number[];
 }
 
 function common(fields: CommonFields, originalName: string, note: StorageType): Record<string, string> {
-  return {
+  const meta: Record<string, string> = {
     [META.tool]: TOOL_ID,
     [META.originalName]: originalName,
     [META.fileSha256]: fields.fileSha256,
@@ -62,6 +67,9 @@ function common(fields: CommonFields, originalName: string, note: StorageType): 
     [META.createdAt]: isoSeconds(fields.createdAt),
     [META.note]: note,
   };
+  const partSizes = fields.partSizes && formatPartSizes(fields.partSizes);
+  if (partSizes !== undefined) meta[META.partSizes] = partSizes;
+  return meta;
 }
 
 /** ISO-8601 UTC ending in `Z`, as both existing readers accept. */
@@ -191,6 +199,8 @@ export interface ParsedMetadata {
   compactedFrom?: string;
   /** `dg-reason`: why an object is stored whole, when its writer said. */
   reason?: string;
+  /** `dg-part-sizes` as stored (parsed against the object's size by parsePartSizes). */
+  partSizes?: string;
   contentType?: string;
   userMetadata: Record<string, string>;
 }
@@ -230,6 +240,7 @@ export function parseMetadata(meta: Record<string, string>): ParsedMetadata {
     pending: readField(lower, META.pending),
     compactedFrom: readField(lower, META.compactedFrom)?.toLowerCase(),
     reason: readField(lower, META.reason),
+    partSizes: readField(lower, META.partSizes),
     contentType: plain ? undefined : lower[META.contentType],
     userMetadata,
   };

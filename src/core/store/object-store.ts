@@ -131,6 +131,12 @@ export interface ObjectStore {
 
   headObject(bucket: string, key: string): Promise<StoredObjectInfo | undefined>;
   getObject(bucket: string, key: string, range?: ByteRange): Promise<GetResult>;
+  /**
+   * Where part `partNumber` of an object the backend itself holds in parts lies (S3: a HEAD
+   * with `partNumber`). `partsCount` undefined: the backend did not say (it ignores the
+   * parameter, as RGW 16.2 does). Absent on stores that keep no parts (the filesystem store).
+   */
+  partRange?(bucket: string, key: string, partNumber: number): Promise<{ range: ByteRange; partsCount?: number; size: number }>;
   putObject(bucket: string, key: string, source: PutSource, options: PutOptions): Promise<{ etag: string }>;
   /**
    * Streams a body of known size to the backend while it arrives (no spool). The body's

@@ -29,6 +29,7 @@ import {
   BucketNotEmptyError,
   DeltaGliderError,
   InvalidBucketNameError,
+  InvalidPartNumberError,
   NoSuchBucketError,
   NoSuchKeyError,
   PreconditionFailedError,
@@ -183,6 +184,20 @@ export class S3Store implements ObjectStore {
       const size = range ? Number(r.ContentRange?.split('/')[1] ?? r.ContentLength ?? 0) : (r.ContentLength ?? 0);
       return { info: describeObject(key, size, r), body: r.Body as Readable };
     } catch (err) {
+      throw translate(err, bucket, key);
+    }
+  }
+
+  async partRange(bucket: string, key: string, partNumber: number): Promise<{ range: ByteRange; partsCount?: number; size: number }> {
+    if (beyondKeyLimit(key)) throw new NoSuchKeyError(key);
+    try {
+      const r = await this.client.send(new HeadObjectCommand({ Bucket: bucket, Key: key, PartNumber: partNumber }));
+      const m = /^bytes (\d+)-(\d+)\/(\d+)$/.exec(r.ContentRange ?? '');
+      if (!m) return { range: { start: 0, end: (r.ContentLength ?? 0) - 1 }, partsCount: undefined, size: r.ContentLength ?? 0 };
+      return { range: { start: Number(m[1]), end: Number(m[2]) }, partsCount: r.PartsCount, size: Number(m[3]) };
+    } catch (err) {
+      if (status(err) === 416) throw new InvalidPartNumberError(partNumber);
+      if (status(err) === 404) throw new NoSuchKeyError(key);
       throw translate(err, bucket, key);
     }
   }

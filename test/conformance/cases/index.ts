@@ -7,10 +7,11 @@ import { LIST_CASES } from './listing.js';
 import { OBJECT_CASES } from './objects.js';
 import { MULTIPART_SEMANTICS_CASES } from './multipart-semantics.js';
 import { OPS_CASES } from './ops.js';
+import { PART_NUMBER_CASES } from './part-number.js';
 import { REAL_BACKEND_CASES } from './real-backend.js';
 import { RGW_PLUGIN_PASSTHROUGH, RGW_REFERENCE_XFAIL } from './rgw-reference-xfail.js';
 
-export const CASES: ConformanceCase[] = [...OBJECT_CASES, ...LIST_CASES, ...OPS_CASES, ...MULTIPART_SEMANTICS_CASES, ...HTTP_CASES, ...DELTA_CASES, ...AUTH_CASES, ...REAL_BACKEND_CASES];
+export const CASES: ConformanceCase[] = [...OBJECT_CASES, ...LIST_CASES, ...OPS_CASES, ...MULTIPART_SEMANTICS_CASES, ...PART_NUMBER_CASES, ...HTTP_CASES, ...DELTA_CASES, ...AUTH_CASES, ...REAL_BACKEND_CASES];
 
 const ids = new Set<string>();
 for (const c of CASES) {
