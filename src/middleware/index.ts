@@ -16,7 +16,7 @@ import type { EngineOptions } from '../core/engine/options.js';
 import { LifecycleSweeper, type LifecycleSweeperOptions } from '../core/lifecycle/lifecycle-sweeper.js';
 import type { ObjectStore } from '../core/store/object-store.js';
 import { createS3Handler, type HandlerLogger, type NextFunction, type RequestEvent, type S3IncomingMessage } from '../s3/handler.js';
-import type { SigV4Credential } from '../s3/sigv4.js';
+import type { SigV4Credential } from '../s3/sigv4/types.js';
 
 export { ignoreUnknownExpectations } from '../s3/ignore-unknown-expectations.js';
 

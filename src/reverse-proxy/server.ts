@@ -14,7 +14,7 @@ import { engineFromConfig, storeFromConfig } from './engine-from-config.js';
 import type { ObjectStore } from '../core/store/object-store.js';
 import { S3Store } from '../core/store/s3-store.js';
 import { createS3Handler, sendError, type S3IncomingMessage } from '../s3/handler.js';
-import { verifySigV4 } from '../s3/sigv4.js';
+import { verifySigV4 } from '../s3/sigv4/verify.js';
 import { createAdminHandler } from './admin.js';
 import { formatBanner } from './banner.js';
 import { checkBindPolicy, isLoopbackHost } from './bind-policy.js';

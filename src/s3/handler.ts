@@ -20,7 +20,8 @@ import { parseDelimiter, parseEncodingType, parseMaxKeys } from './list-paramete
 import { objectHeaderValues, RESPONSE_OVERRIDE_PARAMS, type ObjectHeaderValues } from './response-overrides.js';
 import { sendXmlWithKeepAlive, type KeepAliveOutcome } from './keep-alive-response.js';
 import { parseTarget, type S3Target } from './request.js';
-import { verifySigV4, type SigV4Context, type SigV4Credential } from './sigv4.js';
+import type { SigV4Context, SigV4Credential } from './sigv4/types.js';
+import { verifySigV4 } from './sigv4/verify.js';
 import {
   DEFAULT_MAX_COMPLETE_XML_BYTES,
   DEFAULT_MAX_XML_BYTES,

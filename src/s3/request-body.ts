@@ -9,7 +9,8 @@ import { PassThrough, pipeline, type Readable, type Transform } from 'node:strea
 import { AwsChunkedDecoder, awsChunkedOptionsFor, type AwsChunkedOptions } from './aws-chunked.js';
 import { checksumAlgorithmsFromTrailer, combineExpectedDigests, digesterOptionsFor, DigestVerifyStream, expectedDigestsFromHeaders, expectedDigestsFromTrailers } from './checksums.js';
 import { S3Error } from './error-table.js';
-import { PayloadHashVerifier, type SigV4Context } from './sigv4.js';
+import { PayloadHashVerifier } from './sigv4/payload-hash.js';
+import type { SigV4Context } from './sigv4/types.js';
 
 export interface DecodedBody {
   stream: Readable;

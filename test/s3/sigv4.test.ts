@@ -22,7 +22,7 @@ import {
   type SigV4Context,
   type SigV4Options,
   type SigV4Request,
-} from '../../src/s3/sigv4.js';
+} from '../../src/s3/sigv4/index.js';
 import { parseDeleteObjects, renderDeleteResult, renderListObjectsV2Result } from '../../src/s3/xml.js';
 import { Sha256 } from '../../src/reverse-proxy/sha256.js';
 
