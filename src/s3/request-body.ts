@@ -9,6 +9,7 @@ import { PassThrough, pipeline, type Readable, type Transform } from 'node:strea
 import { AwsChunkedDecoder, awsChunkedOptionsFor, type AwsChunkedOptions } from './aws-chunked.js';
 import { checksumAlgorithmsFromTrailer, combineExpectedDigests, digesterOptionsFor, DigestVerifyStream, expectedDigestsFromHeaders, expectedDigestsFromTrailers } from './checksums.js';
 import { S3Error } from './error-table.js';
+import { header } from './request-header.js';
 import { PayloadHashVerifier } from './sigv4/payload-hash.js';
 import type { SigV4Context } from './sigv4/types.js';
 
@@ -16,11 +17,6 @@ export interface DecodedBody {
   stream: Readable;
   /** Byte count of the decoded body when the request declares it. */
   contentLength?: number;
-}
-
-function header(req: IncomingMessage, name: string): string | undefined {
-  const v = req.headers[name];
-  return Array.isArray(v) ? v[0] : v;
 }
 
 /** Builds the decoded body stream of a request. `auth` is the verified signature, if any. */
