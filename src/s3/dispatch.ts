@@ -17,11 +17,8 @@ import { header } from './request-header.js';
 import type { S3Target } from './request.js';
 import { objectHeaders, sendEmpty, sendXml } from './responses.js';
 import type { SigV4Context } from './sigv4/types.js';
+import { DEFAULT_MAX_COMPLETE_XML_BYTES, parseCompleteMultipartUpload, parseCreateBucketConfiguration, parseDeleteObjects } from './xml-parse.js';
 import {
-  DEFAULT_MAX_COMPLETE_XML_BYTES,
-  parseCompleteMultipartUpload,
-  parseCreateBucketConfiguration,
-  parseDeleteObjects,
   quoteEtag,
   renderCompleteMultipartUploadResult,
   renderCopyObjectResult,
@@ -36,7 +33,7 @@ import {
   renderListPartsResult,
   renderLocationConstraint,
   type Owner,
-} from './xml.js';
+} from './xml-render.js';
 
 /** The request's conditions: `if-*`, or `x-amz-copy-source-if-*` for a copy's source. */
 function conditionsFrom(req: IncomingMessage, prefix = 'if-') {

@@ -16,7 +16,7 @@ import { parseTarget, type S3Target } from './request.js';
 import { sendError } from './responses.js';
 import type { SigV4Context } from './sigv4/types.js';
 import { verifySigV4 } from './sigv4/verify.js';
-import { DEFAULT_MAX_XML_BYTES } from './xml.js';
+import { DEFAULT_MAX_XML_BYTES } from './xml-parse.js';
 
 /** Region reported by GetBucketLocation and accepted in signatures by default. */
 export const DEFAULT_REGION = 'us-east-1';

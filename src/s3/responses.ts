@@ -5,7 +5,7 @@ import type { ObjectInfo } from '../core/engine/types.js';
 import { renderErrorXml, toS3Error } from './error-table.js';
 import { headerBytes } from './metadata-headers.js';
 import { objectHeaderValues, RESPONSE_OVERRIDE_PARAMS, type ObjectHeaderValues } from './response-overrides.js';
-import { quoteEtag } from './xml.js';
+import { quoteEtag } from './xml-render.js';
 
 function httpDate(d: Date): string {
   return d.toUTCString();
