@@ -32,6 +32,7 @@ export interface HandlerLogger {
   error(obj: object, msg?: string): void;
 }
 
+/** Options of createS3Handler. */
 export interface S3HandlerOptions {
   /** The delta engine. Required. */
   engine: DeltaGliderEngine;
