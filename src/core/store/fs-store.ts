@@ -32,7 +32,7 @@ import { TempDir } from '../spool.js';
 import { writeNewFile } from '../write-new-file.js';
 import { DirectoryDurability } from './fs/durability.js';
 import { TreeListing } from './fs/listing.js';
-import { HEADER_FIXED, headerFixed, infoOf, isMissing, LATE_METADATA_ROOM, md5File, readHeader, readHeaderFrom, type ObjectHeader } from './fs/object-file.js';
+import { HEADER_FIXED, headerFixed, infoOf, LATE_METADATA_ROOM, md5File, openObjectFile, readHeader, readHeaderFrom, type ObjectHeader } from './fs/object-file.js';
 import { objectPath, type ObjectPath } from './fs/object-path.js';
 import { publishStaged, pruneEmptyParents, unlinkObject } from './fs/publish.js';
 import type {
@@ -116,13 +116,8 @@ export class FileSystemStore implements ObjectStore {
     const file = objectPath(dir, key).file;
     // Open first, then read header and data from the same descriptor: a concurrent
     // overwrite (rename) cannot mix two versions.
-    let fh;
-    try {
-      fh = await open(file, 'r');
-    } catch (err) {
-      if (isMissing(err)) throw new NoSuchKeyError(key);
-      throw err;
-    }
+    const fh = await openObjectFile(file);
+    if (!fh) throw new NoSuchKeyError(key);
     try {
       const { header, offset, mtime } = await readHeaderFrom(fh, file);
       const start = offset + (range?.start ?? 0);

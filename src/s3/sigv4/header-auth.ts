@@ -1,12 +1,11 @@
 /** Verification of the Authorization-header form of SigV4. */
 import { S3Error } from '../error-table.js';
 import { canonicalQueryString, headerValue } from './canonical.js';
-import { ALGORITHM, SERVICE, SIGV2_MESSAGE, TERMINATOR } from './constants.js';
-import { checkScope, parseCredential, parseSignedHeaders, resolveSecret } from './credential.js';
+import { ALGORITHM, SIGV2_MESSAGE } from './constants.js';
+import { checkScope, parseCredential, parseSignedHeaders } from './credential.js';
 import { payloadModeOf } from './payload-hash.js';
 import { checkSkew, formatLongDate, parseLongDate } from './request-time.js';
-import { verifySignature } from './signature.js';
-import { deriveSigningKey } from './signing.js';
+import { checkSignature } from './signature.js';
 import type { CredentialLookup, SigV4Context, SigV4Credential, SigV4Options, SigV4Request } from './types.js';
 
 /** Verifies an `Authorization: AWS4-HMAC-SHA256 ...` request and returns its signing context. */
@@ -73,35 +72,10 @@ export async function verifyHeaderAuth(
     }
   }
 
-  const secret = await resolveSecret(credentials, cred.accessKeyId);
-  const signingKey = deriveSigningKey(secret, cred.shortDate, cred.region);
-  const scope = `${cred.shortDate}/${cred.region}/${SERVICE}/${TERMINATOR}`;
-  verifySignature({
-    method: request.method.toUpperCase(),
-    path,
-    canonicalQuery: canonicalQueryString(pairs),
-    headers: request.headers,
-    signedHeaders,
-    payloadHash: contentSha,
-    amzDate,
-    scope,
-    signingKey,
-    provided: signature,
-    accessKeyId: cred.accessKeyId,
-  });
-
-  const ctx: SigV4Context = {
-    authType: 'header',
-    accessKeyId: cred.accessKeyId,
-    region: cred.region,
-    scope,
-    amzDate,
-    signingKey,
-    seedSignature: signature.toLowerCase(),
-    signedHeaders,
-    payloadMode: payload.mode,
-  };
-  if (payload.hash) ctx.payloadHash = payload.hash;
+  const ctx = await checkSignature(
+    { authType: 'header', request, path, canonicalQuery: canonicalQueryString(pairs), cred, signedHeaders, payloadHash: contentSha, payload, amzDate, provided: signature },
+    credentials,
+  );
   if (payload.mode.startsWith('streaming')) {
     const decoded = headerValue(request.headers, 'x-amz-decoded-content-length')?.trim();
     if (decoded === undefined || !/^\d{1,15}$/.test(decoded)) {

@@ -1,12 +1,11 @@
 /** Verification of the presigned-URL (query-string) form of SigV4. */
 import { S3Error } from '../error-table.js';
 import { canonicalQueryString } from './canonical.js';
-import { ALGORITHM, DEFAULT_MAX_SKEW_MS, MAX_PRESIGN_EXPIRES_SECONDS, SERVICE, TERMINATOR } from './constants.js';
-import { checkScope, parseCredential, parseSignedHeaders, resolveSecret } from './credential.js';
+import { ALGORITHM, DEFAULT_MAX_SKEW_MS, MAX_PRESIGN_EXPIRES_SECONDS } from './constants.js';
+import { checkScope, parseCredential, parseSignedHeaders } from './credential.js';
 import { payloadModeOf } from './payload-hash.js';
 import { formatLongDate, nowMs, parseLongDate } from './request-time.js';
-import { verifySignature } from './signature.js';
-import { deriveSigningKey } from './signing.js';
+import { checkSignature } from './signature.js';
 import type { CredentialLookup, SigV4Context, SigV4Credential, SigV4Options, SigV4Request } from './types.js';
 
 const PRESIGN_PARAMS = ['X-Amz-Algorithm', 'X-Amz-Credential', 'X-Amz-Date', 'X-Amz-Expires', 'X-Amz-SignedHeaders', 'X-Amz-Signature'];
@@ -71,33 +70,8 @@ export async function verifyPresigned(
   }
   const provided = params.get('X-Amz-Signature')!;
 
-  const secret = await resolveSecret(credentials, cred.accessKeyId);
-  const signingKey = deriveSigningKey(secret, cred.shortDate, cred.region);
-  const scope = `${cred.shortDate}/${cred.region}/${SERVICE}/${TERMINATOR}`;
-  verifySignature({
-    method: request.method.toUpperCase(),
-    path,
-    canonicalQuery: canonicalQueryString(pairs, 'X-Amz-Signature'),
-    headers: request.headers,
-    signedHeaders,
-    payloadHash: contentSha,
-    amzDate,
-    scope,
-    signingKey,
-    provided,
-    accessKeyId: cred.accessKeyId,
-  });
-  const ctx: SigV4Context = {
-    authType: 'presigned',
-    accessKeyId: cred.accessKeyId,
-    region: cred.region,
-    scope,
-    amzDate,
-    signingKey,
-    seedSignature: provided.toLowerCase(),
-    signedHeaders,
-    payloadMode: payload.mode,
-  };
-  if (payload.hash) ctx.payloadHash = payload.hash;
-  return ctx;
+  return checkSignature(
+    { authType: 'presigned', request, path, canonicalQuery: canonicalQueryString(pairs, 'X-Amz-Signature'), cred, signedHeaders, payloadHash: contentSha, payload, amzDate, provided },
+    credentials,
+  );
 }

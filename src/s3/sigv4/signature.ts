@@ -2,9 +2,10 @@
 import { Buffer } from 'node:buffer';
 import { S3Error } from '../error-table.js';
 import { canonicalHeaderValue, canonicalUriCandidates } from './canonical.js';
-import { ALGORITHM } from './constants.js';
-import { hmacHex, sha256Hex, signaturesEqual } from './signing.js';
-import type { SigV4Request } from './types.js';
+import { ALGORITHM, SERVICE, TERMINATOR } from './constants.js';
+import { resolveSecret, type ParsedCredential } from './credential.js';
+import { deriveSigningKey, hmacHex, sha256Hex, signaturesEqual } from './signing.js';
+import type { CredentialLookup, PayloadMode, SigV4Context, SigV4Credential, SigV4Request } from './types.js';
 
 /** What one signature is computed over, and the signature the client provided. */
 export interface SignatureCheck {
@@ -52,4 +53,56 @@ export function verifySignature(check: SignatureCheck): void {
       CanonicalRequest: first!.canonicalRequest,
     },
   });
+}
+
+/** A signature as either form (header or presigned URL) presents it, its fields parsed and checked. */
+export interface PresentedSignature {
+  authType: SigV4Context['authType'];
+  request: SigV4Request;
+  path: string;
+  canonicalQuery: string;
+  cred: ParsedCredential;
+  signedHeaders: string[];
+  /** The payload hash value as signed (x-amz-content-sha256 or its presigned stand-in). */
+  payloadHash: string;
+  payload: { mode: PayloadMode; hash?: string };
+  amzDate: string;
+  provided: string;
+}
+
+/** Looks up the secret, checks the signature, and returns the signing context it proves. */
+export async function checkSignature(
+  presented: PresentedSignature,
+  credentials: SigV4Credential[] | CredentialLookup,
+): Promise<SigV4Context> {
+  const { cred, payload } = presented;
+  const secret = await resolveSecret(credentials, cred.accessKeyId);
+  const signingKey = deriveSigningKey(secret, cred.shortDate, cred.region);
+  const scope = `${cred.shortDate}/${cred.region}/${SERVICE}/${TERMINATOR}`;
+  verifySignature({
+    method: presented.request.method.toUpperCase(),
+    path: presented.path,
+    canonicalQuery: presented.canonicalQuery,
+    headers: presented.request.headers,
+    signedHeaders: presented.signedHeaders,
+    payloadHash: presented.payloadHash,
+    amzDate: presented.amzDate,
+    scope,
+    signingKey,
+    provided: presented.provided,
+    accessKeyId: cred.accessKeyId,
+  });
+  const ctx: SigV4Context = {
+    authType: presented.authType,
+    accessKeyId: cred.accessKeyId,
+    region: cred.region,
+    scope,
+    amzDate: presented.amzDate,
+    signingKey,
+    seedSignature: presented.provided.toLowerCase(),
+    signedHeaders: presented.signedHeaders,
+    payloadMode: payload.mode,
+  };
+  if (payload.hash) ctx.payloadHash = payload.hash;
+  return ctx;
 }

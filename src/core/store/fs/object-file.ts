@@ -67,15 +67,20 @@ export function isMissing(err: unknown): boolean {
   return code === 'ENOENT' || code === 'ENOTDIR';
 }
 
-/** Reads an object file's header; undefined when there is no such file. */
-export async function readHeader(file: string): Promise<ReadHeader | undefined> {
-  let fh;
+/** Opens an object file for reading; undefined when there is no such object. */
+export async function openObjectFile(file: string): Promise<FileHandle | undefined> {
   try {
-    fh = await open(file, 'r');
+    return await open(file, 'r');
   } catch (err) {
     if (isMissing(err)) return undefined;
     throw err;
   }
+}
+
+/** Reads an object file's header; undefined when there is no such file. */
+export async function readHeader(file: string): Promise<ReadHeader | undefined> {
+  const fh = await openObjectFile(file);
+  if (!fh) return undefined;
   try {
     return await readHeaderFrom(fh, file);
   } finally {
