@@ -22,10 +22,10 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { XzSectionDecoder } from '../src/core/codec/vcdiff/xz-section-decoder.js';
-import { DEFAULT_XZ_LEVEL, XzSectionEncoder } from '../src/core/codec/vcdiff/xz-section-encoder.js';
-import { withLzmaSections } from '../test/core/codec/vcdiff/lzma-sections.js';
-import { finishXzStream } from '../test/core/codec/vcdiff/xz-stream-finisher.js';
+import { XzSectionDecoder } from '../src/core/codec/lzma/xz-section-decoder.js';
+import { DEFAULT_XZ_LEVEL, XzSectionEncoder } from '../src/core/codec/lzma/xz-section-encoder.js';
+import { withLzmaSections } from '../test/core/codec/lzma/lzma-sections.js';
+import { finishXzStream } from '../test/core/codec/lzma/xz-stream-finisher.js';
 
 const ROOT = process.env.DG_DATA ?? '/tmp/dg-data/families';
 const DEFAULT_FAMILIES = ['ts-tar', 'esbuild-bin', 'bcd-json', 'ts-zip'];

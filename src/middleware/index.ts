@@ -15,8 +15,9 @@ import { DeltaGliderEngine } from '../core/engine/engine.js';
 import type { EngineOptions } from '../core/engine/options.js';
 import { LifecycleSweeper, type LifecycleSweeperOptions } from '../core/lifecycle/lifecycle-sweeper.js';
 import type { ObjectStore } from '../core/store/object-store.js';
-import { createS3Handler, type HandlerLogger, type NextFunction, type RequestEvent, type S3IncomingMessage } from '../s3/handler.js';
-import type { SigV4Credential } from '../s3/sigv4.js';
+import { createS3Handler } from '../s3/handler.js';
+import type { HandlerLogger, NextFunction, RequestEvent, S3IncomingMessage } from '../s3/handler-types.js';
+import type { SigV4Credential } from '../s3/sigv4/types.js';
 
 export { ignoreUnknownExpectations } from '../s3/ignore-unknown-expectations.js';
 
@@ -88,4 +89,4 @@ export function deltaGliderMiddleware(options: DeltaGliderMiddlewareOptions): De
   return middleware;
 }
 
-export type { RequestEvent, HandlerLogger } from '../s3/handler.js';
+export type { RequestEvent, HandlerLogger } from '../s3/handler-types.js';

@@ -9,7 +9,7 @@ import { SignatureV4 } from '@smithy/signature-v4';
 import { HttpRequest } from '@smithy/protocol-http';
 import { Sha256 } from './sha256.js';
 import type { AwsCredentialIdentity, Provider } from '@smithy/types';
-import { sendError } from '../s3/handler.js';
+import { sendError } from '../s3/responses.js';
 import { S3Error } from '../s3/error-table.js';
 
 export interface ForwarderOptions {

@@ -5,7 +5,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { DeltaGliderEngine } from '../core/engine/engine.js';
 import type { EngineObserver } from '../core/engine/options.js';
-import type { RequestEvent } from '../s3/handler.js';
+import type { RequestEvent } from '../s3/handler-types.js';
 
 export interface ProxyMetrics {
   registry: Registry;

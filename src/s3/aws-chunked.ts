@@ -8,7 +8,9 @@ import { createHash } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
 import { IncompleteBodyError } from '../core/errors.js';
 import { S3Error } from './error-table.js';
-import { EMPTY_SHA256, hmacHex, sha256Hex, signaturesEqual, type SigV4Context } from './sigv4.js';
+import { EMPTY_SHA256 } from './sigv4/payload-hash.js';
+import { hmacHex, sha256Hex, signaturesEqual } from './sigv4/signing.js';
+import type { SigV4Context } from './sigv4/types.js';
 
 /** What is needed to check chunk signatures: the output of a verified seed request. */
 export interface ChunkSigningContext {

@@ -12,7 +12,7 @@ import { OBJECT_LOCK_REASON, UNSAFE_CONFIGURATION_REASONS, VERSIONING_REASON } f
 import { S3Error } from './error-table.js';
 import { parseLifecycleConfiguration } from './lifecycle-xml.js';
 import type { S3Target } from './request.js';
-import { DEFAULT_MAX_XML_BYTES, parseRoot, toText } from './xml.js';
+import { DEFAULT_MAX_XML_BYTES, parseRoot, toText } from './xml-parse.js';
 
 /** The operations of this file, by the query subresource and method that name them. */
 const OPERATIONS: Record<string, Partial<Record<string, string>>> = {

@@ -6,7 +6,7 @@
  */
 import { Buffer } from 'node:buffer';
 import { DeltaGliderError, InvalidKeyError, InvalidRangeError, type DeltaGliderErrorCode } from '../core/errors.js';
-import { escapeXml } from './xml.js';
+import { escapeXml } from './xml-render.js';
 
 /** Codes for protocol-level errors raised by the S3 adapters themselves (not by the core). */
 export type S3ErrorCode =

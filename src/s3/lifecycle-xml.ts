@@ -5,7 +5,7 @@
  */
 import { InvalidArgumentError, MalformedXMLError } from '../core/errors.js';
 import type { LifecycleRule } from '../core/lifecycle/lifecycle-rule.js';
-import { DEFAULT_MAX_XML_BYTES, parseRoot, toText, type XmlNode } from './xml.js';
+import { DEFAULT_MAX_XML_BYTES, parseRoot, toText, type XmlNode } from './xml-parse.js';
 
 /** S3's limit on rules per configuration. */
 export const MAX_LIFECYCLE_RULES = 1000;

@@ -9,7 +9,9 @@ import { PassThrough, pipeline, type Readable, type Transform } from 'node:strea
 import { AwsChunkedDecoder, awsChunkedOptionsFor, type AwsChunkedOptions } from './aws-chunked.js';
 import { checksumAlgorithmsFromTrailer, combineExpectedDigests, digesterOptionsFor, DigestVerifyStream, expectedDigestsFromHeaders, expectedDigestsFromTrailers } from './checksums.js';
 import { S3Error } from './error-table.js';
-import { PayloadHashVerifier, type SigV4Context } from './sigv4.js';
+import { header } from './request-header.js';
+import { PayloadHashVerifier } from './sigv4/payload-hash.js';
+import type { SigV4Context } from './sigv4/types.js';
 import type { KnownDigests } from '../core/spool.js';
 
 export interface DecodedBody {
@@ -21,11 +23,6 @@ export interface DecodedBody {
 }
 
 const hexOfBase64 = (b64: string): string => Buffer.from(b64, 'base64').toString('hex');
-
-function header(req: IncomingMessage, name: string): string | undefined {
-  const v = req.headers[name];
-  return Array.isArray(v) ? v[0] : v;
-}
 
 /** Builds the decoded body stream of a request. `auth` is the verified signature, if any. */
 export function decodeRequestBody(req: IncomingMessage, auth: SigV4Context | undefined): DecodedBody {

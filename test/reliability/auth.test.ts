@@ -317,13 +317,13 @@ for (const kind of ['proxy/filesystem', 'proxy/s3rver'] as const) {
 
 t.test('secrets are compared in constant time', async (t) => {
   // Signatures (header, presigned, chunk and trailer), UI secrets and passwords go through
-  // crypto.timingSafeEqual: src/s3/sigv4.ts signaturesEqual, src/ui/auth.ts safeEqual.
-  const { signaturesEqual } = await import('../../src/s3/sigv4.js');
+  // crypto.timingSafeEqual: src/s3/sigv4/signing.ts signaturesEqual, src/ui/auth.ts safeEqual.
+  const { signaturesEqual } = await import('../../src/s3/sigv4/index.js');
   const { safeEqual } = await import('../../src/ui/auth.js');
   const sig = 'a'.repeat(64);
   t.ok(signaturesEqual(sig, sig) && !signaturesEqual(sig, `${'a'.repeat(63)}b`) && !signaturesEqual(sig, 'a'.repeat(63)), 'signaturesEqual compares');
   t.ok(safeEqual('secret', 'secret') && !safeEqual('secret', 'secreT') && !safeEqual('secret', 'secret2'), 'safeEqual compares');
-  for (const [file, fn] of [['src/s3/sigv4.ts', 'signaturesEqual'], ['src/ui/auth.ts', 'safeEqual']] as const) {
+  for (const [file, fn] of [['src/s3/sigv4/signing.ts', 'signaturesEqual'], ['src/ui/auth.ts', 'safeEqual']] as const) {
     const text = readFileSync(join(ROOT, file), 'utf8');
     const body = text.slice(text.indexOf(`export function ${fn}`), text.indexOf('\n}\n', text.indexOf(`export function ${fn}`)));
     t.match(body, /timingSafeEqual\(/, `${fn} uses crypto.timingSafeEqual`);
@@ -364,6 +364,6 @@ t.teardown(() => {
   }, [
     'The UI runs with the proxy only (the middleware has none), so the UI checks run on proxy/filesystem and proxy/s3rver.',
     'With client keys set, /_/stats (it names every bucket) needs a SigV4 signature on the S3 port; /_/health and /_/metrics carry no bucket or object name and stay open for load balancers and Prometheus.',
-    'Constant time: signatures (header, presigned, aws-chunked chunk and trailer) are compared by signaturesEqual (src/s3/sigv4.ts), UI keys and the admin password by safeEqual (src/ui/auth.ts), both crypto.timingSafeEqual; a scan of src/ finds no secret on either side of === or !==.',
+    'Constant time: signatures (header, presigned, aws-chunked chunk and trailer) are compared by signaturesEqual (src/s3/sigv4/signing.ts), UI keys and the admin password by safeEqual (src/ui/auth.ts), both crypto.timingSafeEqual; a scan of src/ finds no secret on either side of === or !==.',
   ]);
 });

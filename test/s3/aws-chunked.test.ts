@@ -14,7 +14,7 @@ import { AwsChunkedDecoder, awsChunkedOptionsFor, type AwsChunkedOptions, type C
 import { crc32 } from 'node:zlib';
 import { BodyDigester, DigestVerifyStream, checksumAlgorithmsFromTrailer, expectedDigestsFromTrailers } from '../../src/s3/checksums.js';
 import { S3Error, renderErrorXml, toS3Error } from '../../src/s3/error-table.js';
-import { EMPTY_SHA256, deriveSigningKey, verifySigV4, type SigV4Context } from '../../src/s3/sigv4.js';
+import { EMPTY_SHA256, deriveSigningKey, verifySigV4, type SigV4Context } from '../../src/s3/sigv4/index.js';
 import { Sha256 } from '../../src/reverse-proxy/sha256.js';
 
 const sha256 = (d: string | Buffer) => createHash('sha256').update(d).digest('hex');

@@ -10,7 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DeltaGliderEngine, FileSystemStore, createCodec } from '../../src/index.js';
 import type { StoredObjectInfo } from '../../src/core/store/object-store.js';
-import { createS3Handler, type HandlerLogger } from '../../src/s3/handler.js';
+import { createS3Handler } from '../../src/s3/handler.js';
+import type { HandlerLogger } from '../../src/s3/handler-types.js';
 
 /** A filesystem store whose disk fails for one key, as a broken backend would. */
 class FailingStore extends FileSystemStore {

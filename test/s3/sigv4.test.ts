@@ -22,8 +22,9 @@ import {
   type SigV4Context,
   type SigV4Options,
   type SigV4Request,
-} from '../../src/s3/sigv4.js';
-import { parseDeleteObjects, renderDeleteResult, renderListObjectsV2Result } from '../../src/s3/xml.js';
+} from '../../src/s3/sigv4/index.js';
+import { parseDeleteObjects } from '../../src/s3/xml-parse.js';
+import { renderDeleteResult, renderListObjectsV2Result } from '../../src/s3/xml-render.js';
 import { Sha256 } from '../../src/reverse-proxy/sha256.js';
 
 const CREDS = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY' };

@@ -2,12 +2,10 @@ import t from 'tap';
 import { XMLParser } from 'fast-xml-parser';
 import { MalformedXMLError } from '../../src/core/errors.js';
 import type { ListObjectsResult, ObjectSummary } from '../../src/core/engine/types.js';
+import { parseCompleteMultipartUpload, parseCreateBucketConfiguration, parseDeleteObjects } from '../../src/s3/xml-parse.js';
 import {
   S3_XMLNS,
   escapeXml,
-  parseCompleteMultipartUpload,
-  parseCreateBucketConfiguration,
-  parseDeleteObjects,
   quoteEtag,
   renderCompleteMultipartUploadResult,
   renderCopyObjectResult,
@@ -20,7 +18,7 @@ import {
   renderListObjectsV2Result,
   renderListPartsResult,
   renderLocationConstraint,
-} from '../../src/s3/xml.js';
+} from '../../src/s3/xml-render.js';
 
 const DECL = '<?xml version="1.0" encoding="UTF-8"?>\n';
 const when = new Date('2024-05-06T07:08:09.010Z');

@@ -2,8 +2,7 @@ import { CodecFailedError } from '../../errors.js';
 import { adler32 } from './adler32.js';
 import { executeWindow } from './execute-window.js';
 import { InstructionWriter } from './instruction-writer.js';
-import { XzSectionDecoder } from './xz-section-decoder.js';
-import { XzSectionEncoder } from './xz-section-encoder.js';
+import { XzSectionDecoder, XzSectionEncoder } from '../lzma/index.js';
 
 /** Smallest LZMA dictionary: the decoder's ring wraps every 4 KiB of a section. */
 const WARM_UP_DICT = 4 << 10;

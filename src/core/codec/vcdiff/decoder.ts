@@ -6,7 +6,7 @@ import { adler32 } from './adler32.js';
 import { ByteReader } from './byte-reader.js';
 import { DeltaInput } from './delta-input.js';
 import { executeWindow } from './execute-window.js';
-import { uint8View } from './uint8-view.js';
+import { uint8View } from '../uint8-view.js';
 import { parseVcdiffHeader } from './header.js';
 import { SecondaryDecoder } from './secondary.js';
 

@@ -4,7 +4,7 @@ import type { EncodeOptions } from '../codec.js';
 import { adler32 } from './adler32.js';
 import { ByteWriter } from './byte-writer.js';
 import { SECONDARY_LZMA, VCD_DECOMPRESS, VCDIFF_MAGIC } from './header.js';
-import { XzSectionEncoder } from './xz-section-encoder.js';
+import { XzSectionEncoder } from '../lzma/index.js';
 import { InstructionWriter } from './instruction-writer.js';
 import { ReferenceView } from './reference-view.js';
 import { MatchList } from './match-list.js';

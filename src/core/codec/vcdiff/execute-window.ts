@@ -1,6 +1,6 @@
 import { CodecFailedError } from '../../errors.js';
 import { ADD, DEFAULT_CODE_TABLE, NEAR_SIZE, NOOP, RUN, SAME_SIZE } from './code-table.js';
-import { uint8View } from './uint8-view.js';
+import { uint8View } from '../uint8-view.js';
 
 const SAME_SLOTS = SAME_SIZE * 256;
 const MODE_SELF = 0;

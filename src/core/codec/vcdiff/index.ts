@@ -19,6 +19,4 @@ export {
 } from './header.js';
 export { adler32 } from './adler32.js';
 export { findXdelta3, decodeWithXdelta3 } from './xdelta3-fallback.js';
-export { LzmaDecoder } from './lzma-decoder.js';
-export { XzSectionDecoder } from './xz-section-decoder.js';
-export { XzSectionEncoder, DEFAULT_XZ_DICT_SIZE, DEFAULT_XZ_LEVEL, type XzSectionEncoderOptions } from './xz-section-encoder.js';
+export { LzmaDecoder, XzSectionDecoder, XzSectionEncoder, DEFAULT_XZ_DICT_SIZE, DEFAULT_XZ_LEVEL, type XzSectionEncoderOptions } from '../lzma/index.js';

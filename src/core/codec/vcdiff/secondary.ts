@@ -1,7 +1,7 @@
 import { CodecUnavailableError, CodecFailedError } from '../../errors.js';
 import { ByteReader } from './byte-reader.js';
 import { SECONDARY_DJW, SECONDARY_FGK, SECONDARY_LZMA } from './header.js';
-import { XzSectionDecoder } from './xz-section-decoder.js';
+import { XzSectionDecoder } from '../lzma/index.js';
 
 /** Human name of a secondary compressor id, for messages and `command` strings. */
 export function secondaryName(id: number): string {

@@ -1,7 +1,7 @@
 import { CodecFailedError } from '../../errors.js';
 import { crc32 } from './crc32.js';
 import { LzmaDecoder } from './lzma-decoder.js';
-import { uint8View } from './uint8-view.js';
+import { uint8View } from '../uint8-view.js';
 import { LZMA2_DICT_BYTE_MAX, XZ_FILTER_LZMA2, XZ_MAGIC, lzma2DictSize } from './xz-format.js';
 
 const CHECK_SIZES: Record<number, number> = { 0: 0, 1: 4, 4: 8, 10: 32 };

@@ -1,4 +1,4 @@
-import { ByteWriter } from './byte-writer.js';
+import { ByteWriter } from '../vcdiff/byte-writer.js';
 import { crc32 } from './crc32.js';
 import { Lzma2Encoder } from './lzma2-encoder.js';
 import { XZ_CHECK_NONE, XZ_FILTER_LZMA2, XZ_MAGIC, lzma2DictByte, lzma2DictSize } from './xz-format.js';

@@ -2,9 +2,9 @@ import t, { type Test } from 'tap';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { XzSectionDecoder } from '../../../../src/core/codec/vcdiff/xz-section-decoder.js';
-import { XzSectionEncoder, type XzSectionEncoderOptions } from '../../../../src/core/codec/vcdiff/xz-section-encoder.js';
-import { NO_XDELTA3, XDELTA3, mutate, randomBytes, rng, structured, tempDir, xdelta3 } from './helpers.js';
+import { XzSectionDecoder } from '../../../../src/core/codec/lzma/xz-section-decoder.js';
+import { XzSectionEncoder, type XzSectionEncoderOptions } from '../../../../src/core/codec/lzma/xz-section-encoder.js';
+import { NO_XDELTA3, XDELTA3, mutate, randomBytes, rng, structured, tempDir, xdelta3 } from '../vcdiff/helpers.js';
 import { withLzmaSections } from './lzma-sections.js';
 import { finishXzStream } from './xz-stream-finisher.js';
 

@@ -1,4 +1,4 @@
-import { ByteWriter } from './byte-writer.js';
+import { ByteWriter } from '../vcdiff/byte-writer.js';
 import { MATCH_MAX_LEN, lzmaPropsByte } from './lzma-constants.js';
 import { LzmaEncoder, PARSER_LOOKAHEAD } from './lzma-encoder.js';
 

@@ -1,6 +1,6 @@
 import { CRC32_TABLE } from './crc32.js';
 import { MATCH_MAX_LEN } from './lzma-constants.js';
-import { matchLength } from './match-length.js';
+import { matchLength } from '../vcdiff/match-length.js';
 
 /** The CRC table read as int32 so hashing stays in small-integer arithmetic. */
 const HASH_TABLE = new Int32Array(CRC32_TABLE.buffer, CRC32_TABLE.byteOffset, CRC32_TABLE.length);

@@ -1,6 +1,6 @@
 import t from 'tap';
-import { LzmaMatchFinder } from '../../../../src/core/codec/vcdiff/lzma-match-finder.js';
-import { randomBytes, rng, structured } from './helpers.js';
+import { LzmaMatchFinder } from '../../../../src/core/codec/lzma/lzma-match-finder.js';
+import { randomBytes, rng, structured } from '../vcdiff/helpers.js';
 
 const LOOKAHEAD = 1 << 16;
 

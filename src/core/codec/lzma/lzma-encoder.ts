@@ -44,7 +44,7 @@ import {
   nextAfterShortRep,
 } from './lzma-constants.js';
 import { LzmaMatchFinder } from './lzma-match-finder.js';
-import { matchLength } from './match-length.js';
+import { matchLength } from '../vcdiff/match-length.js';
 import { PRICE_REDUCE_BITS as PRICE_REDUCE, PRICE_SHIFT, PROB_PRICES, RangeEncoder, reverseTreePrice, treePrice } from './range-encoder.js';
 
 /**

@@ -1,5 +1,5 @@
-import { crc32 } from '../../../../src/core/codec/vcdiff/crc32.js';
-import { XZ_FOOTER_MAGIC } from '../../../../src/core/codec/vcdiff/xz-format.js';
+import { crc32 } from '../../../../src/core/codec/lzma/crc32.js';
+import { XZ_FOOTER_MAGIC } from '../../../../src/core/codec/lzma/xz-format.js';
 
 /** Stream header (magic, flags, CRC) that `XzSectionEncoder` writes first. */
 const STREAM_HEADER_SIZE = 12;
