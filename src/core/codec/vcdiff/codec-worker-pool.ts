@@ -91,9 +91,42 @@ interface Slot {
  * instead when it is at least as new as every codec source file.
  */
 function startWorker(): Worker {
-  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./codec-worker.js', import.meta.url));
+  if (!import.meta.url.endsWith('.ts')) return newWorker(new URL('./codec-worker.js', import.meta.url));
   builtWorker ??= freshBuild() ?? false;
-  return new Worker(builtWorker || new URL('./codec-worker.ts', import.meta.url));
+  return newWorker(builtWorker || new URL('./codec-worker.ts', import.meta.url));
+}
+
+/**
+ * A worker inheriting the process's Node options, except those about its main script.
+ * Options given explicitly are checked by Node, which refuses the per-process ones it
+ * ignores when inherited (`--openssl-legacy-provider`, V8 flags): those it names are left out.
+ */
+function newWorker(url: URL): Worker {
+  const execArgv = workerExecArgv(process.execArgv);
+  if (execArgv.length === process.execArgv.length) return new Worker(url);
+  try {
+    return new Worker(url, { execArgv });
+  } catch (err) {
+    if ((err as { code?: string }).code !== 'ERR_WORKER_INVALID_EXEC_ARGV') throw err;
+    const refused = new Set((/flags: (.*)$/.exec((err as Error).message)?.[1] ?? '').split(/,\s*/));
+    return new Worker(url, { execArgv: execArgv.filter((a) => !refused.has(a)) });
+  }
+}
+
+/**
+ * The process's Node options minus those that describe its own main script: a worker
+ * started from a file with `--input-type` inherited dies at once ("--input-type can only
+ * be used with string input"), which took every encode of an app run as
+ * `node --input-type=module -` (a heredoc, a REPL pipe) down with CodecFailed.
+ */
+export function workerExecArgv(execArgv: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < execArgv.length; i++) {
+    const arg = execArgv[i] as string;
+    if (arg === '--input-type') i++;
+    else if (!arg.startsWith('--input-type=')) out.push(arg);
+  }
+  return out;
 }
 
 let builtWorker: URL | false | undefined;

@@ -7,6 +7,8 @@ import { CodecWorkerPool, DEFAULT_SLAB_BYTES, TypeScriptCodec } from '../../../.
 import { DeltaTooLargeError } from '../../../../src/core/errors.js';
 import { mutate, randomBytes, rng, tempDir } from './helpers.js';
 import { releaseMemory } from '../../../../src/core/codec/vcdiff/release-memory.js';
+import { workerExecArgv } from '../../../../src/core/codec/vcdiff/codec-worker-pool.js';
+import { spawnSync } from 'node:child_process';
 
 const sha256 = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 
@@ -132,4 +134,26 @@ t.test('a job over a reference larger than a slab keeps its worker and returns i
 t.test('options are validated when the pool is made', async (t) => {
   t.throws(() => new CodecWorkerPool(0), RangeError);
   t.throws(() => new CodecWorkerPool(1.5), RangeError);
+});
+
+t.test('workers start in a process whose main script came from stdin with --input-type', async (t) => {
+  t.same(workerExecArgv(['--input-type=module', '--max-old-space-size=512', '--input-type', 'commonjs', '--enable-source-maps']), ['--max-old-space-size=512', '--enable-source-maps']);
+  // As an app run from a heredoc would: `node --input-type=module -` (the TypeScript loader only for the test's sources).
+  const dir = tempDir(t);
+  const { ref, tgt, target } = files(dir, 5, 256 << 10);
+  const src = new URL('../../../../src/core/codec/vcdiff/index.ts', import.meta.url).href;
+  const script = `
+    import { CodecWorkerPool, TypeScriptCodec } from ${JSON.stringify(src)};
+    const pool = new CodecWorkerPool(1, 60_000);
+    const codec = new TypeScriptCodec({ workers: pool });
+    await codec.encode(${JSON.stringify(ref)}, ${JSON.stringify(tgt)}, ${JSON.stringify(join(dir, 'd'))});
+    await codec.decode(${JSON.stringify(ref)}, ${JSON.stringify(join(dir, 'd'))}, ${JSON.stringify(join(dir, 'out'))});
+    await pool.close();
+    console.log('round trip done');
+  `;
+  const loader = new URL('../../../../node_modules/@tapjs/typescript/dist/esm/import.mjs', import.meta.url).href;
+  const r = spawnSync(process.execPath, [`--import=${loader}`, '--openssl-legacy-provider', '--input-type=module', '-'], { input: script, encoding: 'utf8', timeout: 120_000 });
+  t.equal(r.status, 0, r.stderr.slice(-2000));
+  t.match(r.stdout, /round trip done/);
+  t.ok(readFileSync(join(dir, 'out')).equals(target), 'byte-exact');
 });
