@@ -57,3 +57,11 @@ export function urlEncodeListingValue(value: string): string {
 export function listingEncoder(encodingType: ListEncodingType | undefined): (value: string) => string {
   return encodingType === 'url' ? urlEncodeListingValue : (value) => value;
 }
+
+/**
+ * ListObjects (V1)'s NextMarker: S3 returns it only for a truncated listing with a
+ * delimiter; without one, clients continue from the last Key.
+ */
+export function nextMarkerOf(result: { isTruncated: boolean; nextMarker?: string }, delimiter: string | undefined): string | undefined {
+  return result.isTruncated && delimiter !== undefined ? result.nextMarker : undefined;
+}

@@ -2,7 +2,7 @@
  * S3 XML response documents. Rendering is hand-built strings: the documents are tiny
  * and the element order must match S3's.
  */
-import { listingEncoder } from './list-parameters.js';
+import { listingEncoder, nextMarkerOf } from './list-parameters.js';
 import type {
   DeleteObjectsResult,
   ListObjectsResult,
@@ -156,8 +156,8 @@ export function renderListObjectsV1Result(input: ListObjectsV1Render): string {
   let body = leaf('Name', input.bucket);
   body += leaf('Prefix', enc(input.prefix ?? ''));
   body += leaf('Marker', enc(input.marker ?? ''));
-  // S3 only returns NextMarker when a delimiter was given; without one, clients use the last Key.
-  if (r.isTruncated && input.delimiter !== undefined && r.nextMarker !== undefined) body += leaf('NextMarker', enc(r.nextMarker));
+  const nextMarker = nextMarkerOf(r, input.delimiter);
+  if (nextMarker !== undefined) body += leaf('NextMarker', enc(nextMarker));
   body += leaf('MaxKeys', input.maxKeys);
   if (input.delimiter !== undefined) body += leaf('Delimiter', enc(input.delimiter));
   if (input.encodingType) body += leaf('EncodingType', input.encodingType);

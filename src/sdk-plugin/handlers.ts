@@ -15,7 +15,7 @@ import { conditionsOf, parseHttpDate } from '../s3/conditions.js';
 import { parseCopySource } from '../s3/copy-source.js';
 import { resolveCopyDirective } from '../s3/copy-request.js';
 import { S3Error } from '../s3/error-table.js';
-import { listingEncoder, parseDelimiter, parseEncodingType, parseMaxKeys } from '../s3/list-parameters.js';
+import { listingEncoder, nextMarkerOf, parseDelimiter, parseEncodingType, parseMaxKeys } from '../s3/list-parameters.js';
 import { objectHeaderValues } from '../s3/response-overrides.js';
 import { knownLength, toReadable } from './body.js';
 import { responseMetadata } from './errors.js';
@@ -253,7 +253,7 @@ async function list(engine: DeltaGliderEngine, input: Input, startAfter: string 
     CommonPrefixes: prefixes.length ? prefixes : undefined,
     EncodingType: str(input.EncodingType),
   };
-  return { r, enc, shared, keyCount: contents.length + prefixes.length };
+  return { r, enc, shared, delimiter, keyCount: contents.length + prefixes.length };
 }
 
 export async function listObjectsV2(engine: DeltaGliderEngine, input: Input): Promise<Output> {
@@ -269,11 +269,12 @@ export async function listObjectsV2(engine: DeltaGliderEngine, input: Input): Pr
 }
 
 export async function listObjects(engine: DeltaGliderEngine, input: Input): Promise<Output> {
-  const { r, enc, shared } = await list(engine, input, str(input.Marker), undefined);
+  const { r, enc, shared, delimiter } = await list(engine, input, str(input.Marker), undefined);
+  const nextMarker = nextMarkerOf(r, delimiter);
   return clean({
     ...shared,
     Marker: enc(str(input.Marker) ?? ''),
-    NextMarker: r.isTruncated && r.nextMarker !== undefined ? enc(r.nextMarker) : undefined,
+    NextMarker: nextMarker !== undefined ? enc(nextMarker) : undefined,
   });
 }
 

@@ -185,6 +185,16 @@ for (const size of [1, 7, 1000]) {
 export const LIST_CASES: ConformanceCase[] = [
   ...pagingCases,
   {
+    id: 'list.v1-next-marker-needs-delimiter',
+    title: 'ListObjects (V1) truncated without a delimiter: no NextMarker (the client continues from the last Key)',
+    async run(ctx) {
+      await seedShared(ctx);
+      const r = await ctx.s3.send(new ListObjectsCommand({ Bucket: ctx.bucket, MaxKeys: 1 }));
+      assert.equal(r.IsTruncated, true);
+      assert.equal(r.NextMarker, undefined);
+    },
+  },
+  {
     id: 'list.v1-delimiter-paged-1',
     xfail: S3RVER_ORDER,
     title: 'ListObjects (V1) delimiter "/" paged at 1: NextMarker is returned',
