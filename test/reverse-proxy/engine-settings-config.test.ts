@@ -93,3 +93,9 @@ t.test('bad new settings stop start-up with a message naming the variable', asyn
   t.throws(() => loadConfig({ DGP_MIN_PART_SIZE: '-1' }), new ConfigError('invalid DGP_MIN_PART_SIZE="-1": expected a non-negative integer (bytes)'));
   t.throws(() => loadConfig({ DGP_MAX_UPLOAD_SIZE: 'big' }), /invalid DGP_MAX_UPLOAD_SIZE="big": expected a positive integer/);
 });
+
+t.test('createReverseProxy: an unknown config key is refused naming the known ones; engine values are judged by the engine rules', async (t) => {
+  const { createReverseProxy } = await import('../../src/reverse-proxy/index.js');
+  await t.rejects(createReverseProxy({ config: { maxDeltaRation: 0.3 } as never }), { name: 'ConfigError', message: /^createReverseProxy: unknown config key maxDeltaRation \(known: listenAddr, .*minPartSize/ });
+  await t.rejects(createReverseProxy({ config: { minPartSize: -1 } }), { name: 'ConfigError', message: /^createReverseProxy: invalid config\.minPartSize: deltaglider: option minPartSize must be a non-negative integer/ });
+});
