@@ -12,7 +12,7 @@ import type { ServerResponse } from 'node:http';
 import { createCodec, type CodecName } from '../core/codec/create-codec.js';
 import type { DeltaCodec } from '../core/codec/codec.js';
 import { DeltaGliderEngine } from '../core/engine/engine.js';
-import type { EngineOptions } from '../core/engine/options.js';
+import { ENGINE_OPTION_NAMES, type EngineOptions } from '../core/engine/options.js';
 import { LifecycleSweeper, type LifecycleSweeperOptions } from '../core/lifecycle/lifecycle-sweeper.js';
 import type { ObjectStore } from '../core/store/object-store.js';
 import { createS3Handler } from '../s3/handler.js';
@@ -53,6 +53,15 @@ export interface DeltaGliderMiddlewareOptions extends Partial<Omit<EngineOptions
   lifecycle?: LifecycleSweeperOptions | false;
 }
 
+/** The middleware's own options (the rest are the engine's, passed through as they are). */
+const MIDDLEWARE_OPTION_NAMES = Object.keys({
+  backend: true, engine: true, codec: true, credentials: true, region: true, virtualHostDomains: true, requestLogger: true, onRequest: true, passUnhandled: true, lifecycle: true,
+} satisfies Record<Exclude<keyof DeltaGliderMiddlewareOptions, keyof EngineOptions> | 'codec', true>);
+
+/** Engine options the middleware takes: every one but the store, which is `backend` here. */
+const ENGINE_OPTIONS = ENGINE_OPTION_NAMES.filter((name) => name !== 'store' && name !== 'codec');
+const KNOWN_OPTIONS = new Set<string>([...MIDDLEWARE_OPTION_NAMES, ...ENGINE_OPTIONS]);
+
 /** A Connect/Express handler that also exposes its engine and its lifecycle sweep. */
 export type DeltaGliderMiddleware = ((req: S3IncomingMessage, res: ServerResponse, next?: NextFunction) => void) & {
   engine: DeltaGliderEngine;
@@ -63,8 +72,16 @@ export type DeltaGliderMiddleware = ((req: S3IncomingMessage, res: ServerRespons
 /** Builds the middleware; options are validated now, not at the first request. */
 export function deltaGliderMiddleware(options: DeltaGliderMiddlewareOptions): DeltaGliderMiddleware {
   if (!options || typeof options !== 'object') throw new TypeError('deltaGliderMiddleware: options are required ({ backend })');
+  for (const name of Object.keys(options)) {
+    if (!KNOWN_OPTIONS.has(name)) throw new TypeError(`deltaGliderMiddleware: unknown option ${name} (known: ${[...KNOWN_OPTIONS].join(', ')})`);
+  }
   const { backend, engine: given, codec = 'auto', credentials, region, virtualHostDomains, requestLogger, onRequest, passUnhandled = true, lifecycle = {}, ...engineOptions } = options;
   if (!given && !backend) throw new TypeError('deltaGliderMiddleware: option backend is required (an S3Store or FileSystemStore)');
+  if (given) {
+    // A ready engine has its options already: any given here would be silently ignored.
+    const ignored = Object.keys(engineOptions).concat(backend ? ['backend'] : [], options.codec !== undefined ? ['codec'] : []);
+    if (ignored.length > 0) throw new TypeError(`deltaGliderMiddleware: option${ignored.length > 1 ? 's' : ''} ${ignored.join(', ')} cannot be given with engine (set them on the engine)`);
+  }
   if (credentials !== undefined && (!Array.isArray(credentials) || credentials.some((c) => !c?.accessKeyId || !c?.secretAccessKey))) {
     throw new TypeError('deltaGliderMiddleware: option credentials must be an array of { accessKeyId, secretAccessKey }');
   }

@@ -8,7 +8,8 @@ import { parse as parseToml } from 'smol-toml';
 import { CODEC_NAMES, type CodecName } from '../core/codec/create-codec.js';
 import { CODEC_LEVELS, DEFAULT_CODEC_LEVEL, type CodecLevel } from '../core/codec/codec-level.js';
 import { DEFAULT_ELIGIBLE_EXTENSIONS } from '../core/format/keys.js';
-import { DEFAULT_BASELINE_ROTATION_RATIO, DEFAULT_COMPACTOR_CONCURRENCY, DEFAULT_COMPACTOR_SCAN_INTERVAL_MS, DEFAULT_MAX_DELTA_OBJECT_SIZE, DEFAULT_MAX_DELTA_RATIO } from '../core/engine/options.js';
+import { DEFAULT_BASELINE_ROTATION_RATIO, DEFAULT_COMPACTOR_CONCURRENCY, DEFAULT_COMPACTOR_SCAN_INTERVAL_MS, DEFAULT_MAX_DELTA_OBJECT_SIZE, DEFAULT_MAX_DELTA_RATIO, DEFAULT_MAX_OBJECT_SIZE, DEFAULT_MIN_PART_SIZE } from '../core/engine/options.js';
+import { engineSettingsProblem } from './engine-settings.js';
 import { DEFAULT_ENCODE_MODE, ENCODE_MODES, isEncodeMode, parseEncodeRules, type EncodeMode } from '../core/format/encode-mode.js';
 import { DEFAULT_MIN_DELTA_SIZE, globMatcher } from '../core/format/eligibility.js';
 import { DEFAULT_VERSION_FOLDERS, versionFolderMatcher } from '../core/format/version-folders.js';
@@ -27,6 +28,8 @@ export interface ProxyConfig {
   fsync: FsyncMode;
   maxDeltaRatio: number;
   maxObjectSize: number;
+  maxUploadSize: number;
+  minPartSize: number;
   cacheMb: number;
   reconstructionCacheMb: number;
   accessKeyId: string | undefined;
@@ -133,6 +136,8 @@ export const SETTINGS = [
   setting({ key: 'fsync', env: 'DGP_FSYNC', toml: 'fsync', default: DEFAULT_FSYNC_MODE, doc: 'always: the embedded store and multipart parts are flushed to disk (fdatasync, then the directory) before the 200, so an acknowledged write survives a power loss; never: left to the page cache, faster for small objects, lost on a crash of the machine (docs/OPERATIONS.md "Durability").', allowed: FSYNC_MODES.join(' or '), parse: (raw) => { if (!isFsyncMode(raw)) throw new Error(); return raw; } }),
   setting({ key: 'maxDeltaRatio', env: 'DGP_MAX_DELTA_RATIO', toml: 'max_delta_ratio', default: DEFAULT_MAX_DELTA_RATIO, doc: 'Store a delta only if delta size / original size is below this.', allowed: 'a number in (0, 1]', parse: (raw) => { const v = num(0, 1, false)(raw); if (v === 0) throw new Error(); return v; } }),
   setting({ key: 'maxObjectSize', env: 'DGP_MAX_OBJECT_SIZE', toml: 'max_object_size', default: DEFAULT_MAX_DELTA_OBJECT_SIZE, doc: 'Largest object (bytes) that is delta-encoded; larger eligible objects are stored passthrough (no 100 MB cap as in the Rust proxy).', allowed: 'a positive integer (bytes)', parse: num(1, Number.MAX_SAFE_INTEGER, true) }),
+  setting({ key: 'maxUploadSize', env: 'DGP_MAX_UPLOAD_SIZE', toml: 'max_upload_size', default: DEFAULT_MAX_OBJECT_SIZE, doc: 'Largest object (bytes) accepted at all, by PUT or multipart upload; larger ones are refused with EntityTooLarge. Default: S3\'s 5 TiB.', allowed: 'a positive integer (bytes)', parse: num(1, Number.MAX_SAFE_INTEGER, true) }),
+  setting({ key: 'minPartSize', env: 'DGP_MIN_PART_SIZE', toml: 'min_part_size', default: DEFAULT_MIN_PART_SIZE, doc: 'Smallest multipart part (bytes) but the last; a CompleteMultipartUpload with a smaller one is refused with EntityTooSmall. Default: S3\'s 5 MiB.', allowed: 'a non-negative integer (bytes)', parse: num(0, Number.MAX_SAFE_INTEGER, true) }),
   setting({ key: 'cacheMb', env: 'DGP_CACHE_MB', toml: 'cache_mb', default: 100, doc: 'Reference cache budget in MiB (references are cached as files on local disk).', allowed: 'a non-negative integer', parse: num(0, 1_000_000, true) }),
   setting({ key: 'reconstructionCacheMb', env: 'DGP_RECONSTRUCTION_CACHE_MB', toml: 'reconstruction_cache_mb', default: 256, doc: 'Disk budget in MiB for verified reconstructions of delta objects, so warm GETs skip decoding (0 keeps only the last one).', allowed: 'a non-negative integer', parse: num(0, 1_000_000, true) }),
   setting({ key: 'accessKeyId', env: 'DGP_ACCESS_KEY_ID', toml: 'access_key_id', default: undefined, doc: 'Access key clients must sign with. SigV4 auth is on when this and DGP_SECRET_ACCESS_KEY are both set.', allowed: 'a string', parse: optStr }),
@@ -215,6 +220,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, configPath?: st
     throw new ConfigError('DGP_TLS_CERT and DGP_TLS_KEY must be set together');
   }
   if (!listenAddrSet && config.accessKeyId !== undefined) config.listenAddr = DEFAULT_AUTHENTICATED_LISTEN_ADDR;
+  // The engine's own rules judge the engine options, now rather than when the engine is built.
+  const problem = engineSettingsProblem(config, (key) => SETTINGS.find((s) => s.key === key)?.env ?? key);
+  if (problem) throw new ConfigError(problem);
   return config;
 }
 

@@ -8,12 +8,11 @@ import { codecLevelFromNumber } from '../core/codec/codec-level.js';
 import { DEFAULT_XDELTA3_LEVEL } from '../core/codec/xdelta3-codec.js';
 import { DeltaGliderEngine } from '../core/engine/engine.js';
 import type { EngineLogger, EngineObserver } from '../core/engine/options.js';
-import { encodeByPrefix, parseEncodeRules } from '../core/format/encode-mode.js';
-import { parseProfileRules, profileByPrefix } from '../core/format/profile.js';
 import { FileSystemStore } from '../core/store/fs-store.js';
 import type { ObjectStore } from '../core/store/object-store.js';
 import { S3Store } from '../core/store/s3-store.js';
 import type { ProxyConfig } from './config.js';
+import { engineSettingsFromConfig } from './engine-settings.js';
 
 /** The S3 backend when DGP_S3_ENDPOINT is set, else the embedded filesystem store. */
 export function storeFromConfig(config: ProxyConfig): ObjectStore {
@@ -38,30 +37,7 @@ export function codecOptionsFromConfig(config: Pick<ProxyConfig, 'codec' | 'code
   return { codec, level: codecLevel, xdelta3: { level: XDELTA3_LEVELS[codecLevel] } };
 }
 
-/** An engine with every engine setting of the configuration. */
+/** An engine with every engine setting of the configuration (ENGINE_OPTION_SOURCES says which). */
 export function engineFromConfig(config: ProxyConfig, store: ObjectStore, extra: { logger?: EngineLogger; observer?: EngineObserver } = {}): DeltaGliderEngine {
-  return new DeltaGliderEngine({
-    store,
-    codec: createCodec(codecOptionsFromConfig(config)),
-    maxDeltaRatio: config.maxDeltaRatio,
-    maxDeltaObjectSize: config.maxObjectSize,
-    referenceCacheBytes: config.cacheMb * 1024 * 1024,
-    reconstructionCacheBytes: config.reconstructionCacheMb * 1024 * 1024,
-    codecConcurrency: config.codecConcurrency,
-    tempDir: config.tempDir,
-    eligibleExtensions: config.eligibleExtensions,
-    minDeltaSize: config.minDeltaSize,
-    eligibleInclude: config.eligibleInclude,
-    eligibleExclude: config.eligibleExclude,
-    profile: profileByPrefix(config.profile, parseProfileRules(config.profileOverrides)),
-    compressionLevel: config.compressionLevel,
-    gzipAware: config.gzipAware,
-    baselineRotationRatio: config.baselineRotationRatio,
-    fsync: config.fsync,
-    encode: encodeByPrefix(config.encode, parseEncodeRules(config.encodeOverrides)),
-    compactorConcurrency: config.compactorConcurrency,
-    compactorScanIntervalMs: config.compactorScanSeconds * 1000,
-    versionFolders: config.versionFolders,
-    ...extra,
-  });
+  return new DeltaGliderEngine({ ...engineSettingsFromConfig(config), store, codec: createCodec(codecOptionsFromConfig(config)), ...extra });
 }

@@ -21,7 +21,8 @@ import { createAdminHandler } from './admin.js';
 import { formatBanner } from './banner.js';
 import { checkBindPolicy, isLoopbackHost } from './bind-policy.js';
 import { createProxyLogger, resolveLogFormat } from './proxy-logger.js';
-import { defaultUiAddr, loadConfig, type ProxyConfig } from './config.js';
+import { ConfigError, defaultUiAddr, loadConfig, SETTINGS, type ProxyConfig } from './config.js';
+import { engineSettingsProblem } from './engine-settings.js';
 import { createForwarder } from './forward.js';
 import { createMetrics, type ProxyMetrics } from './metrics.js';
 import { loadTls } from './tls.js';
@@ -85,7 +86,14 @@ function splitAddr(addr: string): { host: string; port: number } {
  * const { url } = await proxy.listen();
  */
 export async function createReverseProxy(options: ReverseProxyOptions = {}): Promise<ReverseProxy> {
+  const known = new Set<string>(SETTINGS.map((s) => s.key));
+  for (const key of Object.keys(options.config ?? {})) {
+    if (!known.has(key)) throw new ConfigError(`createReverseProxy: unknown config key ${key} (known: ${[...known].join(', ')})`);
+  }
   const config: ProxyConfig = { ...loadConfig(process.env), ...stripUndefined(options.config ?? {}) };
+  // Values given here skip the text parsers: the engine's rules still judge them, naming the key.
+  const problem = engineSettingsProblem(config, (key) => `config.${key}`);
+  if (problem) throw new ConfigError(`createReverseProxy: ${problem}`);
   const exposure = checkBindPolicy(config);
   const logFormat = resolveLogFormat(config.logFormat, process.stdout.isTTY);
   const logger = options.logger ?? createProxyLogger(config.logLevel, logFormat);

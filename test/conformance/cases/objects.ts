@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { DeleteObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { randomBytesSeeded } from '../../helpers/data.js';
 import type { ConformanceCase } from '../lib/case.js';
-import { assertS3Error, assertSdkError, hdr, md5, sha256, type CaseContext } from '../lib/context.js';
+import { assertS3Error, assertSdkError, chunkedBody, hdr, md5, sha256, type CaseContext } from '../lib/context.js';
 
 /** Expected failure on every target whose backend is s3rver. */
 export function onS3rverBackend(reason: string): NonNullable<ConformanceCase['xfail']> {
@@ -304,7 +304,7 @@ export const OBJECT_CASES: ConformanceCase[] = [
     async run(ctx) {
       const c = ctx.client({ checksums: 'WHEN_SUPPORTED' });
       const body = randomBytesSeeded(70_000, 21);
-      const p = await c.send(new PutObjectCommand({ Bucket: ctx.bucket, Key: 'crc.bin', Body: body }));
+      const p = await c.send(new PutObjectCommand({ Bucket: ctx.bucket, Key: 'crc.bin', ...chunkedBody(body) }));
       assert.equal(p.ETag, `"${md5(body)}"`);
       const { body: got, out } = await ctx.get('crc.bin');
       assert.equal(out.ContentLength, body.length);
@@ -320,7 +320,7 @@ export const OBJECT_CASES: ConformanceCase[] = [
       const a = randomBytesSeeded(50_000, 22);
       const b = Buffer.concat([a.subarray(0, 25_000), Buffer.from('edit'), a.subarray(25_000)]);
       for (const [k, body] of [['z/a.zip', a], ['z/b.zip', b]] as const) {
-        await c.send(new PutObjectCommand({ Bucket: ctx.bucket, Key: k, Body: body }));
+        await c.send(new PutObjectCommand({ Bucket: ctx.bucket, Key: k, ...chunkedBody(body) }));
         const { body: got } = await ctx.get(k);
         assert.ok(got.equals(body), `${k} bytes`);
       }
@@ -333,7 +333,7 @@ export const OBJECT_CASES: ConformanceCase[] = [
     async run(ctx) {
       const c = ctx.client({ checksums: 'WHEN_SUPPORTED' });
       const body = randomBytesSeeded(10_000, 23);
-      await c.send(new PutObjectCommand({ Bucket: ctx.bucket, Key: 'sha.bin', Body: body, ChecksumAlgorithm: 'SHA256' }));
+      await c.send(new PutObjectCommand({ Bucket: ctx.bucket, Key: 'sha.bin', ...chunkedBody(body), ChecksumAlgorithm: 'SHA256' }));
       const { body: got } = await ctx.get('sha.bin');
       assert.ok(got.equals(body));
     },

@@ -257,3 +257,12 @@ export async function assertSdkError(promise: Promise<unknown>, status: number, 
 export function stream(buf: Buffer): Readable {
   return Readable.from([buf]);
 }
+
+/**
+ * A body the SDK sends aws-chunked with a checksum trailer under WHEN_SUPPORTED. It frames
+ * only streams that way: a Buffer gets its checksum in a header and plain bytes, which
+ * would leave the aws-chunked decoding untested.
+ */
+export function chunkedBody(buf: Buffer): { Body: Readable; ContentLength: number } {
+  return { Body: stream(buf), ContentLength: buf.length };
+}

@@ -52,7 +52,7 @@ export interface CaseResult {
   status: CaseStatus;
   /** xfail / skip reason, or the failure message. */
   reason?: string;
-  /** An expected failure that passed (the annotation is stale). */
+  /** An expected failure that passed: the annotation is stale, so the case counts as a failure. */
   unexpectedPass?: boolean;
   ms: number;
 }

@@ -12,6 +12,7 @@ import type { CaseResult, ConformanceCase, TargetResults } from './case.js';
 import { CaseContext, strictness } from './context.js';
 import { TARGET_TITLES, type TargetId } from './results.js';
 import { startTarget, type TargetEnv } from './targets.js';
+import { judge } from './verdict.js';
 
 /** A `-compact` target shares its surface's known limits (they come from the surface and backend, not the profile). */
 function surfaceOf(id: TargetId): TargetId {
@@ -60,23 +61,10 @@ export async function runTarget(t: Test, id: TargetId): Promise<void> {
           if (env.id.includes('rgw')) await ctx.removeBuckets();
           ctx.close();
         }
-        const ms = Math.round(performance.now() - started);
-        const message = error === undefined ? undefined : error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-        if (xfail) {
-          if (error === undefined) {
-            results.push({ id: c.id, title: c.title, status: 'pass', reason: `expected to fail (${xfail}) but passed`, unexpectedPass: true, ms });
-            t.pass(`passed although marked expected-fail: ${xfail}`);
-          } else {
-            results.push({ id: c.id, title: c.title, status: 'xfail', reason: xfail, ms });
-            t.pass(`expected failure: ${xfail} (${message?.split('\n')[0]})`);
-          }
-        } else if (error === undefined) {
-          results.push({ id: c.id, title: c.title, status: 'pass', ms });
-          t.pass('conforms');
-        } else {
-          results.push({ id: c.id, title: c.title, status: 'fail', reason: message?.split('\n').slice(0, 3).join(' '), ms });
-          t.fail(message ?? 'failed', { stack: error instanceof Error ? error.stack : undefined });
-        }
+        const verdict = judge(c, env.id, xfail, error, Math.round(performance.now() - started));
+        results.push(verdict.result);
+        if (verdict.ok) t.pass(verdict.message);
+        else t.fail(verdict.message, { stack: error instanceof Error ? error.stack : undefined });
       });
     }
   } finally {
