@@ -4,7 +4,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { DeltaGliderEngine } from '../core/engine/engine.js';
-import { deltaspaceStats, storeStats } from '../core/engine/stats.js';
+import { deltaspaceStats, storeStats, type SpaceStats } from '../core/engine/stats.js';
 import { isDeltaspace, savingsPercent, summarizeDeltaspace, type DeltaspaceSummary } from '../core/engine/deltaspace-summary.js';
 import { deltaspaceReport } from '../core/engine/report.js';
 import { deltaspaceOf, referenceKeyOf } from '../core/format/keys.js';
@@ -67,16 +67,10 @@ async function requireBucket(engine: DeltaGliderEngine, bucket: string): Promise
   if (!(await engine.headBucket(bucket))) throw new ApiError(404, 'NoSuchBucket', `bucket "${bucket}" does not exist`);
 }
 
-/** One deltaspace as the UI shows it. */
-export interface DeltaspaceView extends DeltaspaceSummary {
-  deltaspace: string;
-  objects: number;
+/** One deltaspace as the UI shows it: its stats (storedBytes carries the baseline's cost) and summary. */
+export interface DeltaspaceView extends DeltaspaceSummary, Pick<SpaceStats, 'deltaspace' | 'objects' | 'originalBytes' | 'storedBytes' | 'referenceBytes'> {
   /** Objects stored as deltas against the reference (the seeding object excluded). */
   deltas: number;
-  originalBytes: number;
-  /** Objects and the baseline: the deltaspace carries the reference's cost. */
-  storedBytes: number;
-  referenceBytes: number;
 }
 
 /** Everything under a prefix: the deltaspaces, and totals over every object (deltaspace or not). */
