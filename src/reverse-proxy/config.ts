@@ -18,67 +18,14 @@ import { DEFAULT_LIFECYCLE_SWEEP_INTERVAL_MS } from '../core/lifecycle/lifecycle
 import { DEFAULT_COMPRESSION_LEVEL, MAX_COMPRESSION_LEVEL } from '../core/compress/storage-compression.js';
 import { DEFAULT_FSYNC_MODE, FSYNC_MODES, isFsyncMode, type FsyncMode } from '../core/fsync.js';
 import { DEFAULT_STORAGE_PROFILE, isStorageProfile, parseProfileRules, STORAGE_PROFILES, type StorageProfile } from '../core/format/profile.js';
+import { LOG_FORMATS, type LogFormat, type ProxyConfig } from './proxy-config.js';
 
-/** The resolved configuration. */
-export interface ProxyConfig {
-  listenAddr: string;
-  uiAddr: string | undefined;
-  allowOpenAccess: boolean;
-  dataDir: string;
-  fsync: FsyncMode;
-  maxDeltaRatio: number;
-  maxObjectSize: number;
-  maxUploadSize: number;
-  minPartSize: number;
-  cacheMb: number;
-  reconstructionCacheMb: number;
-  accessKeyId: string | undefined;
-  secretAccessKey: string | undefined;
-  adminPassword: string | undefined;
-  tlsEnabled: boolean;
-  tlsCert: string | undefined;
-  tlsKey: string | undefined;
-  s3Endpoint: string | undefined;
-  s3Region: string;
-  s3PathStyle: boolean;
-  s3StreamedPuts: boolean;
-  beAccessKeyId: string | undefined;
-  beSecretAccessKey: string | undefined;
-  logLevel: string;
-  logFormat: LogFormat;
-  codec: CodecName;
-  codecConcurrency: number | undefined;
-  codecLevel: CodecLevel | number;
-  tempDir: string | undefined;
-  eligibleExtensions: string[] | undefined;
-  minDeltaSize: number;
-  eligibleInclude: string[];
-  eligibleExclude: string[];
-  profile: StorageProfile;
-  profileOverrides: string[];
-  compressionLevel: number;
-  gzipAware: boolean;
-  baselineRotationRatio: number;
-  encode: EncodeMode;
-  encodeOverrides: string[];
-  compactorConcurrency: number;
-  compactorScanSeconds: number;
-  shutdownGraceSeconds: number;
-  versionFolders: string[];
-  virtualHostDomains: string[];
-  sessionTtlMinutes: number;
-  lifecycleSweepSeconds: number;
-  lifecycleDaySeconds: number;
-}
+export { LOG_FORMATS, type LogFormat, type ProxyConfig } from './proxy-config.js';
 
 /** Where the S3 port binds when DGP_LISTEN_ADDR is unset and no client credentials are configured. */
 export const DEFAULT_LISTEN_ADDR = '127.0.0.1:9000';
 /** Where it binds when unset and client credentials are configured: every request is signed. */
 export const DEFAULT_AUTHENTICATED_LISTEN_ADDR = '0.0.0.0:9000';
-
-/** Log line format: `auto` is text on a terminal, JSON otherwise. */
-export const LOG_FORMATS = ['auto', 'json', 'text'] as const;
-export type LogFormat = (typeof LOG_FORMATS)[number];
 
 /**
  * How long SIGTERM waits for compactions in progress before it aborts them (they stay

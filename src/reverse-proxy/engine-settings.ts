@@ -7,7 +7,7 @@
 import { ENGINE_OPTION_NAMES, resolveEngineSettings, type EngineOptions, type EngineSettings } from '../core/engine/options.js';
 import { encodeByPrefix, parseEncodeRules } from '../core/format/encode-mode.js';
 import { parseProfileRules, profileByPrefix } from '../core/format/profile.js';
-import type { ProxyConfig } from './config.js';
+import type { ProxyConfig } from './proxy-config.js';
 
 const MIB = 1024 * 1024;
 const MS_PER_SECOND = 1000;
