@@ -156,6 +156,11 @@ for size in $SIZES_MIB; do
       # it arrives and compacts it after: wait for the delta, up to WAIT_DELTA_S.
       stored=""; waited=0
       while :; do
+        if [ "$SURFACE" = plugin ]; then
+          # The plugin's backend is plain s3rver: a delta is the `.delta` key next to the name.
+          stored=$(curl -s -o /dev/null -w '%{http_code}' -I "$URL/large/big/v2.zip.delta" | sed 's/^200$/delta/; s/^404$/passthrough/')
+          break
+        fi
         stored=$(curl -sI "$URL/large/big/v2.zip" | awk -F': ' 'tolower($1)=="x-amz-storage-type" {gsub("\r","",$2); print $2}')
         [ "$stored" != passthrough ] || [ "$waited" -ge "${WAIT_DELTA_S:-900}" ] && break
         sleep 1; waited=$((waited + 1))
