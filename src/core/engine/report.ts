@@ -76,6 +76,11 @@ export interface DeltaspaceReport {
   warnings: string[];
 }
 
+/** An object's line of the report, from what the index or a HEAD said of it. */
+function objectReport(o: Omit<ObjectReport, 'ratio' | 'lastModified'> & { lastModified: Date }): ObjectReport {
+  return { ...o, ratio: o.size > 0 ? o.storedSize / o.size : 0, lastModified: o.lastModified.toISOString() };
+}
+
 /**
  * Reports every deltaspace under `prefix` in `bucket`. One HEAD per baseline; objects are
  * described from the listing index (docs/STORAGE_FORMAT.md) where it holds their entry, by
@@ -102,32 +107,13 @@ export async function deltaspaceReport(engine: DeltaGliderEngine, bucket: string
       const backend = summary.storageType === 'passthrough' ? undefined : deltaObjects.get(deltaKeyOf(key));
       const entry = backend && (await engine.indexedEntry(bucket, backend));
       if (backend && entry?.details) {
-        return {
-          key,
-          storageType: entry.storageType,
-          profile: entry.details.compact ? 'compact' : 'compatible',
-          size: entry.size,
-          storedSize: entry.backendSize,
-          ratio: entry.size > 0 ? entry.backendSize / entry.size : 0,
-          referenceKey: entry.details.referenceKey,
-          gzipAware: entry.details.gzip === true,
-          lastModified: backend.lastModified.toISOString(),
-        };
+        const { details } = entry;
+        return objectReport({ key, storageType: entry.storageType, profile: details.compact ? 'compact' : 'compatible', size: entry.size, storedSize: entry.backendSize, referenceKey: details.referenceKey, gzipAware: details.gzip === true, lastModified: backend.lastModified });
       }
       const r = await describeListed(engine.store, bucket, key, summary.storageType === 'passthrough' ? key : deltaKeyOf(key));
       if (!r) return undefined; // deleted meanwhile
-      return {
-        key,
-        storageType: r.info.storageType,
-        profile: r.info.profile,
-        size: r.info.size,
-        storedSize: r.info.storedSize,
-        ratio: r.info.size > 0 ? r.info.storedSize / r.info.size : 0,
-        referenceKey: r.info.referenceKey,
-        gzipAware: r.meta.gzip !== undefined,
-        lastModified: r.info.lastModified.toISOString(),
-        reason: r.info.reason,
-      };
+      const { info } = r;
+      return objectReport({ key, storageType: info.storageType, profile: info.profile, size: info.size, storedSize: info.storedSize, referenceKey: info.referenceKey, gzipAware: r.meta.gzip !== undefined, lastModified: info.lastModified, reason: info.reason });
     })
   ).filter((o): o is ObjectReport => o !== undefined);
   const baselines = (
