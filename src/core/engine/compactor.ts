@@ -161,8 +161,8 @@ export class Compactor {
           const page = await this.#ctx.store.listObjects(bucket, { startAfter: after, maxKeys: 1000 });
           const candidates = page.objects.filter((o) => {
             const id = `${bucket}\0${o.key}`;
-            if (this.#ctx.mayBePending && !this.#ctx.mayBePending(bucket, o.key, o.size)) return false;
-            return userKeyOf(o.key) === o.key && !this.#queue.has(id) && !this.#running.has(id) && !this.#seen.has(`${id}\0${o.etag}`);
+            if (userKeyOf(o.key) !== o.key || this.#queue.has(id) || this.#running.has(id) || this.#seen.has(`${id}\0${o.etag}`)) return false;
+            return this.#ctx.mayBePending?.(bucket, o.key, o.size) ?? true;
           });
           await mapLimit(candidates, DEFAULT_LIST_HEAD_CONCURRENCY, async (o) => {
             const stored = await this.#ctx.store.headObject(bucket, o.key);
